@@ -1,0 +1,90 @@
+"""The DTSEN Participation Portal.
+
+``create_app()`` wires, in order: configuration → keys → extensions →
+language → logging → blueprints → error pages → CLI commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import CONFIGS, ROOT, database_url
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    env_name = os.environ.get("PORTAL_ENV", "development")
+    if overrides and "ENV_NAME" in overrides:
+        env_name = overrides["ENV_NAME"]
+    if env_name not in CONFIGS:
+        raise RuntimeError(f"PORTAL_ENV must be one of {sorted(CONFIGS)}, not {env_name!r}")
+
+    instance_path = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(CONFIGS[env_name])
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        os.environ.get("DATABASE_URL"), instance_path
+    )
+    app.config["REDIS_URL"] = os.environ.get("REDIS_URL")
+    if overrides:
+        app.config.update(overrides)
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    _init_keys(app)
+    _init_extensions(app)
+
+    from portal import i18n, logs
+
+    i18n.init_app(app)
+    logs.init_app(app)
+
+    from portal.web.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+    from portal import errors
+
+    errors.init_app(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_keys(app: Flask) -> None:
+    from portal.crypto import load_keys
+
+    keyring, secret = load_keys(
+        dict(os.environ), Path(app.instance_path), app.config["ALLOW_GENERATED_KEYS"]
+    )
+    app.extensions["keyring"] = keyring
+    app.config["SECRET_KEY"] = secret
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import db as portal_db
+    from portal.extensions import babel, csrf, db, migrate
+
+    portal_db.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale_selector())
+    # Import every model so metadata (and Alembic autogenerate) sees them.
+    from portal.regions import models as _regions  # noqa: F401
+    from portal.registry import models as _registry  # noqa: F401
+    from portal.staff import models as _staff  # noqa: F401
+
+
+def _locale_selector():
+    from portal.i18n import select_locale
+
+    return select_locale

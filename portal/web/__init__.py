@@ -1,0 +1,1 @@
+"""Blueprints: thin views only (parse, call one domain function, render)."""

@@ -1,0 +1,100 @@
+"""Test fixtures.
+
+The suite runs against SQLite by default and against PostgreSQL when
+``DATABASE_URL`` points at one (CI does both). The database is migrated to
+head once per session with Alembic (never ``create_all``) and regions are
+loaded; ``db_clean`` empties everything but regions and offices after a test.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+REGION_TABLES = {"regions", "offices", "alembic_version"}
+
+
+def _reset_postgres(url: str) -> None:
+    from portal.config import database_url
+
+    engine = create_engine(database_url(url, Path("/nonexistent")))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["PORTAL_INSTANCE_PATH"] = str(path)
+    os.environ["PORTAL_ENV"] = "testing"
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(instance_dir):
+    url = os.environ.get("DATABASE_URL")
+    if url and url.startswith("postgres"):
+        _reset_postgres(url)
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.db import transaction
+    from portal.regions.loader import load_regions
+
+    app = create_app({"ENV_NAME": "testing"})
+    app.jinja_env.undefined = __import__("jinja2").StrictUndefined
+    with app.app_context():
+        upgrade()
+        with transaction():
+            load_regions()
+    yield app
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def keyring(app):
+    return app.extensions["keyring"]
+
+
+@pytest.fixture
+def db_clean(app):
+    """Empty every table except regions and offices after the test."""
+    yield
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REGION_TABLES:
+                db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def no_nik_in_logs(caplog):
+    """SECURITY.md LG2: fail any test that logs a 16-digit run."""
+    caplog.set_level(logging.INFO)
+    yield
+    for record in caplog.records:
+        line = record.getMessage() + " " + str(getattr(record, "event", ""))
+        if record.exc_text:
+            line += record.exc_text
+        assert not SIXTEEN_DIGITS.search(line), f"16-digit run in log: {record.name}"
