@@ -61,6 +61,4 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
 
 
-CONFIGS = {
-    c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)
-}
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}

@@ -74,9 +74,7 @@ def load_regions() -> LoadResult:
     fields = ("parent_code", "level", "name", "kind", "postal_code")
     new = [r for r in rows if r["code"] not in stored]
     changed = [
-        r
-        for r in rows
-        if r["code"] in stored and stored[r["code"]] != tuple(r[f] for f in fields)
+        r for r in rows if r["code"] in stored and stored[r["code"]] != tuple(r[f] for f in fields)
     ]
     table = Region.__table__
     for i in range(0, len(new), BATCH):
@@ -142,6 +140,3 @@ def ensure_offices() -> int:
     if new_reg:
         db.session.execute(Office.__table__.insert(), new_reg)
     return inserted + len(new_prov) + len(new_reg)
-
-
-

@@ -47,7 +47,15 @@ CONDITION_VALUES: dict[str, tuple[str, ...]] = {
         "sungai",
     ),
     "lighting_source": ("pln_meteran", "pln_tanpa_meteran", "non_pln", "tidak_ada"),
-    "cooking_fuel": ("listrik", "gas_elpiji", "gas_kota", "minyak_tanah", "kayu_bakar", "arang", "tidak_memasak"),
+    "cooking_fuel": (
+        "listrik",
+        "gas_elpiji",
+        "gas_kota",
+        "minyak_tanah",
+        "kayu_bakar",
+        "arang",
+        "tidak_memasak",
+    ),
     "toilet_facility": ("sendiri_leher_angsa", "bersama", "umum", "tidak_ada"),
     "home_ownership": ("milik_sendiri", "kontrak_sewa", "bebas_sewa", "dinas", "lainnya"),
 }

@@ -1,0 +1,347 @@
+"""``flask dtsen import``: stream a DTSEN snapshot CSV into the registry.
+
+Pipeline (bounded memory, whatever the file size):
+
+1. the main process reads the CSV and groups consecutive rows by
+   ``kk_number`` into households, in chunks;
+2. worker processes validate and encrypt each chunk
+   (``portal.registry.validation.prepare_chunk``), a few chunks in flight;
+3. the main process writes each prepared chunk in its own transaction
+   (``portal.registry.writers``) and appends rejected rows to the rejects file;
+4. at the end, households of earlier snapshots that this file no longer holds
+   are marked removed (never deleted).
+
+Re-importing the same file changes nothing: a household whose keyed content
+digest is unchanged is skipped. An interrupted run leaves every finished chunk
+committed and nothing half-written; running it again completes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import resource
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from flask import current_app
+from lokal import wilayah
+from sqlalchemy import delete, exists, func, select, update
+
+from portal.db import keyring, transaction
+from portal.extensions import db
+from portal.regions.models import VILLAGE, Region
+from portal.registry import validation
+from portal.registry.models import Household, ImportRun, ImportSeen
+from portal.registry.schema import CSV_COLUMNS
+from portal.registry.writers import writer_for
+
+Row = validation.Row
+
+
+class ImportFailed(RuntimeError):
+    """The file cannot be imported at all (wrong header, no regions loaded)."""
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    rows_read: int = 0
+    rows_rejected: int = 0
+    persons_written: int = 0
+    households_new: int = 0
+    households_changed: int = 0
+    households_unchanged: int = 0
+    households_removed: int = 0
+    #: seconds: parse (main), validate and crypto (summed over workers), write (main), wall
+    timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        wall = self.timings.get("wall", 0.0) or 1e-9
+        return (
+            f"import #{self.run_id}: {self.rows_read} rows read, {self.rows_rejected} rejected; "
+            f"households {self.households_new} new, {self.households_changed} changed, "
+            f"{self.households_unchanged} unchanged, {self.households_removed} marked removed; "
+            f"{self.persons_written} persons written in {wall:.1f}s "
+            f"({self.rows_read / wall:,.0f} rows/s)"
+        )
+
+
+def import_snapshot(
+    csv_path: Path,
+    rejects_path: Path | None,
+    *,
+    workers: int = 1,
+    progress: bool = False,
+    batch: int | None = None,
+    today: dt.date | None = None,
+) -> ImportReport:
+    """Import ``csv_path``; write rejected rows to ``rejects_path``."""
+    started = time.perf_counter()
+    batch = batch or current_app.config["IMPORT_BATCH_HOUSEHOLDS"]
+    today = today or dt.date.today()
+    _require_regions()
+    run = _start_run(csv_path.name)
+    report = ImportReport(run_id=run)
+    timings = {"parse": 0.0, "validate": 0.0, "crypto": 0.0, "write": 0.0}
+    try:
+        with (
+            open(csv_path, newline="", encoding="utf-8-sig") as source,
+            _open_rejects(rejects_path) as rejects,
+        ):
+            reader = csv.reader(source)
+            _check_header(next(reader, None))
+            chunks = _chunks(_households(reader), batch, timings)
+            bar = _progress_bar(progress, csv_path)
+            for raw, prepared in _prepare_all(chunks, workers, today):
+                _write_chunk(raw, prepared, run, report, timings, rejects)
+                if progress:
+                    bar.update(sum(len(",".join(v)) + 1 for h in raw for _, v in h))
+            bar.render_finish()
+        report.households_removed = _finish_run(run, report)
+    except BaseException:
+        _fail_run(run)
+        raise
+    timings["wall"] = time.perf_counter() - started
+    report.timings = timings
+    report.peak_rss_mib = {
+        "main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+    return report
+
+
+# -- reading -------------------------------------------------------------------
+def _check_header(header: list[str] | None) -> None:
+    if header is None:
+        raise ImportFailed("the file is empty")
+    if tuple(h.strip() for h in header) != CSV_COLUMNS:
+        raise ImportFailed("unexpected header; expected: " + ",".join(CSV_COLUMNS))
+
+
+def _households(reader) -> Iterator[list[Row]]:
+    """Consecutive rows with the same kk_number, with their line numbers
+    (the header is line 1)."""
+    current: list[Row] = []
+    current_kk = None
+    for values in reader:
+        if not values:
+            continue
+        kk = values[0]
+        if current and kk != current_kk:
+            yield current
+            current = []
+        current_kk = kk
+        current.append((reader.line_num, values))
+    if current:
+        yield current
+
+
+def _chunks(households: Iterator[list[Row]], size: int, timings: dict) -> Iterator[list[list[Row]]]:
+    chunk: list[list[Row]] = []
+    t0 = time.perf_counter()
+    for h in households:
+        chunk.append(h)
+        if len(chunk) >= size:
+            timings["parse"] += time.perf_counter() - t0
+            yield chunk
+            chunk = []
+            t0 = time.perf_counter()
+    timings["parse"] += time.perf_counter() - t0
+    if chunk:
+        yield chunk
+
+
+def _known_villages() -> frozenset[str]:
+    return frozenset(wilayah._desa())
+
+
+# -- validation and encryption, in worker processes --------------------------
+def _prepare_all(
+    chunks: Iterator[list[list[Row]]], workers: int, today: dt.date
+) -> Iterator[tuple[list[list[Row]], validation.PreparedChunk]]:
+    """Yield (raw chunk, prepared chunk) in file order, at most
+    ``2 × workers`` chunks in flight so memory stays bounded."""
+    raw_keys = keyring().to_raw()
+    villages = _known_villages()
+    today_iso = today.isoformat()
+    if workers <= 1:
+        validation.init_worker(raw_keys, villages)
+        for chunk in chunks:
+            yield chunk, validation.prepare_chunk(chunk, today_iso)
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=validation.init_worker,
+        initargs=(raw_keys, villages),
+    ) as pool:
+        pending: deque[tuple[list[list[Row]], Future]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(validation.prepare_chunk, chunk, today_iso)))
+            if len(pending) >= 2 * workers:
+                raw, fut = pending.popleft()
+                yield raw, fut.result()
+        while pending:
+            raw, fut = pending.popleft()
+            yield raw, fut.result()
+
+
+# -- writing -----------------------------------------------------------------
+def _write_chunk(raw, prepared, run: int, report: ImportReport, timings: dict, rejects) -> None:
+    t0 = time.perf_counter()
+    with transaction():
+        result = writer_for(db.session, run, _utcnow()).write(prepared)
+        report.rows_read += prepared.rows
+        report.households_new += result.new
+        report.households_changed += result.changed
+        report.households_unchanged += result.unchanged
+        report.persons_written += result.persons
+        _save_progress(run, report)
+    timings["write"] += time.perf_counter() - t0
+    timings["validate"] += prepared.validate_s
+    timings["crypto"] += prepared.crypto_s
+    bad = list(prepared.rejects)
+    if result.rejects:
+        by_line = {line: values for h in raw for line, values in h}
+        bad += [(line, reason, by_line[line]) for line, reason, _ in result.rejects]
+    for line, reason, values in sorted(bad, key=lambda r: r[0]):
+        rejects.writerow([line, reason, *values])
+    report.rows_rejected += len(bad)
+
+
+def _save_progress(run: int, report: ImportReport) -> None:
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run)
+        .values(
+            rows_read=report.rows_read,
+            rows_rejected=report.rows_rejected,
+            households_new=report.households_new,
+            households_changed=report.households_changed,
+            households_unchanged=report.households_unchanged,
+        )
+    )
+
+
+class _Rejects:
+    """CSV writer for rejected rows, created readable by the owner only
+    (the rows hold personal data)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.fh = None
+        self.writer = None
+
+    def __enter__(self):
+        if self.path is not None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.fh, lineterminator="\n")
+            self.writer.writerow(["line", "reason", *CSV_COLUMNS])
+        return self
+
+    def writerow(self, row: list) -> None:
+        if self.writer is not None:
+            self.writer.writerow(row)
+
+    def __exit__(self, *exc) -> None:
+        if self.fh is not None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+
+
+def _open_rejects(path: Path | None) -> _Rejects:
+    return _Rejects(path)
+
+
+# -- run bookkeeping ---------------------------------------------------------
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _require_regions() -> None:
+    count = db.session.scalar(
+        select(func.count()).select_from(Region).where(Region.level == VILLAGE)
+    )
+    if not count:
+        raise ImportFailed("no villages in the database: run `flask regions load` first")
+
+
+def _start_run(source_name: str) -> int:
+    """Close the books on interrupted runs (their chunks stay committed),
+    then open a new run."""
+    with transaction():
+        # One import at a time: whatever another run left behind is stale.
+        db.session.execute(delete(ImportSeen))
+        db.session.execute(
+            update(ImportRun).where(ImportRun.status == "running").values(status="failed")
+        )
+        run = ImportRun(
+            source_name=source_name[:255],
+            started_at=_utcnow(),
+            status="running",
+            rows_read=0,
+            rows_rejected=0,
+            households_new=0,
+            households_changed=0,
+            households_unchanged=0,
+            households_removed=0,
+        )
+        db.session.add(run)
+        db.session.flush()
+        return run.id
+
+
+def _finish_run(run: int, report: ImportReport) -> int:
+    """Mark households absent from this snapshot removed; close the run."""
+    with transaction():
+        seen = exists().where(ImportSeen.run_id == run, ImportSeen.kk_index == Household.kk_index)
+        removed = db.session.execute(
+            update(Household)
+            .where(Household.removed_at.is_(None), ~seen)
+            .values(removed_at=_utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.execute(delete(ImportSeen).where(ImportSeen.run_id == run))
+        _save_progress(run, report)
+        db.session.execute(
+            update(ImportRun)
+            .where(ImportRun.id == run)
+            .values(
+                status="finished",
+                finished_at=_utcnow(),
+                households_removed=removed,
+                rows_rejected=report.rows_rejected,
+            )
+        )
+    return removed
+
+
+def _fail_run(run: int) -> None:
+    db.session.rollback()
+    with transaction():
+        db.session.execute(update(ImportRun).where(ImportRun.id == run).values(status="failed"))
+
+
+class _NoBar:
+    def update(self, _n: int) -> None:
+        pass
+
+    def render_finish(self) -> None:
+        pass
+
+
+def _progress_bar(enabled: bool, path: Path):
+    if not enabled:
+        return _NoBar()
+    bar = click.progressbar(length=path.stat().st_size, label="importing", show_pos=False)
+    bar.render_progress()
+    return bar
