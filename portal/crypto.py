@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +124,8 @@ def parse_data_keys(spec: str) -> tuple[dict[int, bytes], int]:
         if not kid_text.isdigit() or not b64:
             raise KeyError_("PORTAL_DATA_KEYS must look like '1:<base64>'")
         kid = int(kid_text)
+        if kid in keys:
+            raise KeyError_(f"PORTAL_DATA_KEYS repeats key id {kid}")
         keys[kid] = _unb64(b64, "PORTAL_DATA_KEYS")
         active = kid if active is None else active
     if active is None:
@@ -140,15 +143,36 @@ def generate_key_material() -> dict:
 
 
 def write_private_json(path: Path, data: dict) -> None:
-    """Create a file readable only by its owner, atomically."""
+    """Create or replace a file readable only by its owner, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def create_private_json_once(path: Path, data: dict) -> bool:
+    """Create ``path`` (mode 0600) unless it exists; False when another
+    process won the race, whose file then stands."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def load_keys(env: dict, instance_path: Path, allow_generated: bool) -> tuple[Keyring, str]:
@@ -159,7 +183,18 @@ def load_keys(env: dict, instance_path: Path, allow_generated: bool) -> tuple[Ke
     """
     index_b64 = env.get("PORTAL_INDEX_KEY")
     data_spec = env.get("PORTAL_DATA_KEYS")
-    secret = env.get("PORTAL_SECRET_KEY") or env.get("SECRET_KEY")
+    secret = env.get("PORTAL_SECRET_KEY")
+    given = {
+        "PORTAL_INDEX_KEY": index_b64,
+        "PORTAL_DATA_KEYS": data_spec,
+        "PORTAL_SECRET_KEY": secret,
+    }
+    if any(given.values()) and not all(given.values()):
+        missing = ", ".join(k for k, v in given.items() if not v)
+        raise KeyError_(
+            f"key environment is incomplete: {missing} missing "
+            "(set all three or none; see docs/keys.md)"
+        )
     if index_b64 and data_spec and secret:
         keys, active = parse_data_keys(data_spec)
         return Keyring(_unb64(index_b64, "PORTAL_INDEX_KEY"), keys, active), secret
@@ -170,7 +205,7 @@ def load_keys(env: dict, instance_path: Path, allow_generated: bool) -> tuple[Ke
         )
     path = instance_path / KEY_FILE
     if not path.exists():
-        write_private_json(path, generate_key_material())
+        create_private_json_once(path, generate_key_material())
     data = json.loads(path.read_text())
     keys = {int(k): _unb64(v, "keys.json") for k, v in data["data_keys"].items()}
     ring = Keyring(_unb64(data["index_key"], "keys.json"), keys, int(data["active_data_key"]))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
 
-VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+VILLAGE_CODE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 
 
 class UnknownVillage(ValueError):
@@ -18,7 +18,7 @@ class UnknownVillage(ValueError):
 
 def regency_code_of(village_code: str) -> str:
     """``32.01.01.2001`` → ``32.01`` (the kabupaten/kota)."""
-    if not VILLAGE_CODE.match(village_code or ""):
+    if not isinstance(village_code, str) or not VILLAGE_CODE.fullmatch(village_code):
         raise UnknownVillage(village_code)
     return village_code[:5]
 
