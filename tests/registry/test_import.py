@@ -13,73 +13,12 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.registry.importer import ImportFailed, import_snapshot
 from portal.registry.models import Household, ImportRun, Person
-from portal.registry.schema import CSV_COLUMNS
 from portal.registry.validation import P_ADDRESS, P_BIRTH, P_KK, P_NAME, P_NIK
+from tests.factories import VILLAGE, household, nik, person, write_csv
 
 pytestmark = pytest.mark.usefixtures("db_clean")
 
-VILLAGE = sorted(c for c in wilayah._desa() if c.startswith("32.01.01."))[0]
 OTHER_VILLAGE = sorted(c for c in wilayah._desa() if c.startswith("33.74."))[0]
-
-
-def nik(district: str, day: int, month: int, yy: int, serial: int, female=False) -> str:
-    dd = day + (40 if female else 0)
-    return f"{district.replace('.', '')}{dd:02d}{month:02d}{yy:02d}{serial:04d}"
-
-
-def person(kk: str, n: str, name: str, rel: str, sex: str, birth: str, **over) -> dict:
-    row = {
-        "kk_number": kk,
-        "nik": n,
-        "full_name": name,
-        "relationship": rel,
-        "sex": sex,
-        "birth_date": birth,
-        "village_code": VILLAGE,
-        "address": "Jl. Melati No. 3, RT 001/RW 002",
-        "desil": "2",
-        "programs": "PKH;SEMBAKO",
-        "floor_area_m2": "36",
-        "floor_material": "semen",
-        "wall_material": "tembok",
-        "roof_material": "genteng",
-        "drinking_water": "sumur_bor",
-        "lighting_source": "pln_meteran",
-        "cooking_fuel": "gas_elpiji",
-        "toilet_facility": "sendiri_leher_angsa",
-        "home_ownership": "milik_sendiri",
-        "updated_at": "2025-03-01",
-    }
-    row.update(over)
-    return row
-
-
-def household(kk: str, serial: int, **over) -> list[dict]:
-    d = VILLAGE[:8]
-    return [
-        person(
-            kk,
-            nik(d, 15, 8, 80, serial),
-            "Budi Santoso",
-            "kepala_keluarga",
-            "L",
-            "1980-08-15",
-            **over,
-        ),
-        person(
-            kk, nik(d, 2, 3, 84, serial, True), "Siti Aminah", "istri", "P", "1984-03-02", **over
-        ),
-        person(kk, nik(d, 9, 1, 10, serial), "Agus Santoso", "anak", "L", "2010-01-09", **over),
-    ]
-
-
-def write_csv(path: Path, rows: list, header=CSV_COLUMNS) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r[c] for c in CSV_COLUMNS] if isinstance(r, dict) else r)
-    return path
 
 
 def rejects_of(path: Path) -> dict[int, str]:

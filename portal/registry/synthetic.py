@@ -1,0 +1,834 @@
+"""Synthetic DTSEN snapshots for development, demos and load tests.
+
+Writes the registry CSV of DESIGN.md §5, one row per person, the rows of a household (one KK)
+together and the head of the family (*kepala keluarga*) first. Everything comes from one
+``random.Random(seed)``, so the same arguments give the same bytes.
+
+Identity numbers follow the Dukcapil structure:
+
+* NIK: ``PPRRDD`` (the kecamatan of the household's village), the birth date ``DDMMYY`` with 40
+  added to the day for women, and a four-digit *nomor urut* 0001-9999.
+* Nomor KK: ``PPRRDD``, the card's issue date ``DDMMYY`` and a four-digit nomor urut.
+
+Both nomor urut are counted per kecamatan and per day. Villages are visited in code order, so
+each kecamatan is generated in one go and only its counters need to be kept: numbers are unique
+over the whole file while memory stays flat however many households are written.
+
+Everyone is born between 1935 and the snapshot date (31 December 2025): ``lokal.parse_nik``
+reads a two-digit year as 20yy when it is not after the current year, so a birth before
+(current year - 100) would come back a century late.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import functools
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from lokal import wilayah
+
+from portal.registry import names
+from portal.registry.schema import CSV_COLUMNS, HOUSEHOLD_COLUMNS, PROGRAM_CODES
+
+FIRST_BIRTH = dt.date(1935, 1, 1)
+SNAPSHOT_DATE = dt.date(2025, 12, 31)
+FIRST_UPDATE = dt.date(2023, 1, 1)
+#: Family cards with the 16-digit number were issued from SIAK's roll-out on.
+FIRST_KK_ISSUE = dt.date(2006, 1, 1)
+
+_PERSON_COLUMNS = ("kk_number", "nik", "full_name", "relationship", "sex", "birth_date")
+_ROW_LAYOUT = (*_PERSON_COLUMNS, *HOUSEHOLD_COLUMNS, "updated_at")
+if _ROW_LAYOUT != CSV_COLUMNS:
+    raise RuntimeError("the synthetic row layout no longer matches schema.CSV_COLUMNS")
+
+
+@dataclass
+class GenerateStats:
+    households: int = 0
+    persons: int = 0
+    villages: int = 0
+
+
+def generate_csv(
+    out: Path,
+    *,
+    households: int,
+    seed: int,
+    regions: Sequence[str] | None = None,
+) -> GenerateStats:
+    """Write a synthetic snapshot of ``households`` households to ``out``.
+
+    ``regions`` limits the villages to codes starting with one of the prefixes ("32.01",
+    "32.01.01"; "3201" is read as "32.01"). A prefix that matches no village is a ValueError.
+    """
+    if households < 0:
+        raise ValueError("households must not be negative")
+    villages = _select_villages(regions)
+    rng = random.Random(seed)
+    allocation = _allocate(villages, households, rng)
+    factory = _HouseholdFactory(rng)
+    stats = GenerateStats()
+    serials: _SerialBook | None = None
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for code, name, count in allocation:
+            if serials is None or serials.district != code[:8]:
+                serials = _SerialBook(code[:8])
+            village = factory.village(code, name)
+            for _ in range(count):
+                rows = factory.household_rows(village, serials)
+                writer.writerows(rows)
+                stats.persons += len(rows)
+            stats.households += count
+            stats.villages += 1
+    return stats
+
+
+# --- Where households live ---------------------------------------------------------------------
+
+
+def _select_villages(regions: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(code, name) of the villages to use, in code order."""
+    villages = sorted(wilayah._desa().items())
+    if not regions:
+        return villages
+    prefixes = tuple(wilayah.normalize_wilayah_code(p) for p in regions)
+    for prefix in prefixes:
+        if not prefix or not any(code.startswith(prefix) for code, _ in villages):
+            raise ValueError(f"no village code starts with {prefix!r}")
+    return [(code, name) for code, name in villages if code.startswith(prefixes)]
+
+
+def _allocate(
+    villages: list[tuple[str, str]], households: int, rng: random.Random
+) -> list[tuple[str, str, int]]:
+    """How many households each village gets: (code, name, count), villages with none left out.
+
+    A village's expected share follows its province's population, split over the province's
+    villages (a kelurahan, being a town, counting 2.5 desa), times a random size factor.
+    Households are then spread by systematic sampling proportional to that size: the counts
+    add up exactly and a small snapshot lands in villages all over the selection.
+    """
+    people_per_unit = _people_per_village_unit()
+    weights = [
+        int(people_per_unit.get(code[:2], 1.0) * _village_units(code) * rng.lognormvariate(0, 0.5))
+        + 1
+        for code, _ in villages
+    ]
+    total = sum(weights)
+    offset = rng.randrange(total)
+    allocation = []
+    cumulative = before = 0
+    for (code, name), weight in zip(villages, weights, strict=True):
+        cumulative += weight
+        upto = (households * cumulative + offset) // total
+        if upto > before:
+            allocation.append((code, name, upto - before))
+        before = upto
+    return allocation
+
+
+#: Population by province in thousands (BPS projections for mid-2024, rounded).
+_PROVINCE_POPULATION = {
+    "11": 5555, "12": 15589, "13": 5837, "14": 6728, "15": 3724, "16": 8838, "17": 2112,
+    "18": 9419, "19": 1531, "21": 2184, "31": 10684, "32": 50345, "33": 37892, "34": 3760,
+    "35": 41814, "36": 12432, "51": 4433, "52": 5646, "53": 5657, "61": 5623, "62": 2809,
+    "63": 4219, "64": 4045, "65": 743, "71": 2702, "72": 3122, "73": 9463, "74": 2793,
+    "75": 1218, "76": 1503, "81": 1945, "82": 1355, "91": 1061, "92": 570, "93": 531,
+    "94": 1452, "95": 1456, "96": 628,
+}  # fmt: skip
+
+
+def _village_units(code: str) -> float:
+    return 2.5 if _is_kelurahan(code) else 1.0
+
+
+@functools.cache
+def _people_per_village_unit() -> dict[str, float]:
+    """Population (in persons) per desa-sized unit of each province, over all its villages."""
+    units: dict[str, float] = {}
+    for code in wilayah._desa():
+        units[code[:2]] = units.get(code[:2], 0.0) + _village_units(code)
+    return {
+        province: 1000 * _PROVINCE_POPULATION.get(province, 1000) / count
+        for province, count in units.items()
+    }
+
+
+def _is_kelurahan(code: str) -> bool:
+    """Kelurahan (urban, code ``PP.RR.DD.1xxx``) rather than desa."""
+    return code[9] == "1"
+
+
+@dataclass(slots=True)
+class _Village:
+    code: str
+    urban: bool
+    #: Java and Bali build with roof tiles and brick; elsewhere zinc roofs and timber are usual.
+    java_bali: bool
+    cultures: _Choice[str]
+    streets: list[str]
+    rw_count: int
+    rt_per_rw: int
+    #: Rural villages: the hamlet (dusun, kampung, banjar) of each RW, RW 001 first.
+    hamlets: list[str]
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z ]{3,24}")
+
+
+# --- Identity numbers -----------------------------------------------------------------------------
+
+
+class _Calendar:
+    """Every day from FIRST_BIRTH to SNAPSHOT_DATE by index (0 = FIRST_BIRTH), as strings."""
+
+    def __init__(self) -> None:
+        count = (SNAPSHOT_DATE - FIRST_BIRTH).days + 1
+        dates = [FIRST_BIRTH + dt.timedelta(days=i) for i in range(count)]
+        self.iso = [d.isoformat() for d in dates]
+        self.ddmmyy = [f"{d.day:02d}{d.month:02d}{d.year % 100:02d}" for d in dates]
+        self.ddmmyy_women = [f"{d.day + 40}{d.month:02d}{d.year % 100:02d}" for d in dates]
+
+
+@functools.cache
+def _calendar() -> _Calendar:
+    return _Calendar()
+
+
+def _day(date: dt.date) -> int:
+    return (date - FIRST_BIRTH).days
+
+
+def _years(years: float) -> int:
+    return round(years * 365.25)
+
+
+_LAST = _day(SNAPSHOT_DATE)
+_FIRST_UPDATE = _day(FIRST_UPDATE)
+_FIRST_KK_ISSUE = _day(FIRST_KK_ISSUE)
+_BORN_1970 = _day(dt.date(1970, 1, 1))
+_BORN_1975 = _day(dt.date(1975, 1, 1))
+_BORN_1990 = _day(dt.date(1990, 1, 1))
+_BORN_2000 = _day(dt.date(2000, 1, 1))
+MAX_SERIAL = 9999
+
+
+class _SerialBook:
+    """The nomor urut of NIKs and KK numbers handed out in one kecamatan.
+
+    People born on the same day in the same kecamatan are numbered 0001, 0002, ...; so are the
+    family cards issued there on one day.
+    """
+
+    def __init__(self, district: str) -> None:
+        self.district = district
+        self.prefix = district.replace(".", "")
+        self.calendar = _calendar()
+        self._births: dict[str, int] = {}
+        self._issues: dict[str, int] = {}
+
+    def nik(self, birth: int, sex: str) -> tuple[str, int]:
+        """A NIK for someone born on day ``birth``, and the birth day it encodes.
+
+        Should a day's 9,999 numbers run out, the birth moves to a neighbouring day.
+        """
+        codes = self.calendar.ddmmyy_women if sex == "P" else self.calendar.ddmmyy
+        step = -1 if birth > _LAST // 2 else 1
+        while True:
+            code = codes[birth]
+            serial = self._births.get(code, 0) + 1
+            if serial <= MAX_SERIAL:
+                self._births[code] = serial
+                return f"{self.prefix}{code}{serial:04d}", birth
+            birth += step
+
+    def kk(self, issued: int) -> str:
+        """A KK number for a card issued on day ``issued`` (a later day if that one is full)."""
+        codes = self.calendar.ddmmyy
+        while True:
+            code = codes[issued]
+            serial = self._issues.get(code, 0) + 1
+            if serial <= MAX_SERIAL:
+                self._issues[code] = serial
+                return f"{self.prefix}{code}{serial:04d}"
+            issued = issued + 1 if issued < _LAST else _FIRST_KK_ISSUE
+
+
+# --- Weighted choices and the tables behind them --------------------------------------------------
+
+T = TypeVar("T")
+
+
+class _Choice(Generic[T]):
+    """A weighted choice with its cumulative weights computed once: ``pick(rng.random())``."""
+
+    __slots__ = ("_cumulative", "_last", "_total", "values")
+
+    def __init__(self, weighted: Iterable[tuple[T, float]]) -> None:
+        self.values: list[T] = []
+        self._cumulative: list[float] = []
+        total = 0.0
+        for value, weight in weighted:
+            total += weight
+            self.values.append(value)
+            self._cumulative.append(total)
+        self._total = total
+        self._last = len(self.values) - 1
+
+    def pick(self, u: float) -> T:
+        return self.values[bisect.bisect(self._cumulative, u * self._total, 0, self._last)]
+
+
+#: Household sizes 1-9 (mean about 3.9, as in Susenas).
+_SIZES = _Choice(zip(range(1, 10), (7, 14, 20, 24, 17, 10, 5, 2, 1), strict=True))
+
+#: Desil 1-10 among ranked households; the registry holds more of the poor than the rich.
+_DESIL_RURAL = _Choice(zip(range(1, 11), (15, 14, 13, 11, 10, 9, 8, 8, 6, 6), strict=True))
+_DESIL_URBAN = _Choice(zip(range(1, 11), (8, 9, 10, 10, 10, 11, 11, 11, 10, 10), strict=True))
+_UNRANKED_SHARE = 0.07
+
+#: Chance that an eligible household receives a programme, by desil (index 0 = desil 1).
+#: PKH is for desil 1-4, Sembako and PBI-JK for desil 1-5; not every eligible family gets them.
+_TAKE_UP: dict[str, tuple[float, ...]] = {
+    "PKH": (0.55, 0.45, 0.30, 0.15),
+    "SEMBAKO": (0.65, 0.55, 0.45, 0.30, 0.15),
+    "PBI_JK": (0.80, 0.75, 0.65, 0.50, 0.30),
+}
+#: PKH needs a "component" (children, elderly; pregnancy and disability are not modelled).
+_PKH_WITHOUT_COMPONENT = 0.1
+
+#: Weights of each condition value by wealth tier: desil 1-2, 3-4, 5-6, 7-8, 9-10.
+_CONDITION_WEIGHTS: dict[str, dict[str, tuple[int, int, int, int, int]]] = {
+    "floor_material": {
+        "tanah": (25, 12, 5, 2, 0),
+        "bambu": (8, 4, 2, 1, 0),
+        "kayu": (20, 16, 12, 8, 4),
+        "semen": (35, 40, 33, 22, 10),
+        "keramik": (12, 28, 48, 66, 82),
+        "marmer": (0, 0, 0, 1, 4),
+    },
+    "wall_material": {
+        "bambu": (30, 15, 6, 2, 0),
+        "kayu": (25, 22, 16, 10, 5),
+        "anyaman": (15, 8, 3, 1, 0),
+        "tembok_tanpa_plester": (15, 20, 15, 8, 3),
+        "tembok": (15, 35, 60, 79, 92),
+    },
+    "roof_material": {
+        "ijuk_rumbia": (6, 3, 1, 0, 0),
+        "seng": (20, 18, 14, 10, 6),
+        "asbes": (14, 16, 16, 12, 6),
+        "genteng": (60, 62, 66, 70, 70),
+        "beton": (0, 1, 3, 8, 18),
+    },
+    "drinking_water": {
+        "air_kemasan": (8, 15, 25, 38, 52),
+        "ledeng": (6, 8, 10, 12, 14),
+        "sumur_bor": (18, 24, 28, 28, 24),
+        "sumur_terlindung": (22, 22, 18, 12, 6),
+        "sumur_tak_terlindung": (16, 10, 6, 3, 1),
+        "mata_air": (14, 11, 8, 5, 2),
+        "air_hujan": (8, 6, 3, 1, 1),
+        "sungai": (8, 4, 2, 1, 0),
+    },
+    "lighting_source": {
+        "pln_meteran": (70, 82, 90, 95, 98),
+        "pln_tanpa_meteran": (18, 11, 6, 3, 1),
+        "non_pln": (10, 6, 4, 2, 1),
+        "tidak_ada": (2, 1, 0, 0, 0),
+    },
+    "cooking_fuel": {
+        "listrik": (0, 1, 1, 3, 8),
+        "gas_elpiji": (55, 70, 82, 88, 82),
+        "gas_kota": (0, 0, 1, 2, 5),
+        "minyak_tanah": (6, 5, 3, 1, 0),
+        "kayu_bakar": (35, 21, 11, 4, 1),
+        "arang": (2, 1, 0, 0, 0),
+        "tidak_memasak": (2, 2, 2, 2, 4),
+    },
+    "toilet_facility": {
+        "sendiri_leher_angsa": (55, 70, 82, 92, 97),
+        "bersama": (18, 14, 10, 5, 2),
+        "umum": (9, 6, 3, 1, 0),
+        "tidak_ada": (18, 10, 5, 2, 1),
+    },
+    "home_ownership": {
+        "milik_sendiri": (72, 78, 80, 80, 82),
+        "kontrak_sewa": (8, 9, 11, 13, 12),
+        "bebas_sewa": (16, 11, 7, 4, 2),
+        "dinas": (0, 0, 1, 2, 3),
+        "lainnya": (4, 2, 1, 1, 1),
+    },
+}
+#: Multipliers on the weights above in towns (kelurahan).
+_URBAN_FACTORS: dict[str, dict[str, float]] = {
+    "drinking_water": {
+        "air_kemasan": 1.6,
+        "ledeng": 2.5,
+        "mata_air": 0.3,
+        "air_hujan": 0.5,
+        "sumur_tak_terlindung": 0.5,
+        "sungai": 0.2,
+    },
+    "cooking_fuel": {"kayu_bakar": 0.3, "gas_kota": 3.0},
+    "home_ownership": {"kontrak_sewa": 2.5},
+}
+#: Multipliers on the weights above outside Java and Bali.
+_OUTER_ISLANDS_FACTORS: dict[str, dict[str, float]] = {
+    "floor_material": {"kayu": 2.0},
+    "wall_material": {"kayu": 2.5, "tembok": 0.7},
+    "roof_material": {"seng": 4.0, "genteng": 0.2, "ijuk_rumbia": 1.5},
+    "lighting_source": {"non_pln": 2.5, "tidak_ada": 2.0},
+    "cooking_fuel": {"minyak_tanah": 3.0},
+}
+_TIERS = 5
+
+
+def _condition_choices(urban: bool, java_bali: bool) -> dict[str, tuple[_Choice[str], ...]]:
+    """For each condition column, one weighted choice per wealth tier."""
+    choices = {}
+    for column, table in _CONDITION_WEIGHTS.items():
+        factors = dict.fromkeys(table, 1.0)
+        for applies, extra in ((urban, _URBAN_FACTORS), (not java_bali, _OUTER_ISLANDS_FACTORS)):
+            if applies:
+                for value, factor in extra.get(column, {}).items():
+                    factors[value] *= factor
+        choices[column] = tuple(
+            _Choice((value, weights[tier] * factors[value]) for value, weights in table.items())
+            for tier in range(_TIERS)
+        )
+    return choices
+
+
+#: Order of relationships on a family card; within one, the eldest first.
+_KK_ORDER = {
+    "kepala_keluarga": 0,
+    "istri": 1,
+    "suami": 1,
+    "anak": 2,
+    "menantu": 3,
+    "cucu": 4,
+    "orang_tua": 5,
+    "mertua": 6,
+    "famili_lain": 7,
+    "lainnya": 8,
+}
+
+
+@dataclass(slots=True)
+class _Person:
+    relationship: str
+    sex: str
+    birth: int  # day index, see _Calendar
+    culture: str  # key of names.CULTURES
+    #: Whose family name this person may carry (the father; for a parent of the head, the head).
+    lineage: _Person | None = None
+    name: str = ""
+    #: The part of the name children may inherit.
+    family: str = ""
+
+
+def _kk_order(person: _Person) -> tuple[int, int]:
+    return _KK_ORDER[person.relationship], person.birth
+
+
+# --- Households ---------------------------------------------------------------------------------
+
+
+class _HouseholdFactory:
+    """Makes villages and the rows of their households from one random stream."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.calendar = _calendar()
+        self._cultures = {
+            province: _Choice(mix.items()) for province, mix in names.PROVINCE_CULTURES.items()
+        }
+        self._default_cultures = _Choice(names.DEFAULT_CULTURES.items())
+        self._conditions = {
+            (urban, java_bali): _condition_choices(urban, java_bali)
+            for urban in (False, True)
+            for java_bali in (False, True)
+        }
+
+    # Villages
+
+    def village(self, code: str, name: str) -> _Village:
+        rng = self.rng
+        province = code[:2]
+        urban = _is_kelurahan(code)
+        cultures = self._cultures.get(province, self._default_cultures)
+        rw_count = 2 + int(rng.random() * (12 if urban else 6))
+        if urban:
+            streets = [
+                self._street(s) for s in rng.sample(names.STREETS, 4 + int(rng.random() * 9))
+            ]
+        else:
+            main_road = f"Jl. Raya {name}" if _PLAIN_NAME.fullmatch(name) else "Jl. Raya Desa"
+            streets = [main_road, *(self._street(s) for s in rng.sample(names.STREETS, 2))]
+        return _Village(
+            code=code,
+            urban=urban,
+            java_bali=province in ("31", "32", "33", "34", "35", "36", "51"),
+            cultures=cultures,
+            streets=streets,
+            rw_count=rw_count,
+            rt_per_rw=3 + int(rng.random() * 8),
+            hamlets=[] if urban else self._hamlets(cultures.pick(rng.random()), rw_count),
+        )
+
+    def _street(self, name: str) -> str:
+        r = self.rng.random()
+        if r < 0.7:
+            return f"Jl. {name}"
+        if r < 0.85:
+            return f"Gg. {name}"
+        return f"Gg. {name} {names.ROMAN_NUMERALS[1 + int(self.rng.random() * 4)]}"
+
+    def _hamlets(self, culture: str, count: int) -> list[str]:
+        style = names.HAMLETS.get(culture, names.NUMBERED_HAMLETS)
+        chosen = style.names[:count] if style.numbered else self.rng.sample(style.names, count)
+        return [f"{style.prefix} {hamlet}" for hamlet in chosen]
+
+    def _address(self, village: _Village) -> str:
+        r = self.rng.random
+        rw = 1 + int(r() * village.rw_count)
+        rt_rw = f"RT {1 + int(r() * village.rt_per_rw):03d}/RW {rw:03d}"
+        if village.urban or r() < 0.2:
+            street = village.streets[int(r() * len(village.streets))]
+            return f"{street} No. {1 + int(r() ** 2 * 180)}, {rt_rw}"
+        return f"{village.hamlets[rw - 1]} {rt_rw}"
+
+    # Rows
+
+    def household_rows(self, village: _Village, serials: _SerialBook) -> list[tuple[str, ...]]:
+        """The CSV rows of one new household in ``village``, head of the family first."""
+        rng = self.rng
+        people = self._members(village)
+        self._name_all(people)
+        iso = self.calendar.iso
+        niks = []
+        for person in people:
+            nik, person.birth = serials.nik(person.birth, person.sex)
+            niks.append(nik)
+        youngest = max(max(p.birth for p in people), _FIRST_KK_ISSUE)
+        kk = serials.kk(youngest + int(rng.random() * (_LAST - youngest + 1)))
+        household = self._household_columns(village, people)
+        verified = _FIRST_UPDATE + int(rng.random() * (_LAST - _FIRST_UPDATE + 1))
+        rows = []
+        for person, nik in zip(people, niks, strict=True):
+            person_columns = (kk, nik, person.name, person.relationship, person.sex)
+            birth, updated = iso[person.birth], iso[self._updated_at(verified, person.birth)]
+            rows.append((*person_columns, birth, *household, updated))
+        return rows
+
+    def _updated_at(self, verified: int, birth: int) -> int:
+        """Most members were verified with their household; some on another day, none before
+        they were born."""
+        r = self.rng.random
+        day = verified
+        if r() < 0.2:
+            day = _FIRST_UPDATE + int(r() * (_LAST - _FIRST_UPDATE + 1))
+        if day < birth:
+            day = birth + int(r() * (_LAST - birth + 1))
+        return day
+
+    def _household_columns(self, village: _Village, people: list[_Person]) -> tuple[str, ...]:
+        r = self.rng.random
+        desil_choice = _DESIL_URBAN if village.urban else _DESIL_RURAL
+        desil = None if r() < _UNRANKED_SHARE else desil_choice.pick(r())
+        # Unranked households are not all poor or rich: give their house a hidden desil.
+        wealth = desil or desil_choice.pick(r())
+        tier = (wealth - 1) // 2
+        noise = r()
+        if noise < 0.15:
+            tier = max(tier - 1, 0)
+        elif noise > 0.85:
+            tier = min(tier + 1, _TIERS - 1)
+        values = {
+            "village_code": village.code,
+            "address": self._address(village),
+            "desil": str(desil) if desil else "",
+            "programs": self._programs(desil, people),
+            "floor_area_m2": str(self._floor_area(tier, len(people), village.urban)),
+        }
+        for column, by_tier in self._conditions[village.urban, village.java_bali].items():
+            values[column] = by_tier[tier].pick(r())
+        return tuple(values[column] for column in HOUSEHOLD_COLUMNS)
+
+    def _programs(self, desil: int | None, people: list[_Person]) -> str:
+        """Programmes received: only within their desil limits, and not by every eligible family."""
+        if desil is None:
+            return ""
+        r = self.rng.random
+        received = []
+        for code in PROGRAM_CODES:
+            take_up = _TAKE_UP[code]
+            if desil > len(take_up):
+                continue
+            chance = take_up[desil - 1]
+            if code == "PKH" and not _has_pkh_component(people):
+                chance *= _PKH_WITHOUT_COMPONENT
+            if r() < chance:
+                received.append(code)
+        return ";".join(received)
+
+    def _floor_area(self, tier: int, size: int, urban: bool) -> int:
+        median = 24 + 10 * tier + 6 * size
+        area = median * self.rng.lognormvariate(0, 0.35) * (0.85 if urban else 1.0)
+        return min(max(round(area), 12), 300)
+
+    # Who lives in the household
+
+    def _members(self, village: _Village) -> list[_Person]:
+        """Head, usually a spouse, children, sometimes grandchildren, parents or relatives."""
+        r = self.rng.random
+        size = _SIZES.pick(r())
+        head = self._head(size, village)
+        people = [head]
+        spouse = None
+        if size > 1 and r() < (0.93 if head.sex == "L" else 0.3):
+            spouse = self._spouse(head, village)
+            people.append(spouse)
+        parents = [head] if spouse is None else [head, spouse]
+        father = next((p for p in parents if p.sex == "L"), None) or self._absent_father(head)
+        free = size - len(people)
+        if free >= 2 and r() < 0.25:
+            free -= self._add_grown_child_family(people, parents, father, village, free)
+        if free and r() < 0.12:
+            free -= self._add_elders(people, head, spouse, free)
+        window = _child_window(parents)
+        for _ in range(free):
+            people.append(self._child_or_relative(head, father, window))
+        people.sort(key=_kk_order)
+        return people
+
+    def _head(self, size: int, village: _Village) -> _Person:
+        r, gauss = self.rng.random, self.rng.gauss
+        female = r() < (0.35 if size == 1 else 0.12)
+        if size == 1:
+            age = gauss(27, 5) if r() < 0.3 else gauss(66, 10)
+        else:
+            age = gauss(54 if female else 46, 12)
+        age = min(max(age, 18), 88)
+        culture = village.cultures.pick(r())
+        return _Person("kepala_keluarga", "P" if female else "L", _LAST - _years(age), culture)
+
+    def _spouse(self, head: _Person, village: _Village) -> _Person:
+        r = self.rng.random
+        older_by = self.rng.gauss(4, 4) if head.sex == "L" else self.rng.gauss(-4, 4)
+        birth = min(max(head.birth + _years(older_by), 0), _LAST - _years(17))
+        culture = head.culture if r() < 0.8 else village.cultures.pick(r())
+        if head.sex == "L":
+            return _Person("istri", "P", birth, culture)
+        return _Person("suami", "L", birth, culture)
+
+    def _absent_father(self, head: _Person) -> _Person:
+        """Stands in for the father of a female head's children, so they can carry his name."""
+        culture = names.CULTURES[head.culture]
+        pool = culture.surnames if culture.style == "marga" else culture.male_second
+        family = self.rng.choice(pool) if pool else ""
+        return _Person("", "L", head.birth, head.culture, family=family)
+
+    def _child_or_relative(
+        self, head: _Person, father: _Person, window: tuple[int, int] | None
+    ) -> _Person:
+        r = self.rng.random
+        sex = "L" if r() < 0.51 else "P"
+        if window and r() < 0.96:
+            low, high = window
+            birth = low + int(r() * (high - low + 1))
+            return _Person("anak", sex, birth, father.culture, lineage=father)
+        if r() < 0.9:
+            low = max(head.birth - _years(15), 0)
+            return _Person("famili_lain", sex, low + int(r() * (_LAST - low + 1)), head.culture)
+        birth = _LAST - _years(15 + r() * 45)
+        return _Person("lainnya", sex, birth, self._any_culture(head))
+
+    def _any_culture(self, head: _Person) -> str:
+        return head.culture if self.rng.random() < 0.7 else "umum"
+
+    def _add_grown_child_family(
+        self,
+        people: list[_Person],
+        parents: list[_Person],
+        father: _Person,
+        village: _Village,
+        free: int,
+    ) -> int:
+        """An adult child living at home with their own children, often with their spouse."""
+        r = self.rng.random
+        window = _child_window(parents)
+        if window is None or window[0] > min(window[1], _LAST - _years(20)):
+            return 0
+        low, high = window[0], min(window[1], _LAST - _years(20))
+        sex = "L" if r() < 0.5 else "P"
+        child = _Person("anak", sex, low + int(r() * (high - low + 1)), father.culture, father)
+        added = [child]
+        if free >= 3 and r() < 0.6:
+            in_law_birth = child.birth + _years(self.rng.gauss(-3 if sex == "P" else 3, 3))
+            added.append(
+                _Person(
+                    "menantu",
+                    "P" if sex == "L" else "L",
+                    min(max(in_law_birth, 0), _LAST - _years(17)),
+                    village.cultures.pick(r()),
+                )
+            )
+        grandchildren_window = _child_window(added)
+        if grandchildren_window:
+            their_father = next((p for p in added if p.sex == "L"), None)
+            culture = their_father.culture if their_father else child.culture
+            low, high = grandchildren_window
+            for _ in range(min(free - len(added), 1 + int(r() * 3))):
+                birth = low + int(r() * (high - low + 1))
+                sex = "L" if r() < 0.51 else "P"
+                added.append(_Person("cucu", sex, birth, culture, lineage=their_father))
+        people.extend(added)
+        return len(added)
+
+    def _add_elders(
+        self, people: list[_Person], head: _Person, spouse: _Person | None, free: int
+    ) -> int:
+        """One or both parents of the head (orang tua) or of the spouse (mertua)."""
+        r = self.rng.random
+        whose = spouse if spouse is not None and r() < 0.4 else head
+        relationship = "orang_tua" if whose is head else "mertua"
+        latest = whose.birth - _years(18)
+        if latest < 0:
+            return 0
+        earliest = max(whose.birth - _years(45), 0)
+        sexes = ("L", "P") if free >= 2 and r() < 0.3 else ("P" if r() < 0.7 else "L",)
+        for sex in sexes:
+            birth = earliest + int(r() * (latest - earliest + 1))
+            # A father shares his child's marga, so the name can be taken from the child.
+            lineage = whose if sex == "L" else None
+            people.append(_Person(relationship, sex, birth, whose.culture, lineage=lineage))
+        return len(sexes)
+
+    # Names
+
+    def _name_all(self, people: list[_Person]) -> None:
+        """Name everyone; people come in family-card order, so parents are named first."""
+        children = 0
+        for person in people:
+            birth_order = -1
+            if person.relationship == "anak":
+                birth_order, children = children, children + 1
+            self._name(person, birth_order)
+
+    def _name(self, person: _Person, birth_order: int) -> None:
+        culture = names.CULTURES[person.culture]
+        lineage = person.lineage
+        family = lineage.family if lineage and lineage.culture == person.culture else ""
+        if culture.style == "bali":
+            person.name = self._bali_name(culture, person, birth_order)
+            return
+        if culture.style == "marga":
+            person.name, person.family = self._marga_name(culture, person, family)
+            return
+        if family and person.relationship in ("anak", "cucu"):
+            inherit = 0.4 if person.sex == "L" else 0.15
+            family = family if self.rng.random() < inherit else ""
+        else:
+            family = ""
+        person.name, person.family = self._given_name(culture, person, family)
+
+    def _first_name(self, culture: names.Culture, person: _Person) -> str:
+        rng = self.rng
+        modern = rng.random() < _modern_name_share(person.birth)
+        if person.sex == "L":
+            return rng.choice(culture.male_modern if modern else culture.male)
+        return rng.choice(culture.female_modern if modern else culture.female)
+
+    def _given_name(self, culture: names.Culture, person: _Person, family: str) -> tuple[str, str]:
+        """("Budi Santoso", "Santoso"): a first name, often a second; children may take the
+        father's second name."""
+        rng = self.rng
+        male = person.sex == "L"
+        first = self._first_name(culture, person)
+        prefixes = culture.male_prefixes if male else culture.female_prefixes
+        if prefixes and rng.random() < 0.12:
+            prefix = rng.choice(prefixes)
+            if not first.startswith(prefix.rstrip(".")):
+                first = f"{prefix} {first}"
+        second = family
+        if not second:
+            single = culture.single_name
+            if person.birth >= _BORN_1970:
+                single *= 0.2 if person.birth >= _BORN_1990 else 0.5
+            if rng.random() >= single:
+                if person.birth >= _BORN_1990 and rng.random() < 0.5:
+                    pool = names.MODERN_MALE_SECOND if male else names.MODERN_FEMALE_SECOND
+                else:
+                    pool = culture.male_second if male else culture.female_second
+                second = rng.choice(pool)
+        if not second or first.endswith(second):
+            return first, first.rsplit(" ", 1)[-1]
+        return f"{first} {second}", second
+
+    def _marga_name(self, culture: names.Culture, person: _Person, family: str) -> tuple[str, str]:
+        """("Tigor Siregar", "Siregar"): given name(s) and the father's family name."""
+        rng = self.rng
+        given = self._first_name(culture, person)
+        if rng.random() < 0.25:
+            more = self._first_name(culture, person)
+            if more != given:
+                given = f"{given} {more}"
+        surname = family or rng.choice(culture.surnames)
+        if person.sex == "P" and culture.daughter_marker and rng.random() < 0.3:
+            return f"{given} {culture.daughter_marker} {surname}", surname
+        return f"{given} {surname}", surname
+
+    def _bali_name(self, culture: names.Culture, person: _Person, birth_order: int) -> str:
+        """I/Ni, the birth-order name, a given name: "I Made Suarsana", "Ni Ketut Sukerti"."""
+        rng = self.rng
+        if birth_order < 0:
+            birth_order = int(rng.random() ** 1.5 * 4)
+        slot = birth_order % len(names.BALI_BIRTH_ORDER)
+        if person.sex == "P" and slot == 0:
+            order_name = rng.choice(names.BALI_FIRSTBORN_DAUGHTER)
+        else:
+            order_name = rng.choice(names.BALI_BIRTH_ORDER[slot])
+        given = self._first_name(culture, person)
+        if rng.random() < 0.3:
+            more = rng.choice(culture.male if person.sex == "L" else culture.female)
+            if more != given:
+                given = f"{given} {more}"
+        return f"{'I' if person.sex == 'L' else 'Ni'} {order_name} {given}"
+
+
+def _modern_name_share(birth: int) -> float:
+    """How many people born on day ``birth`` have a name from the modern pool."""
+    if birth >= _BORN_2000:
+        return 0.9
+    if birth >= _BORN_1990:
+        return 0.7
+    return 0.25 if birth >= _BORN_1975 else 0.05
+
+
+def _child_window(parents: list[_Person]) -> tuple[int, int] | None:
+    """Birth days possible for a child of ``parents``: born when both were 17 or older, the
+    mother at most 45 and the father at most 60. None when there is no such day."""
+    low = max(p.birth for p in parents) + _years(17)
+    high = min(p.birth + _years(45 if p.sex == "P" else 60) for p in parents)
+    high = min(high, _LAST)
+    return (low, high) if low <= high else None
+
+
+_PKH_CHILD = _years(18)
+_PKH_ELDER = _years(60)
+
+
+def _has_pkh_component(people: list[_Person]) -> bool:
+    """A child under 18 or someone aged 60 or more lives in the household."""
+    return any(p.birth > _LAST - _PKH_CHILD or p.birth <= _LAST - _PKH_ELDER for p in people)
