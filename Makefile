@@ -1,0 +1,88 @@
+# DTSEN Participation Portal.
+#   make run    serve a demo on http://127.0.0.1:5000 (PORT=… HOST=… to change)
+#   make test   run the whole test suite
+#   make help   list every target
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PORTAL_ENV ?= development
+# In-process rate-limit storage is per process: more workers need REDIS_URL.
+WORKERS ?= 1
+THREADS ?= 8
+PYTEST_ARGS ?=
+
+FLASK := PORTAL_ENV=$(PORTAL_ENV) $(BIN)/flask --app app
+# gunicorn's control socket is one per user by default: two servers would clash.
+GUNICORN := $(BIN)/gunicorn --bind $(HOST):$(PORT) --worker-class gthread \
+	--workers $(WORKERS) --threads $(THREADS) --no-control-socket
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
+FREEZE_VENV := $(VENV)/.freeze
+
+.PHONY: help setup venv run test lint format freeze clean
+
+help: ## list the targets
+	@grep -E '^[a-z ]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN { FS = ":.*## " } { printf "  make %-12s %s\n", $$1, $$2 }'
+
+setup venv: $(INSTALLED) $(CATALOGS) ## create .venv, install the pinned requirements, compile translations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Install again only when a requirements file is newer than the last install.
+$(INSTALLED): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po | $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: setup ## migrate, load regions and demo data, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) regions load
+ifneq ($(PORTAL_ENV),production)
+	$(FLASK) dtsen demo
+	$(FLASK) staff demo
+endif
+	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
+	PORTAL_ENV=$(PORTAL_ENV) exec $(GUNICORN) app:app
+
+test: setup ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED) ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Installs every package the files name, unpinned, into a scratch venv and pins
+# what resolves: everything moves to its newest release. To drop a package,
+# delete its line first.
+freeze: ## re-pin requirements*.txt to the newest releases (review the diff)
+	rm -rf $(FREEZE_VENV)
+	$(PYTHON) -m venv $(FREEZE_VENV)
+	$(FREEZE_VENV)/bin/pip install --quiet $$(sed -n 's/==.*//p' requirements.txt)
+	{ grep '^#' requirements.txt; $(FREEZE_VENV)/bin/pip freeze; } > requirements.txt.new
+	$(FREEZE_VENV)/bin/pip install --quiet $$(sed -n 's/==.*//p' requirements-dev.txt)
+	{ grep -E '^(#|-r)' requirements-dev.txt; \
+		$(FREEZE_VENV)/bin/pip freeze | grep -vxFf requirements.txt.new || true; \
+	} > requirements-dev.txt.new
+	mv requirements.txt.new requirements.txt
+	mv requirements-dev.txt.new requirements-dev.txt
+	rm -rf $(FREEZE_VENV)
+	@echo "Pins updated: review 'git diff requirements*.txt', then 'make test'."
+
+clean: ## remove .venv, caches and compiled translations (instance/ stays: database and keys)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -f $(CATALOGS)

@@ -1,0 +1,248 @@
+"""Staff accounts: password hashing, creating an account, and the demo accounts.
+
+Passwords are hashed with Argon2id (SECURITY.md AU1) at argon2-cffi's defaults,
+the RFC 9106 "low memory" profile (64 MiB, 3 passes, 4 lanes).
+
+The demo accounts exist so that a developer who runs ``make run`` can log in
+as each role at once. They are refused outside development and testing
+("no default accounts in production"), flagged ``is_demo`` and get random
+passwords, kept in ``instance/demo-credentials.txt`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.regions.models import VILLAGE, Office, Region
+from portal.staff.models import ROLES, StaffUser
+
+_hasher = PasswordHasher()
+
+
+class StaffError(ValueError):
+    """A staff account cannot be created or changed as asked."""
+
+
+class DemoAccountsRefused(StaffError):
+    """Demo accounts were asked for outside development and testing."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when ``password`` matches; a malformed hash is a mismatch, not an error."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_staff(
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password: str,
+    office: Office | None = None,
+    village_code: str | None = None,
+    is_demo: bool = False,
+) -> StaffUser:
+    """Add a staff account to the session and flush; the caller commits.
+
+    Operators belong to a village; handlers and supervisors to an office.
+    """
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise StaffError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if role == "operator" and not village_code:
+        raise StaffError("an operator belongs to a village: give its village code")
+    if role in ("handler", "supervisor") and office is None:
+        raise StaffError(f"a {role} belongs to an office")
+    if village_code is not None:
+        level = db.session.scalar(select(Region.level).where(Region.code == village_code))
+        if level != VILLAGE:
+            raise StaffError(f"{village_code} is not a known desa/kelurahan code")
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise StaffError(f"{email} already has an account")
+    user = StaffUser(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        office_id=office.id if office is not None else None,
+        village_code=village_code,
+        active=True,
+        is_demo=is_demo,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# Demo accounts ---------------------------------------------------------------
+
+DEMO_ENVIRONMENTS = ("development", "testing")
+DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
+#: Kabupaten Bogor (Jawa Barat): the handler's office and the operator's village.
+DEMO_REGENCY = "32.01"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    display_name: str
+    #: The office for admin, supervisor and handler; operators get a village instead.
+    office_code: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "admin.demo@example.org", "Admin (demo)", "national"),
+    DemoAccount(
+        "supervisor",
+        "supervisor.demo@example.org",
+        "Supervisor Jawa Barat (demo)",
+        "prov-32",
+    ),
+    DemoAccount(
+        "handler",
+        "handler.demo@example.org",
+        "Petugas Dinsos Kab. Bogor (demo)",
+        f"dinsos-{DEMO_REGENCY}",
+    ),
+    DemoAccount("operator", "operator.demo@example.org", "Operator Desa (demo)", None),
+)
+
+
+@dataclass
+class DemoResult:
+    credentials_path: Path
+    created: list[str] = field(default_factory=list)
+    #: Existing demo accounts whose password was not in the credentials file.
+    reset: list[str] = field(default_factory=list)
+
+
+def ensure_demo_accounts(env_name: str, credentials_path: Path) -> DemoResult:
+    """Create the four demo accounts that are missing; the caller commits.
+
+    A password already in the credentials file is kept, so running this again
+    changes nothing. A demo account whose password is not there (the file was
+    deleted) gets a new one, since nobody could log in with the old.
+    """
+    if env_name not in DEMO_ENVIRONMENTS:
+        raise DemoAccountsRefused(
+            f"demo staff accounts are for development and testing only; "
+            f"this is {env_name!r}. Create real accounts instead."
+        )
+    known = read_demo_credentials(credentials_path)
+    result = DemoResult(credentials_path)
+    rows = []
+    for spec in DEMO_ACCOUNTS:
+        office, village = _demo_place(spec)
+        password = known.get(spec.email)
+        user = db.session.scalar(select(StaffUser).where(StaffUser.email == spec.email))
+        if user is None:
+            password = password or new_password()
+            create_staff(
+                email=spec.email,
+                display_name=spec.display_name,
+                role=spec.role,
+                password=password,
+                office=office,
+                village_code=village.code if village else None,
+                is_demo=True,
+            )
+            result.created.append(spec.email)
+        elif not user.is_demo:
+            raise StaffError(f"{spec.email} exists and is not a demo account; leaving it alone")
+        elif password is None or not verify_password(user.password_hash, password):
+            password = new_password()
+            user.password_hash = hash_password(password)
+            result.reset.append(spec.email)
+        where = f"{village.code} {village.name}" if village else f"{office.code}: {office.name}"
+        rows.append((spec.role, spec.email, password, where))
+
+    text = _credentials_text(rows)
+    if not credentials_path.exists() or credentials_path.read_text() != text:
+        # Written before the caller commits: should the commit fail, the next
+        # run finds these passwords and creates or resets the accounts to match.
+        _write_private_text(credentials_path, text)
+    db.session.flush()
+    return result
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def read_demo_credentials(path: Path) -> dict[str, str]:
+    """Email → password from a credentials file written by ``ensure_demo_accounts``."""
+    if not path.exists():
+        return {}
+    passwords = {}
+    for line in path.read_text().splitlines():
+        parts = line.split(None, 3)
+        if len(parts) >= 3 and parts[0] in ROLES:
+            passwords[parts[1]] = parts[2]
+    return passwords
+
+
+def _demo_place(spec: DemoAccount) -> tuple[Office | None, Region | None]:
+    if spec.office_code is not None:
+        office = db.session.scalar(select(Office).where(Office.code == spec.office_code))
+        if office is None:
+            raise StaffError(f"office {spec.office_code} not found: run `flask regions load` first")
+        return office, None
+    village = db.session.scalar(
+        select(Region)
+        .where(Region.level == VILLAGE, Region.code.startswith(f"{DEMO_REGENCY}."))
+        .order_by(Region.code)
+        .limit(1)
+    )
+    if village is None:
+        raise StaffError(f"no village under {DEMO_REGENCY}: run `flask regions load` first")
+    return None, village
+
+
+def _credentials_text(rows: list[tuple[str, str, str, str]]) -> str:
+    lines = [
+        "# Demo staff accounts: development and testing only, never production.",
+        "# Written by `flask staff demo`; delete this file to get new passwords.",
+        f"{'role':<11} {'email':<28} {'password':<24} where",
+    ]
+    lines += [
+        f"{role:<11} {email:<28} {password:<24} {where}" for role, email, password, where in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_private_text(path: Path, text: str) -> None:
+    """Create or replace ``path`` atomically; mkstemp makes it owner-only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
