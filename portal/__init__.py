@@ -40,14 +40,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_keys(app)
     _init_extensions(app)
 
-    from portal import i18n, logs
+    from portal import captcha, headers, i18n, logs, ratelimit
 
+    captcha.init_app(app)
     i18n.init_app(app)
     logs.init_app(app)
+    headers.init_app(app)
+    ratelimit.init_app(app)
 
     from portal.web.public import bp as public_bp
+    from portal.web.public.lookup import bp as lookup_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(lookup_bp)
 
     from portal import errors
 

@@ -35,11 +35,39 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANG_COOKIE = "lang"
     SESSION_COOKIE_HTTPONLY = True
+    HSTS = False
     SESSION_COOKIE_SAMESITE = "Lax"
     # Desil ceiling per programme (DESIGN.md §1, Kepmensos 79/HUK/2025 as reported).
     PROGRAM_RULES = {"PKH": 4, "SEMBAKO": 5, "PBI_JK": 5}
     IMPORT_BATCH_HOUSEHOLDS = 2000
     IMPORT_WORKERS = max(1, (os.cpu_count() or 1))
+
+    # Rate limits (DESIGN.md §6). Many phones share one address behind CGNAT
+    # and a village office serves a queue from one address, so the per-IP
+    # limit is generous and a captcha comes first; the per-NIK limit is tight.
+    RATELIMIT_STRATEGY = "sliding-window-counter"
+    # No X-RateLimit-* headers: they would make otherwise identical pages
+    # differ (SECURITY.md LK2). A 429 still carries Retry-After (portal/errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_SWALLOW_ERRORS = False  # storage down → 503, never unlimited
+    RATELIMIT_KEY_PREFIX = "portal"
+    LOOKUP_LIMIT_PER_IP = "300 per hour"
+    LOOKUP_LIMIT_PER_NIK = "10 per day"
+    # Number of trusted proxies in front of the app that append X-Forwarded-For.
+    PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
+
+    # hCaptcha (portal/captcha.py): disabled when no keys are configured.
+    HCAPTCHA_SITEKEY = os.environ.get("HCAPTCHA_SITEKEY") or None
+    HCAPTCHA_SECRET = os.environ.get("HCAPTCHA_SECRET") or None
+    HCAPTCHA_VERIFY_URL = os.environ.get(
+        "HCAPTCHA_VERIFY_URL", "https://api.hcaptcha.com/siteverify"
+    )
+    HCAPTCHA_TIMEOUT = 5.0
+    HCAPTCHA_EXPECTED_HOSTNAME = os.environ.get("HCAPTCHA_EXPECTED_HOSTNAME") or None
+    HCAPTCHA_REQUIRED_IN_PRODUCTION = True
+    # Lookups an address may make per window before a captcha is asked (0 = always).
+    HCAPTCHA_FREE_LOOKUPS = int(os.environ.get("HCAPTCHA_FREE_LOOKUPS", "5"))
+    HCAPTCHA_FREE_WINDOW = "10 minutes"
 
 
 class DevelopmentConfig(Config):
@@ -53,12 +81,16 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     IMPORT_BATCH_HOUSEHOLDS = 200
     IMPORT_WORKERS = 1
+    HCAPTCHA_SITEKEY = None
+    HCAPTCHA_SECRET = None
+    HCAPTCHA_EXPECTED_HOSTNAME = None
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     ALLOW_GENERATED_KEYS = False
     SESSION_COOKIE_SECURE = True
+    HSTS = True
 
 
 CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}

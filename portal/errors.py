@@ -1,21 +1,57 @@
-"""Error pages: translated, generic, with an incident id for 500s."""
+"""Error pages: translated, generic, with an incident id for 500s
+(SECURITY.md IV3). Nothing from the request (never a NIK) is echoed."""
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
+import time
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("portal.errors")
+
+#: Seconds a client should wait when a dependency (limiter storage) is down.
+UNAVAILABLE_RETRY_AFTER = 30
+
+
+def _limiter_retry_after() -> int:
+    """Seconds until the breached Flask-Limiter limit resets."""
+    from portal.ratelimit import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return UNAVAILABLE_RETRY_AFTER
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = exc.code or 500
-        return render_template("errors/http.html", code=code), code
+        response = make_response(render_template("errors/http.html", code=code), code)
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        if code == 429:
+            if "Retry-After" not in response.headers:
+                response.headers["Retry-After"] = str(_limiter_retry_after())
+            log.info("rate limited", extra={"event": {"event": "rate_limited"}})
+        return response
+
+    @app.errorhandler(StorageError)
+    def _limiter_storage_down(exc: StorageError):
+        # Fail closed: without the limiter's storage nobody is served.
+        log.error(
+            "rate-limit storage unavailable",
+            extra={"event": {"event": "limiter_down", "error": type(exc.storage_error).__name__}},
+        )
+        response = make_response(render_template("errors/http.html", code=503), 503)
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response
 
     @app.errorhandler(Exception)
     def _server_error(exc: Exception):

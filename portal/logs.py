@@ -21,9 +21,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context():
-            entry["request_id"] = g.get("request_id")
-            entry["path"] = request.path
+        for key in ("request_id", "path"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
         extra = getattr(record, "event", None)
         if isinstance(extra, dict):
             entry.update(extra)
@@ -32,7 +33,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request(*args, **kwargs) -> logging.LogRecord:
+    """Stamp every record made during a request with its id and path, so
+    the fields survive however late the record is formatted."""
+    record = _base_factory(*args, **kwargs)
+    if has_request_context():
+        record.request_id = g.get("request_id")
+        record.path = request.path
+    return record
+
+
 def init_app(app: Flask) -> None:
+    if logging.getLogRecordFactory() is not _record_with_request:
+        logging.setLogRecordFactory(_record_with_request)
     logger = logging.getLogger("portal")
     if not any(getattr(h, "_portal", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)

@@ -1,0 +1,1 @@
+"""WTForms classes by journey. Every validator message is translatable."""

@@ -1,0 +1,280 @@
+"""``/lookup``: SECURITY.md LK1–LK5, PD1 and the page's behaviour."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import statistics
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lokal.provinces import PROVINCES
+
+from portal.ratelimit import limiter
+from tests.factories import VILLAGE, nik
+from tests.web.conftest import CSRF, csrf_token, post_lookup
+
+SIXTEEN = re.compile(rb"(?<!\d)\d{16}(?!\d)")
+PER_REQUEST_HEADERS = {"x-request-id"}  # a fresh random id on every response
+
+
+def test_form_page_is_indonesian_and_has_both_fields(client):
+    page = client.get("/lookup")
+    assert page.status_code == 200
+    assert b'name="nik"' in page.data and b'name="name"' in page.data
+    assert b"Cek status rumah tangga" in page.data and b'lang="id"' in page.data
+    assert b"hcaptcha" not in page.data  # no keys configured in tests
+
+
+# -- LK1: the minimum, and nothing more ------------------------------------
+def test_match_shows_status_desil_programmes_and_masked_members(client, registry):
+    head = registry["first"][0]
+    page = post_lookup(client, head["nik"], head["full_name"])
+    assert page.status_code == 200
+    body = page.data.decode()
+    assert "Desil 2" in body
+    assert "B*** S******" in body and "S*** A*****" in body and "A*** S******" in body
+    assert "PKH" in body and "PBI-JK" in body
+    assert "desil 1 sampai 5" in body  # PBI-JK not received: the rule in plain words
+    for row in registry["first"]:
+        assert row["full_name"] not in body
+        assert row["nik"] not in body
+    assert head["kk_number"] not in body
+    assert "Melati" not in body  # the address
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_unranked_household_is_explained(client, registry):
+    head = registry["second"][0]
+    page = post_lookup(client, head["nik"], head["full_name"])
+    assert "Belum ada desil" in page.data.decode()
+
+
+@pytest.mark.parametrize("typed", ["budi santoso", "  BUDI   Santoso ", "Budi\tSantoso"])
+def test_name_case_and_spacing_do_not_matter(client, registry, typed):
+    page = post_lookup(client, registry["first"][0]["nik"], typed)
+    assert b"B*** S******" in page.data
+
+
+def test_nik_with_spaces_dots_and_dashes_is_accepted(client, registry):
+    raw = registry["first"][0]["nik"]
+    spaced = f"{raw[:4]} {raw[4:8]}.{raw[8:12]}-{raw[12:]}"
+    page = post_lookup(client, spaced, "Budi Santoso")
+    assert b"B*** S******" in page.data
+
+
+def test_member_nik_finds_the_same_household(client, registry):
+    child = registry["first"][2]
+    page = post_lookup(client, child["nik"], child["full_name"])
+    assert b"B*** S******" in page.data
+
+
+# -- LK2: one answer for "not found" and "name does not match" -------------
+def _comparable(response) -> tuple:
+    body = CSRF.sub(b"CSRF", response.data)
+    headers = sorted(
+        (k.lower(), v)
+        for k, v in response.headers.items()
+        if k.lower() not in PER_REQUEST_HEADERS and k.lower() != "set-cookie"
+    )
+    cookies = sorted(c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie"))
+    return response.status_code, body, headers, cookies
+
+
+def test_not_found_and_name_mismatch_are_identical(app, registry):
+    unknown = nik(VILLAGE[:8], 1, 1, 90, 4321)
+    mismatch = app.test_client().post  # a fresh client per request: same cookie state
+    a_client, b_client = app.test_client(), app.test_client()
+    not_found = post_lookup(a_client, unknown, "Budi Santoso")
+    wrong_name = post_lookup(b_client, registry["first"][0]["nik"], "Budi Santosa")
+    assert mismatch
+    assert not_found.status_code == 200
+    assert _comparable(not_found) == _comparable(wrong_name)
+    assert "Dukcapil" in not_found.data.decode()
+
+
+# -- LK3: the same work on both paths --------------------------------------
+def test_not_found_and_mismatch_take_the_same_time(app, client, registry, monkeypatch):
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_NIK", "100000 per day")
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "100000 per hour")
+    token = csrf_token(client)
+    unknown = nik(VILLAGE[:8], 1, 1, 90, 4321)
+    known = registry["first"][0]["nik"]
+
+    def timed(n: str) -> float:
+        start = time.perf_counter()
+        r = client.post("/lookup", data={"csrf_token": token, "nik": n, "name": "Budi Santosa"})
+        elapsed = time.perf_counter() - start
+        assert r.status_code == 200
+        return elapsed
+
+    for _ in range(10):  # warm up
+        timed(unknown), timed(known)
+    a, b = [], []
+    for _ in range(100):
+        a.append(timed(unknown))
+        b.append(timed(known))
+    assert abs(statistics.median(a) - statistics.median(b)) < 0.005
+
+
+# -- LK4: per-NIK limit keyed by HMAC --------------------------------------
+def test_eleventh_lookup_of_one_nik_from_new_addresses_is_refused(app, client, registry):
+    target = registry["first"][0]["nik"]
+    for i in range(10):
+        r = post_lookup(client, target, "Someone Else", ip=f"203.0.113.{i + 1}")
+        assert r.status_code == 200
+    r = post_lookup(client, target, "Someone Else", ip="203.0.113.99")
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    # Another NIK is not affected.
+    assert (
+        post_lookup(client, registry["second"][0]["nik"], "X", ip="203.0.113.99").status_code == 200
+    )
+    with app.app_context():
+        dump = repr(vars(limiter.storage)).encode()
+    assert not SIXTEEN.search(dump), "a 16-digit run in the limiter's storage"
+    assert target.encode() not in dump
+
+
+def test_per_address_limit_applies_to_posts(app, client, registry, monkeypatch):
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "3 per hour")
+    for i in range(3):
+        assert post_lookup(client, nik(VILLAGE[:8], 1, 1, 90, i + 1), "A").status_code == 200
+    r = post_lookup(client, nik(VILLAGE[:8], 1, 1, 90, 9), "A")
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    assert client.get("/lookup", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+
+
+# -- LK5: NIK syntax with specific messages ---------------------------------
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Masukkan NIK"),
+        ("3201abc508800001", "hanya boleh berisi angka"),
+        ("32010115088000", "NIK harus 16 digit"),
+        ("320101150880000123", "NIK harus 16 digit"),
+        ("0001011508800001", "kode provinsi"),
+        ("3200001508800001", "00"),
+        ("3201013213800001", "tanggal lahir"),
+        ("3201011508800000", "0000"),
+    ],
+)
+def test_malformed_nik_gets_a_specific_field_error(client, value, message):
+    page = post_lookup(client, value, "Budi Santoso")
+    assert page.status_code == 400
+    body = page.data.decode()
+    assert message.lower() in body.lower()
+    assert 'href="#nik"' in body  # the error summary links to the field
+    assert 'aria-invalid="true"' in body
+
+
+def test_missing_name_is_a_field_error(client):
+    page = post_lookup(client, nik(VILLAGE[:8], 1, 1, 90, 1), "")
+    assert page.status_code == 400 and 'href="#name"' in page.data.decode()
+
+
+def test_errors_are_translated_to_english(client):
+    client.get("/?lang=en")
+    page = post_lookup(client, "123", "Budi")
+    assert b"NIK must be 16 digits; you entered 3" in page.data
+
+
+valid_niks = st.builds(
+    lambda prov, day, month, yy, serial, female: (
+        f"{prov}0101{day + (40 if female else 0):02d}{month:02d}{yy:02d}{serial:04d}"
+    ),
+    st.sampled_from(sorted(PROVINCES)),
+    st.integers(1, 28),
+    st.integers(1, 12),
+    st.integers(30, 99),
+    st.integers(1, 9999),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_niks)
+def test_valid_niks_are_accepted(app, value):
+    from forms.lookup import LookupForm
+
+    with app.test_request_context(method="POST", data={"nik": value, "name": "A"}):
+        form = LookupForm(meta={"csrf": False})
+        assert form.validate(), form.errors
+        assert form.nik.data == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_niks, st.integers(0, 15), st.sampled_from("0123456789x"))
+def test_mutated_niks_are_rejected_or_still_valid(app, value, position, char):
+    """A mutation either keeps the NIK valid by the rules or gets a field error."""
+    from lokal import parse_nik
+
+    from forms.lookup import LookupForm
+
+    mutated = value[:position] + char + value[position + 1 :]
+    with app.test_request_context(method="POST", data={"nik": mutated, "name": "A"}):
+        form = LookupForm(meta={"csrf": False})
+        ok = form.validate()
+        assert ok == parse_nik(mutated).valid
+        if not ok:
+            assert form.nik.errors
+
+
+nik_shaped = st.one_of(
+    st.text(alphabet="0123456789 .-", min_size=0, max_size=40),
+    st.text(max_size=40),
+    st.from_regex(r"[0-9]{16}", fullmatch=True),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(nik=nik_shaped, name=st.text(max_size=200))
+def test_random_input_never_gives_a_server_error(app, client, monkeypatch, nik, name):
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "100000 per hour")
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_NIK", "100000 per day")
+    r = post_lookup(client, nik, name)
+    assert r.status_code in (200, 400), r.status_code
+
+
+# -- PD1 and logging ----------------------------------------------------------
+def test_nik_never_in_a_url_and_result_pages_are_not_cached(client, registry):
+    head = registry["first"][0]
+    for name in (head["full_name"], "Wrong Name"):
+        page = post_lookup(client, head["nik"], name)
+        assert page.headers["Cache-Control"] == "no-store"
+        urls = re.findall(rb'(?:href|src|action)="([^"]*)"', page.data)
+        assert urls and not any(SIXTEEN.search(u) for u in urls)
+        assert "Location" not in page.headers
+    form = client.get("/lookup").data
+    assert b'method="post"' in form
+
+
+def test_every_lookup_is_logged_as_json_with_the_nik_hmac(client, registry, caplog):
+    from portal.logs import JsonFormatter
+
+    head = registry["first"][0]
+    caplog.set_level(logging.INFO, logger="portal.lookup")
+    post_lookup(client, head["nik"], head["full_name"])
+    post_lookup(client, head["nik"], "Wrong")
+    post_lookup(client, "12", "x")
+    records = [r for r in caplog.records if r.name == "portal.lookup"]
+    entries = [json.loads(JsonFormatter().format(r)) for r in records]
+    assert [e["outcome"] for e in entries] == ["match", "no_match", "invalid"]
+    assert entries[0]["nik_hmac"] == entries[1]["nik_hmac"] and len(entries[0]["nik_hmac"]) == 22
+    assert all(e["request_id"] and e["time"].endswith("+00:00") for e in entries)
+
+
+def test_match_remembers_the_household_for_the_forms_without_the_nik(client, registry):
+    head = registry["first"][0]
+    post_lookup(client, head["nik"], head["full_name"])
+    with client.session_transaction() as s:
+        assert isinstance(s["lookup_household"], int)
+        assert head["nik"] not in json.dumps(dict(s))
+    post_lookup(client, head["nik"], "Wrong")
+    with client.session_transaction() as s:
+        assert "lookup_household" not in s
