@@ -40,13 +40,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_keys(app)
     _init_extensions(app)
 
-    from portal import captcha, headers, i18n, logs, ratelimit
+    from portal import captcha, headers, i18n, logs
 
     captcha.init_app(app)
     i18n.init_app(app)
     logs.init_app(app)
     headers.init_app(app)
-    ratelimit.init_app(app)
 
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
@@ -76,11 +75,14 @@ def _init_keys(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import db as portal_db
+    from portal import ratelimit
     from portal.extensions import babel, csrf, db, migrate
 
     portal_db.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    # Limits before CSRF: a flood of token-less POSTs is counted too.
+    ratelimit.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale_selector())
     # Import every model so metadata (and Alembic autogenerate) sees them.

@@ -50,9 +50,9 @@ class Config:
     # differ (SECURITY.md LK2). A 429 still carries Retry-After (portal/errors.py).
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_SWALLOW_ERRORS = False  # storage down → 503, never unlimited
-    RATELIMIT_KEY_PREFIX = "portal"
-    LOOKUP_LIMIT_PER_IP = "300 per hour"
-    LOOKUP_LIMIT_PER_NIK = "10 per day"
+    RATELIMIT_KEY_PREFIX = os.environ.get("PORTAL_RATELIMIT_PREFIX", "portal")
+    LOOKUP_LIMIT_PER_IP = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_IP", "300 per hour")
+    LOOKUP_LIMIT_PER_NIK = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_NIK", "10 per day")
     # Number of trusted proxies in front of the app that append X-Forwarded-For.
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 

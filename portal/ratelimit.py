@@ -1,6 +1,8 @@
 """Rate limits (SECURITY.md RL1–RL4, LK4).
 
-* Per client address: Flask-Limiter decorators on the views. The address is
+* Per client address: ``@posts_per_address(CONFIG_KEY)`` on a view. It is
+  checked in a ``before_request`` hook registered before CSRF protection, so
+  a flood of token-less POSTs is counted too. The address is
   ``request.remote_addr`` after ``ProxyFix`` with the configured number of
   trusted hops, so a forged left-most ``X-Forwarded-For`` changes nothing.
 * Per NIK: keyed by a truncated HMAC of the NIK (``nik_key``), never the NIK.
@@ -45,6 +47,27 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     limiter.init_app(app)
+    app.before_request(_check_address_limit)
+
+
+def posts_per_address(config_key: str):
+    """Limit POSTs to the view per client address; the limit text (``"300
+    per hour"``) is read from ``app.config[config_key]`` on every request."""
+
+    def mark(view):
+        view.per_address_limit = config_key
+        return view
+
+    return mark
+
+
+def _check_address_limit() -> None:
+    if request.method != "POST" or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    config_key = getattr(view, "per_address_limit", None)
+    if config_key:
+        hit_or_429(current_app.config[config_key], f"ip:{request.endpoint}", client_ip())
 
 
 def nik_key(nik_index: bytes) -> str:

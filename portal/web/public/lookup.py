@@ -25,10 +25,6 @@ log = logging.getLogger("portal.lookup")
 SESSION_HOUSEHOLD = "lookup_household"
 
 
-def _per_ip_limit() -> str:
-    return current_app.config["LOOKUP_LIMIT_PER_IP"]
-
-
 def _log(outcome: str, nik_key: str | None = None) -> None:
     log.info(
         "lookup", extra={"event": {"event": "lookup", "outcome": outcome, "nik_hmac": nik_key}}
@@ -42,7 +38,7 @@ def _page(template: str, http_status: int = 200, **context):
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
-@ratelimit.limiter.limit(_per_ip_limit, methods=["POST"])
+@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP")
 def lookup():
     form = LookupForm()
     ip = ratelimit.client_ip()

@@ -1,0 +1,164 @@
+"""SECURITY.md RL1–RL4: shared storage, client address, fail closed, 429 page.
+
+RL1–RL3 run real server processes (``flask run``) so nothing is shared
+through this process's memory: the only shared state is what the servers
+themselves share (Redis).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redis
+
+from portal.ratelimit import limiter
+from tests.factories import VILLAGE, nik
+from tests.web.conftest import post_lookup
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def needs_redis():
+    if not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip("no Redis server")
+
+
+class Server:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "PORTAL_ENV": "testing", **env}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(self.port)],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(self.proc.stderr.read().decode()) from None
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def post_lookup(self, headers: dict[str, str] | None = None) -> urllib.response:
+        """A POST without a CSRF token: refused with 400, but counted per address."""
+        req = urllib.request.Request(
+            self.url + "/lookup", data=b"nik=1&name=x", method="POST", headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r
+        except urllib.error.HTTPError as e:
+            return e
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def servers():
+    started: list[Server] = []
+
+    def start(**env) -> Server:
+        server = Server(env)
+        started.append(server)
+        return server
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+# -- RL1 ----------------------------------------------------------------------
+def test_redis_url_selects_redis_storage(app, monkeypatch):
+    from limits.storage import MemoryStorage
+
+    with app.app_context():
+        assert isinstance(limiter.storage, MemoryStorage)  # one process in tests
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_two_servers_share_one_budget_through_redis(servers, needs_redis):
+    env = {
+        "REDIS_URL": REDIS_URL,
+        "PORTAL_RATELIMIT_PREFIX": f"t{secrets.token_hex(4)}",
+        "PORTAL_LOOKUP_LIMIT_PER_IP": "4 per hour",
+    }
+    a, b = servers(**env), servers(**env)
+    codes = [(a if i % 2 == 0 else b).post_lookup().status for i in range(6)]
+    assert codes[:4] == [400, 400, 400, 400]  # counted on both servers together
+    assert codes[4:] == [429, 429]
+
+
+# -- RL2 ----------------------------------------------------------------------
+def test_forged_forwarded_for_does_not_reset_the_budget(servers):
+    s = servers(PORTAL_PROXY_HOPS="1", PORTAL_LOOKUP_LIMIT_PER_IP="3 per hour")
+    codes = []
+    for i in range(5):
+        # The client forges the left-most entry; our one proxy appends the real address.
+        forged = f"10.9.{i}.{i + 1}, 198.51.100.20"
+        codes.append(s.post_lookup({"X-Forwarded-For": forged}).status)
+    assert codes == [400, 400, 400, 429, 429]
+    # The address our proxy saw is what counts: another real client is served.
+    assert s.post_lookup({"X-Forwarded-For": "198.51.100.21"}).status == 400
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(servers):
+    s = servers(PORTAL_LOOKUP_LIMIT_PER_IP="2 per hour")
+    codes = [s.post_lookup({"X-Forwarded-For": f"10.0.0.{i}"}).status for i in range(4)]
+    assert codes == [400, 400, 429, 429]
+
+
+# -- RL3 ----------------------------------------------------------------------
+def test_dead_limiter_storage_fails_closed_with_503(servers):
+    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    s = servers(REDIS_URL=dead)
+    r = s.post_lookup()
+    assert r.status == 503
+    assert int(r.headers["Retry-After"]) > 0
+    assert urllib.request.urlopen(s.url + "/healthz", timeout=5).status == 200
+
+
+# -- RL4 ----------------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "text"), [("id", "Terlalu banyak"), ("en", "Too many")])
+def test_429_page_is_translated_and_says_when_to_retry(app, client, monkeypatch, lang, text):
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "1 per hour")
+    client.get(f"/?lang={lang}")
+    post_lookup(client, nik(VILLAGE[:8], 1, 1, 90, 1), "A")
+    r = post_lookup(client, nik(VILLAGE[:8], 1, 1, 90, 2), "A")
+    assert r.status_code == 429
+    assert 0 < int(r.headers["Retry-After"]) <= 3600
+    assert text.encode() in r.data
