@@ -77,18 +77,18 @@ def nik_key(nik_index: bytes) -> str:
     return base64.urlsafe_b64encode(nik_index[:16]).rstrip(b"=").decode("ascii")
 
 
+def _ids(scope: str, key: str) -> tuple[str, str, str]:
+    """Storage identifiers; the prefix keeps deployments sharing a Redis apart."""
+    return current_app.config["RATELIMIT_KEY_PREFIX"], scope, key
+
+
 def hit_or_429(limit_text: str, scope: str, key: str) -> None:
     """Count one hit; raise 429 with ``Retry-After`` once the limit is spent."""
     item = parse(limit_text)
     strategy = limiter.limiter
-    if not strategy.hit(item, scope, key):
-        reset = strategy.get_window_stats(item, scope, key).reset_time
+    if not strategy.hit(item, *_ids(scope, key)):
+        reset = strategy.get_window_stats(item, *_ids(scope, key)).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
-
-
-def over_quota(limit_text: str, scope: str, key: str) -> bool:
-    """Count one hit against a soft quota; True once it is spent."""
-    return not limiter.limiter.hit(parse(limit_text), scope, key)
 
 
 def captcha_required(ip: str) -> bool:
@@ -96,11 +96,11 @@ def captcha_required(ip: str) -> bool:
     if free <= 0:
         return True
     item = parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
-    return not limiter.limiter.test(item, "captcha-free", ip)
+    return not limiter.limiter.test(item, *_ids("captcha-free", ip))
 
 
 def spend_free_lookup(ip: str) -> None:
     free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
     if free > 0:
         item = parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
-        limiter.limiter.hit(item, "captcha-free", ip)
+        limiter.limiter.hit(item, *_ids("captcha-free", ip))
