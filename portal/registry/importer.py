@@ -2,17 +2,18 @@
 
 Pipeline (bounded memory, whatever the file size):
 
-1. the main process reads the CSV and groups consecutive rows by
-   ``kk_number`` into households, in chunks;
-2. worker processes validate and encrypt each chunk
-   (``portal.registry.validation.prepare_chunk``), a few chunks in flight;
-3. the main process writes each prepared chunk in its own transaction
+1. the main process reads the file as bytes and cuts it into blocks of whole
+   households (consecutive lines with the same ``kk_number``), without
+   parsing the CSV;
+2. worker processes parse, validate and encrypt each block
+   (``portal.registry.validation.prepare_block``), a few blocks in flight;
+3. the main process writes each prepared block in its own transaction
    (``portal.registry.writers``) and appends rejected rows to the rejects file;
 4. at the end, households of earlier snapshots that this file no longer holds
    are marked removed (never deleted).
 
 Re-importing the same file changes nothing: a household whose keyed content
-digest is unchanged is skipped. An interrupted run leaves every finished chunk
+digest is unchanged is skipped. An interrupted run leaves every finished block
 committed and nothing half-written; running it again completes it.
 """
 
@@ -59,7 +60,8 @@ class ImportReport:
     households_changed: int = 0
     households_unchanged: int = 0
     households_removed: int = 0
-    #: seconds: parse (main), validate and crypto (summed over workers), write (main), wall
+    #: seconds: read (main), parse, validate and crypto (summed over workers),
+    #: write (main), wall
     timings: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
 
@@ -90,20 +92,15 @@ def import_snapshot(
     _require_regions()
     run = _start_run(csv_path.name)
     report = ImportReport(run_id=run)
-    timings = {"parse": 0.0, "validate": 0.0, "crypto": 0.0, "write": 0.0}
+    timings = {"read": 0.0, "parse": 0.0, "validate": 0.0, "crypto": 0.0, "write": 0.0}
     try:
-        with (
-            open(csv_path, newline="", encoding="utf-8-sig") as source,
-            _open_rejects(rejects_path) as rejects,
-        ):
-            reader = csv.reader(source)
-            _check_header(next(reader, None))
-            chunks = _chunks(_households(reader), batch, timings)
+        with open(csv_path, "rb") as source, _open_rejects(rejects_path) as rejects:
+            _check_header(source.readline())
             bar = _progress_bar(progress, csv_path)
-            for raw, prepared in _prepare_all(chunks, workers, today):
-                _write_chunk(raw, prepared, run, report, timings, rejects)
-                if progress:
-                    bar.update(sum(len(",".join(v)) + 1 for h in raw for _, v in h))
+            blocks = _blocks(source, batch, timings)
+            for block, first_line, prepared in _prepare_all(blocks, workers, today):
+                _write_chunk(block, first_line, prepared, run, report, timings, rejects)
+                bar.update(len(block))
             bar.render_finish()
         report.households_removed = _finish_run(run, report)
     except BaseException:
@@ -119,82 +116,92 @@ def import_snapshot(
 
 
 # -- reading -------------------------------------------------------------------
-def _check_header(header: list[str] | None) -> None:
-    if header is None:
+def _check_header(raw: bytes) -> None:
+    if not raw:
         raise ImportFailed("the file is empty")
+    header = next(csv.reader([raw.decode("utf-8-sig")]), [])
     if tuple(h.strip() for h in header) != CSV_COLUMNS:
         raise ImportFailed("unexpected header; expected: " + ",".join(CSV_COLUMNS))
 
 
-def _households(reader) -> Iterator[list[Row]]:
-    """Consecutive rows with the same kk_number, with their line numbers
-    (the header is line 1)."""
-    current: list[Row] = []
+def _records(source) -> Iterator[bytes]:
+    """Whole CSV records as bytes: a quoted field may span lines."""
+    pending = b""
+    for line in source:
+        pending += line
+        if pending.count(b'"') % 2 == 0:
+            yield pending
+            pending = b""
+    if pending:
+        yield pending
+
+
+def _blocks(source, size: int, timings: dict) -> Iterator[tuple[bytes, int]]:
+    """Blocks of about ``size`` whole households, cut where the raw
+    ``kk_number`` (the text before the first comma) changes. Yields the block
+    and the line number of its first record."""
+    parts: list[bytes] = []
+    households = 0
+    line = 2  # the header is line 1
+    first_line = line
     current_kk = None
-    for values in reader:
-        if not values:
-            continue
-        kk = values[0]
-        if current and kk != current_kk:
-            yield current
-            current = []
-        current_kk = kk
-        current.append((reader.line_num, values))
-    if current:
-        yield current
-
-
-def _chunks(households: Iterator[list[Row]], size: int, timings: dict) -> Iterator[list[list[Row]]]:
-    chunk: list[list[Row]] = []
     t0 = time.perf_counter()
-    for h in households:
-        chunk.append(h)
-        if len(chunk) >= size:
-            timings["parse"] += time.perf_counter() - t0
-            yield chunk
-            chunk = []
-            t0 = time.perf_counter()
-    timings["parse"] += time.perf_counter() - t0
-    if chunk:
-        yield chunk
+    for record in _records(source):
+        kk = record[: record.find(b",")]
+        if kk != current_kk:
+            if households >= size:
+                timings["read"] += time.perf_counter() - t0
+                yield b"".join(parts), first_line
+                t0 = time.perf_counter()
+                parts, households, first_line = [], 0, line
+            households += 1
+            current_kk = kk
+        parts.append(record)
+        line += record.count(b"\n") or 1
+    timings["read"] += time.perf_counter() - t0
+    if parts:
+        yield b"".join(parts), first_line
 
 
 def _known_villages() -> frozenset[str]:
     return frozenset(wilayah._desa())
 
 
-# -- validation and encryption, in worker processes --------------------------
+# -- parsing, validation and encryption, in worker processes ------------------
 def _prepare_all(
-    chunks: Iterator[list[list[Row]]], workers: int, today: dt.date
-) -> Iterator[tuple[list[list[Row]], validation.PreparedChunk]]:
-    """Yield (raw chunk, prepared chunk) in file order, at most
-    ``2 × workers`` chunks in flight so memory stays bounded."""
+    blocks: Iterator[tuple[bytes, int]], workers: int, today: dt.date
+) -> Iterator[tuple[bytes, int, validation.PreparedChunk]]:
+    """Yield (block, first line, prepared chunk) in file order, at most
+    ``2 × workers`` blocks in flight so memory stays bounded."""
     raw_keys = keyring().to_raw()
     villages = _known_villages()
     today_iso = today.isoformat()
     if workers <= 1:
         validation.init_worker(raw_keys, villages)
-        for chunk in chunks:
-            yield chunk, validation.prepare_chunk(chunk, today_iso)
+        for block, first_line in blocks:
+            yield block, first_line, validation.prepare_block(block, first_line, today_iso)
         return
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=validation.init_worker,
         initargs=(raw_keys, villages),
     ) as pool:
-        pending: deque[tuple[list[list[Row]], Future]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(validation.prepare_chunk, chunk, today_iso)))
+        pending: deque[tuple[bytes, int, Future]] = deque()
+        for block, first_line in blocks:
+            fut = pool.submit(validation.prepare_block, block, first_line, today_iso)
+            pending.append((block, first_line, fut))
             if len(pending) >= 2 * workers:
-                raw, fut = pending.popleft()
-                yield raw, fut.result()
+                block, first_line, fut = pending.popleft()
+                yield block, first_line, fut.result()
         while pending:
-            raw, fut = pending.popleft()
-            yield raw, fut.result()
+            block, first_line, fut = pending.popleft()
+            yield block, first_line, fut.result()
 
 
 # -- writing -----------------------------------------------------------------
-def _write_chunk(raw, prepared, run: int, report: ImportReport, timings: dict, rejects) -> None:
+def _write_chunk(
+    block: bytes, first_line: int, prepared, run: int, report: ImportReport, timings, rejects
+) -> None:
     t0 = time.perf_counter()
     with transaction():
         result = writer_for(db.session, run, _utcnow()).write(prepared)
@@ -205,11 +212,16 @@ def _write_chunk(raw, prepared, run: int, report: ImportReport, timings: dict, r
         report.persons_written += result.persons
         _save_progress(run, report)
     timings["write"] += time.perf_counter() - t0
+    timings["parse"] += prepared.parse_s
     timings["validate"] += prepared.validate_s
     timings["crypto"] += prepared.crypto_s
     bad = list(prepared.rejects)
     if result.rejects:
-        by_line = {line: values for h in raw for line, values in h}
+        by_line = {
+            line: values
+            for household in validation.parse_block(block, first_line)
+            for line, values in household
+        }
         bad += [(line, reason, by_line[line]) for line, reason, _ in result.rejects]
     for line, reason, values in sorted(bad, key=lambda r: r[0]):
         rejects.writerow([line, reason, *values])

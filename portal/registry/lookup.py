@@ -27,11 +27,10 @@ from sqlalchemy.orm import aliased
 
 from portal.crypto import Keyring
 from portal.extensions import db
+from portal.registry.identity import open_identity, seal_identity
 from portal.registry.models import Household, Person
-from portal.registry.validation import P_NAME
 
 _SPACES = re.compile(r"\s+")
-_DUMMY_PURPOSE = P_NAME
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def mask_name(name: str) -> str:
 
 def _names_match(keyring: Keyring, stored: bytes, typed: str) -> bool:
     try:
-        plain = keyring.decrypt(stored, P_NAME)
+        plain = open_identity(keyring, stored).full_name
     except ValueError:
         plain = ""
     return hmac.compare_digest(
@@ -80,14 +79,14 @@ def _dummy_ciphertext(keyring: Keyring) -> bytes:
     cache = current_app.extensions.setdefault("lookup_dummy", {})
     blob = cache.get(id(keyring))
     if blob is None:
-        blob = cache[id(keyring)] = keyring.encrypt("\u0000" * 24, _DUMMY_PURPOSE)
+        blob = cache[id(keyring)] = seal_identity(keyring, "0" * 16, "\u0000" * 24, "1900-01-01")
     return blob
 
 
 _member = aliased(Person)
 _LOOKUP = (
     select(
-        Person.name_enc,
+        Person.identity_enc,
         Household.id,
         Household.removed_at,
         Household.desil,
@@ -95,7 +94,7 @@ _LOOKUP = (
         Household.data_as_of,
         Household.village_code,
         _member.id,
-        _member.name_enc,
+        _member.identity_enc,
         _member.relationship,
         Person.id,
     )
@@ -119,7 +118,7 @@ def find_household_status(keyring: Keyring, nik: str, name: str) -> HouseholdSta
     subject_id = first[10]
     members = tuple(
         Member(
-            masked_name=mask_name(keyring.decrypt(r[8], P_NAME)),
+            masked_name=mask_name(open_identity(keyring, r[8]).full_name),
             relationship=r[9],
             is_subject=r[7] == subject_id,
         )

@@ -93,9 +93,8 @@ class Person(db.Model):
         ForeignKey("households.id", ondelete="CASCADE"), index=True
     )
     nik_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    nik_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    birth_date_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    #: NIK, full name and birth date in one ciphertext (portal.registry.identity).
+    identity_enc: Mapped[bytes] = mapped_column(LargeBinary)
     relationship: Mapped[str] = mapped_column(String(16))
     sex: Mapped[str] = mapped_column(String(1))
     data_updated_at: Mapped[dt.date] = mapped_column(Date)

@@ -11,9 +11,10 @@ from lokal import wilayah
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.registry.identity import open_identity
 from portal.registry.importer import ImportFailed, import_snapshot
 from portal.registry.models import Household, ImportRun, Person
-from portal.registry.validation import P_ADDRESS, P_BIRTH, P_KK, P_NAME, P_NIK
+from portal.registry.validation import P_ADDRESS, P_KK
 from tests.factories import VILLAGE, household, nik, person, write_csv
 
 pytestmark = pytest.mark.usefixtures("db_clean")
@@ -47,9 +48,8 @@ def test_round_trip_decrypts_to_csv_values(app_ctx, tmp_path, keyring):
         p = db.session.scalar(select(Person).where(Person.nik_index == keyring.nik_index(r["nik"])))
         assert p is not None
         h = db.session.get(Household, p.household_id)
-        assert keyring.decrypt(p.nik_enc, P_NIK) == r["nik"]
-        assert keyring.decrypt(p.name_enc, P_NAME) == r["full_name"]
-        assert keyring.decrypt(p.birth_date_enc, P_BIRTH) == r["birth_date"]
+        identity = open_identity(keyring, p.identity_enc)
+        assert identity == (r["nik"], r["full_name"], r["birth_date"])
         assert (p.relationship, p.sex) == (r["relationship"], r["sex"])
         assert keyring.decrypt(h.kk_enc, P_KK) == r["kk_number"]
         assert keyring.decrypt(h.address_enc, P_ADDRESS) == r["address"]
