@@ -56,7 +56,7 @@ def upgrade():
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("kk_index", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("kk_index", sa.LargeBinary(length=16), nullable=False),
         sa.Column("kk_enc", sa.LargeBinary(), nullable=False),
         sa.Column("village_code", sa.String(length=13), nullable=False),
         sa.Column("address_enc", sa.LargeBinary(), nullable=False),
@@ -93,23 +93,6 @@ def upgrade():
         )
 
     op.create_table(
-        "import_seen",
-        sa.Column(
-            "run_id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            nullable=False,
-        ),
-        sa.Column("kk_index", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("first_line", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["import_runs.id"],
-            name=op.f("fk_import_seen_run_id_import_runs"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("run_id", "kk_index", name=op.f("pk_import_seen")),
-    )
-    op.create_table(
         "offices",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -141,6 +124,33 @@ def upgrade():
         )
 
     op.create_table(
+        "import_seen",
+        sa.Column(
+            "run_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "household_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("first_line", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_import_seen_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["import_runs.id"],
+            name=op.f("fk_import_seen_run_id_import_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("run_id", "household_id", name=op.f("pk_import_seen")),
+    )
+    op.create_table(
         "persons",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -150,7 +160,7 @@ def upgrade():
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=False,
         ),
-        sa.Column("nik_index", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("nik_index", sa.LargeBinary(length=16), nullable=False),
         sa.Column("identity_enc", sa.LargeBinary(), nullable=False),
         sa.Column("relationship", sa.String(length=16), nullable=False),
         sa.Column("sex", sa.String(length=1), nullable=False),

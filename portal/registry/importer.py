@@ -315,7 +315,7 @@ def _start_run(source_name: str) -> int:
 def _finish_run(run: int, report: ImportReport) -> int:
     """Mark households absent from this snapshot removed; close the run."""
     with transaction():
-        seen = exists().where(ImportSeen.run_id == run, ImportSeen.kk_index == Household.kk_index)
+        seen = exists().where(ImportSeen.run_id == run, ImportSeen.household_id == Household.id)
         removed = db.session.execute(
             update(Household)
             .where(Household.removed_at.is_(None), ~seen)

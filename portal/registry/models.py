@@ -57,7 +57,7 @@ class Household(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kk_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    kk_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     kk_enc: Mapped[bytes] = mapped_column(LargeBinary)
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     address_enc: Mapped[bytes] = mapped_column(LargeBinary)
@@ -92,7 +92,7 @@ class Person(db.Model):
     household_id: Mapped[int] = mapped_column(
         ForeignKey("households.id", ondelete="CASCADE"), index=True
     )
-    nik_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    nik_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     #: NIK, full name and birth date in one ciphertext (portal.registry.identity).
     identity_enc: Mapped[bytes] = mapped_column(LargeBinary)
     relationship: Mapped[str] = mapped_column(String(16))
@@ -121,12 +121,16 @@ class ImportRun(db.Model):
 
 class ImportSeen(db.Model):
     """Households seen by a running import, to mark the absent ones removed
-    at the end without holding a million keys in memory."""
+    at the end without holding a million keys in memory. Keyed by household
+    id, not blind index: new ids arrive in order, so the index is appended
+    to rather than written at random."""
 
     __tablename__ = "import_seen"
 
     run_id: Mapped[int] = mapped_column(
         ForeignKey("import_runs.id", ondelete="CASCADE"), primary_key=True
     )
-    kk_index: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
+    )
     first_line: Mapped[int] = mapped_column(Integer)

@@ -71,22 +71,25 @@ class ChunkWriter:
     # -- the rules -----------------------------------------------------------
     def write(self, chunk: PreparedChunk) -> ChunkResult:
         result = ChunkResult()
-        households = self._drop_repeated_households(chunk.households, result)
         existing = {
             bytes(kk): (hid, bytes(digest), removed)
             for kk, hid, digest, removed in self.select_in(
                 "SELECT kk_index, id, content_digest, removed_at FROM households "
                 "WHERE kk_index {keys}",
-                [h.kk_index for h in households],
+                [h.kk_index for h in chunk.households],
             )
         }
+        households = self._drop_repeated_households(chunk.households, existing, result)
         new: list[PreparedHousehold] = []
         changed: list[tuple[int, PreparedHousehold]] = []
+        ids: dict[bytes, int] = {}
         for h in households:
             found = existing.get(h.kk_index)
             if found is None:
                 new.append(h)
-            elif found[1] != h.content_digest or found[2] is not None:
+                continue
+            ids[h.kk_index] = found[0]
+            if found[1] != h.content_digest or found[2] is not None:
                 changed.append((found[0], h))
             else:
                 result.unchanged += 1
@@ -99,27 +102,36 @@ class ChunkWriter:
             self.update_households(changed)
             self.delete_in("persons", "household_id", [hid for hid, _ in changed])
         if new:
-            self.insert_households(new)
+            ids.update(self.insert_households(new))
         todo = new + [h for _, h in changed]
         if todo:
-            result.persons = self.insert_persons(todo, members)
-        self._mark_seen(households)
+            result.persons = self.insert_persons(todo, members, ids)
+        self.executemany(
+            "INSERT INTO import_seen (run_id, household_id, first_line) VALUES (?, ?, ?)",
+            [(self.run_id, ids[h.kk_index], h.first_line) for h in households],
+        )
         result.new, result.changed = len(new), len(changed)
         return result
 
+    def _seen_lines(self, household_ids: list[int]) -> dict[int, int]:
+        """First line of the households already imported by this run."""
+        return dict(
+            self.select_in(
+                "SELECT household_id, first_line FROM import_seen WHERE run_id = {run} "
+                "AND household_id {keys}",
+                household_ids,
+            )
+        )
+
     def _drop_repeated_households(
-        self, households: list[PreparedHousehold], result: ChunkResult
+        self, households: list[PreparedHousehold], existing: dict, result: ChunkResult
     ) -> list[PreparedHousehold]:
         """A kk_number already seen earlier in this run means its rows were not
-        contiguous: reject the later rows rather than overwrite the household."""
-        earlier = {
-            bytes(kk): line
-            for kk, line in self.select_in(
-                "SELECT kk_index, first_line FROM import_seen WHERE run_id = {run} "
-                "AND kk_index {keys}",
-                [h.kk_index for h in households],
-            )
-        }
+        consecutive: reject the later rows rather than overwrite the household.
+        A household imported earlier in the run exists by now, so only
+        existing households need looking up."""
+        seen = self._seen_lines([found[0] for found in existing.values()])
+        earlier = {kk: seen[found[0]] for kk, found in existing.items() if found[0] in seen}
         kept = []
         for h in households:
             first = earlier.get(h.kk_index)
@@ -165,23 +177,16 @@ class ChunkWriter:
         conflicts = [
             row
             for row in self.select_in(
-                "SELECT p.nik_index, p.id, p.household_id, h.kk_index FROM persons p "
-                "JOIN households h ON h.id = p.household_id WHERE p.nik_index {keys}",
+                "SELECT nik_index, id, household_id FROM persons WHERE nik_index {keys}",
                 list(first_line),
             )
             if row[2] not in replaced
         ]
         if not conflicts:
             return members
-        seen = {
-            bytes(kk)
-            for (kk,) in self.select_in(
-                "SELECT kk_index FROM import_seen WHERE run_id = {run} AND kk_index {keys}",
-                [bytes(c[3]) for c in conflicts],
-            )
-        }
-        taken = {bytes(c[0]) for c in conflicts if bytes(c[3]) in seen}
-        stale = [c for c in conflicts if bytes(c[3]) not in seen]
+        seen = self._seen_lines(sorted({c[2] for c in conflicts}))
+        taken = {bytes(c[0]) for c in conflicts if c[2] in seen}
+        stale = [c for c in conflicts if c[2] not in seen]
         if taken:
             for kk, persons in members.items():
                 members[kk] = [p for p in persons if p.nik_index not in taken]
@@ -194,13 +199,6 @@ class ChunkWriter:
             self.delete_in("persons", "id", [c[1] for c in stale])
             self.mark_stale(sorted({c[2] for c in stale}))
         return members
-
-    def _mark_seen(self, households: list[PreparedHousehold]) -> None:
-        if households:
-            self.executemany(
-                "INSERT INTO import_seen (run_id, kk_index, first_line) VALUES (?, ?, ?)",
-                [(self.run_id, h.kk_index, h.first_line) for h in households],
-            )
 
     def household_row(self, h: PreparedHousehold, changed_at) -> tuple:
         return (
@@ -233,14 +231,18 @@ class ChunkWriter:
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         raise NotImplementedError
 
-    def insert_households(self, households: list[PreparedHousehold]) -> None:
+    def insert_households(self, households: list[PreparedHousehold]) -> dict[bytes, int]:
+        """Insert new households; return their ids by kk_index."""
         raise NotImplementedError
 
     def update_households(self, changed: list[tuple[int, PreparedHousehold]]) -> None:
         raise NotImplementedError
 
     def insert_persons(
-        self, households: list[PreparedHousehold], members: dict[bytes, list[PreparedPerson]]
+        self,
+        households: list[PreparedHousehold],
+        members: dict[bytes, list[PreparedPerson]],
+        ids: dict[bytes, int],
     ) -> int:
         raise NotImplementedError
 
@@ -295,6 +297,13 @@ class SqliteChunkWriter(ChunkWriter):
             f"INSERT INTO households ({cols}) VALUES ({marks})",  # noqa: S608 - fixed names
             [self.household_row(h, now) for h in households],
         )
+        return {
+            bytes(kk): hid
+            for kk, hid in self.select_in(
+                "SELECT kk_index, id FROM households WHERE kk_index {keys}",
+                [h.kk_index for h in households],
+            )
+        }
 
     def update_households(self, changed):
         now = self._now()
@@ -304,14 +313,7 @@ class SqliteChunkWriter(ChunkWriter):
             [(*self.household_row(h, now)[1:], hid) for hid, h in changed],
         )
 
-    def insert_persons(self, households, members):
-        ids = {
-            bytes(kk): hid
-            for kk, hid in self.select_in(
-                "SELECT kk_index, id FROM households WHERE kk_index {keys}",
-                [h.kk_index for h in households],
-            )
-        }
+    def insert_persons(self, households, members, ids):
         rows = [_person_row(ids[h.kk_index], p) for h in households for p in members[h.kk_index]]
         cols = ", ".join(("household_id", *PERSON_COLS))
         marks = ", ".join("?" * (len(PERSON_COLS) + 1))
@@ -356,10 +358,12 @@ class PostgresChunkWriter(ChunkWriter):
     def insert_households(self, households):
         self._stage_households(households)
         cols = ", ".join(HOUSEHOLD_COLS)
-        self.cursor.execute(
-            f"INSERT INTO households ({cols}) SELECT {cols} FROM stage_households"  # noqa: S608
-        )
+        rows = self.cursor.execute(
+            f"INSERT INTO households ({cols}) SELECT {cols} FROM stage_households "  # noqa: S608
+            "RETURNING kk_index, id"
+        ).fetchall()
         self.cursor.execute("TRUNCATE stage_households")
+        return {bytes(kk): hid for kk, hid in rows}
 
     def update_households(self, changed):
         self._stage_households([h for _, h in changed], [hid for hid, _ in changed])
@@ -369,27 +373,21 @@ class PostgresChunkWriter(ChunkWriter):
         )
         self.cursor.execute("TRUNCATE stage_households")
 
-    def insert_persons(self, households, members):
+    def insert_persons(self, households, members, ids):
         cur = self.cursor
         cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS stage_persons (kk_index bytea, nik_index bytea, "
+            "CREATE TEMP TABLE IF NOT EXISTS stage_persons (household_id bigint, nik_index bytea, "
             "identity_enc bytea, relationship text, "
             "sex text, data_updated_at date) ON COMMIT DELETE ROWS"
         )
         count = 0
-        with cur.copy(
-            f"COPY stage_persons (kk_index, {', '.join(PERSON_COLS)}) FROM STDIN"
-        ) as copy:
+        cols = ", ".join(("household_id", *PERSON_COLS))
+        with cur.copy(f"COPY stage_persons ({cols}) FROM STDIN") as copy:
             for h in households:
                 for p in members[h.kk_index]:
-                    copy.write_row(_person_row(h.kk_index, p))
+                    copy.write_row(_person_row(ids[h.kk_index], p))
                     count += 1
-        cols = ", ".join(PERSON_COLS)
-        cur.execute(
-            f"INSERT INTO persons (household_id, {cols}) "  # noqa: S608 - fixed names
-            f"SELECT h.id, {', '.join('s.' + c for c in PERSON_COLS)} "
-            "FROM stage_persons s JOIN households h ON h.kk_index = s.kk_index"
-        )
+        cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608
         cur.execute("TRUNCATE stage_persons")
         return count
 
