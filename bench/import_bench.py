@@ -12,7 +12,7 @@ Prints persons/s, the ratio to the raw load, the split of time between
 parsing, validation, crypto and writes, and peak memory of the main process
 and of the worker processes.
 
-    .venv/bin/python bench/import_bench.py --households 1000000 --backend both
+    .venv/bin/python bench/import_bench.py --households 1000000 --backend both --keep
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "portal_bench"
+#: With --keep the imported registry stays for bench/lookup_bench.py.
+KEEP_DB = "portal_lookup"
 
 
 def generated_csv(households: int, seed: int) -> tuple[Path, float | None]:
@@ -69,10 +72,10 @@ def _psql(url: str, sql: str) -> None:
     subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True)
 
 
-def fresh_pg_database() -> str:
-    _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB}")
-    _psql(PG_ADMIN, f"CREATE DATABASE {PG_DB}")
-    return f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
+def fresh_pg_database(name: str) -> str:
+    _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {name}")
+    _psql(PG_ADMIN, f"CREATE DATABASE {name}")
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
 def raw_postgres(csv_path: Path, url: str) -> float:
@@ -145,6 +148,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--child")
+    ap.add_argument("--keep", action="store_true", help="keep the registry for lookup_bench")
     args = ap.parse_args()
     if args.child:
         child(Path(args.child), args.workers)
@@ -159,14 +163,22 @@ def main() -> None:
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             raw_s = raw_sqlite(csv_path, Path(tmp))
-            res = portal_import(csv_path, {"PORTAL_INSTANCE_PATH": tmp}, args.workers)
+            target = OUT / "lookup-sqlite" if args.keep else Path(tmp)
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            res = portal_import(csv_path, {"PORTAL_INSTANCE_PATH": str(target)}, args.workers)
             print(report("sqlite", rows, raw_s, res), flush=True)
     if args.backend in ("postgresql", "both"):
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-            url = fresh_pg_database()
+            url = fresh_pg_database(PG_DB)
             raw_s = raw_postgres(csv_path, url)
+            if args.keep:
+                _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB}")
+                url = fresh_pg_database(KEEP_DB)
+            target = OUT / "lookup-postgresql" if args.keep else Path(tmp)
+            target.mkdir(parents=True, exist_ok=True)
             res = portal_import(
-                csv_path, {"PORTAL_INSTANCE_PATH": tmp, "DATABASE_URL": url}, args.workers
+                csv_path, {"PORTAL_INSTANCE_PATH": str(target), "DATABASE_URL": url}, args.workers
             )
             print(report("postgresql", rows, raw_s, res), flush=True)
             _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB}")

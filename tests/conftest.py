@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+#: Fixtures shared across folders: ``servers`` (real server processes).
+pytest_plugins = ["tests.live_server"]
+
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 REGION_TABLES = {"regions", "offices", "alembic_version"}
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,16 +18,11 @@ import redis
 
 from portal.ratelimit import limiter
 from tests.factories import VILLAGE, nik
+from tests.live_server import free_port
 from tests.web.conftest import post_lookup
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_available() -> bool:
@@ -47,59 +38,6 @@ def needs_redis():
         if os.environ.get("CI"):
             pytest.fail(f"Redis is required in CI at {REDIS_URL}")
         pytest.skip("no Redis server")
-
-
-class Server:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "PORTAL_ENV": "testing", **env}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(self.port)],
-            cwd=ROOT,
-            env=full_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(self.proc.stderr.read().decode()) from None
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def post_lookup(self, headers: dict[str, str] | None = None) -> urllib.response:
-        """A POST without a CSRF token: refused with 400, but counted per address."""
-        req = urllib.request.Request(
-            self.url + "/lookup", data=b"nik=1&name=x", method="POST", headers=headers or {}
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r
-        except urllib.error.HTTPError as e:
-            return e
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-@pytest.fixture
-def servers():
-    started: list[Server] = []
-
-    def start(**env) -> Server:
-        server = Server(env)
-        started.append(server)
-        return server
-
-    yield start
-    for s in started:
-        s.stop()
 
 
 # -- RL1 ----------------------------------------------------------------------
@@ -144,7 +82,7 @@ def test_without_trusted_proxies_forwarded_for_is_ignored(servers):
 
 # -- RL3 ----------------------------------------------------------------------
 def test_dead_limiter_storage_fails_closed_with_503(servers):
-    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    dead = f"redis://127.0.0.1:{free_port()}/0"
     s = servers(REDIS_URL=dead)
     r = s.post_lookup()
     assert r.status == 503

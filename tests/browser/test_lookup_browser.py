@@ -1,0 +1,89 @@
+"""The lookup in a real browser (Debian's Chromium through Playwright):
+SECURITY.md PD1 — the NIK travels only in POST bodies, never in a URL the
+browser requests or keeps in its history; the page works with JavaScript
+off."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+from portal.registry.importer import import_snapshot
+from tests.factories import household, write_csv
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI at {CHROMIUM}")
+        pytest.skip("no Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def people(app, tmp_path, db_clean):
+    rows = household("3201011503100001", 1)
+    with app.app_context():
+        import_snapshot(write_csv(tmp_path / "s.csv", rows), None)
+    return rows
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_lookup_in_chromium_keeps_the_nik_out_of_every_url(browser, servers, people, javascript):
+    server = servers()
+    context = browser.new_context(java_script_enabled=javascript, locale="id-ID")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+
+    page.goto(server.url + "/lookup")
+    head = people[0]
+    page.fill(
+        "#nik", f"{head['nik'][:4]} {head['nik'][4:8]} {head['nik'][8:12]} {head['nik'][12:]}"
+    )
+    page.fill("#name", "budi santoso")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    assert "B*** S******" in page.content()
+    assert page.url == server.url + "/lookup"
+    assert requested and not any(SIXTEEN.search(url) for url in requested), requested
+    history = page.evaluate("() => window.history.length") if javascript else None
+    assert history is None or history <= 3
+    result = [r for r in responses if r.request.method == "POST"]
+    assert result and result[-1].headers["cache-control"] == "no-store"
+    assert head["nik"] not in page.content()
+
+    # An error keeps what was typed and says what is wrong, without JavaScript too.
+    page.goto(server.url + "/lookup")
+    page.fill("#nik", "3201 0115")
+    page.fill("#name", "Budi Santoso")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.input_value("#name") == "Budi Santoso"
+    assert "16 digit" in page.inner_text(".error-summary")
+    context.close()
