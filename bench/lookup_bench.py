@@ -176,7 +176,7 @@ def session_for(port: int) -> tuple[str, str]:
 LUA = """
 local people = %(people)s
 local i = 0
-local counts = {}
+counts = {}
 local threads = {}
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"

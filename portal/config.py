@@ -56,6 +56,18 @@ class Config:
     # Number of trusted proxies in front of the app that append X-Forwarded-For.
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 
+    # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
+    UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
+    MAX_FILE_BYTES = 8 * 1024 * 1024
+    MAX_FILES_PER_TICKET = 5
+    MAX_IMAGE_PIXELS = 40_000_000
+    IMAGE_MAX_SIDE = 2560
+    IMAGE_QUALITY = 85
+    PDF_MAX_DECODED_BYTES = 32 * 1024 * 1024
+    # One file per request: the request never needs more than a file and a form.
+    MAX_CONTENT_LENGTH = MAX_FILE_BYTES + 256 * 1024
+    MAX_FORM_PARTS = 50
+
     # hCaptcha (portal/captcha.py): disabled when no keys are configured.
     HCAPTCHA_SITEKEY = os.environ.get("HCAPTCHA_SITEKEY") or None
     HCAPTCHA_SECRET = os.environ.get("HCAPTCHA_SECRET") or None

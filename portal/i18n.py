@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import flask_babel
 from flask import Flask, Response, current_app, has_request_context, request
+from flask.globals import _cv_app
 from flask_babel import get_locale
 
 ONE_YEAR = 365 * 24 * 3600
@@ -56,7 +58,36 @@ def lang_switch_href(code: str) -> str:
     return "?" + urlencode([*args, ("lang", code)])
 
 
+def _translations():
+    """The request's translations, found once per request and locale.
+
+    Flask-Babel looks them up through several context proxies on every
+    ``_()`` call; a result page makes dozens of calls, and that lookup was a
+    measurable part of the lookup page's time. The cache lives on Flask-Babel's
+    own per-request namespace and is keyed by the locale object, so
+    ``force_locale`` (receipts in the ticket's language) still switches.
+    """
+    ctx = _cv_app.get(None)
+    ns = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    locale = getattr(ns, "babel_locale", None) if ns is not None else None
+    if locale is None:
+        return flask_babel.get_translations()
+    cached = getattr(ns, "portal_translations", None)
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = flask_babel.get_translations()
+    ns.portal_translations = (locale, translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     # `{% trans %}` blocks collapse their whitespace, as babel.cfg extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 

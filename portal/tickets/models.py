@@ -1,0 +1,235 @@
+"""Ticket tables. Personal data is never stored in clear: ``*_enc`` columns are
+AES-GCM ciphertexts bound to their column by a purpose (``P_*`` below), and
+``*_index`` columns are keyed digests (see ``portal.crypto``).
+
+The states a ticket goes through, and who moves it, are in ``workflow.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.types import BigId
+
+#: usulan, sanggahan, perbaikan data (see ``portal.tickets``).
+KINDS = ("proposal", "objection", "correction")
+
+#: What exactly is asked, per kind.
+SUBKINDS: dict[str, tuple[str, ...]] = {
+    "proposal": ("own_household", "other_household"),
+    # (a) my own ranking or exclusion is wrong; (b) a recipient is not eligible.
+    "objection": ("own_ranking", "ineligible_recipient"),
+    "correction": (
+        "member_died",
+        "member_born",
+        "member_moved",
+        "wrong_name",
+        "wrong_birth_date",
+        "house_changed",
+    ),
+}
+
+DOC_TYPES = (
+    "ktp",
+    "kk",
+    "house_front",
+    "house_inside",
+    "death_certificate",
+    "birth_certificate",
+    "village_letter",
+    "other",
+)
+
+# Encryption purposes: a ciphertext only decrypts in the column it was made for.
+P_SUBJECT_NAME = b"ticket.subject_name"
+P_SUBJECT_ADDRESS = b"ticket.subject_address"
+P_DETAILS = b"ticket.details"
+P_REPORTER_CONTACT = b"ticket.reporter_contact"
+P_EVENT_NOTE = b"ticket_event.note"
+P_DRAFT = b"draft.data"
+
+
+class Ticket(db.Model):
+    """One request from a resident (or an operator on their behalf).
+
+    ``version`` is SQLAlchemy's version counter: every ORM update of the row
+    bumps it, and an update based on a stale copy fails instead of silently
+    overwriting another handler's move. The receipt PDF is cached by it.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("kind IN ('proposal', 'objection', 'correction')", name="kind"),
+        CheckConstraint(
+            "household_id IS NOT NULL OR subject_name_enc IS NOT NULL", name="has_subject"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: ``DT-7KQ4-M9XW``: random, not a secret (``references.new_reference``).
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    #: Argon2 hash of the keyed 6-digit PIN shown once at submission.
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    #: Attempts in the current window; at the limit the ticket locks until ``pin_locked_until``.
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Keyed digest of the tracking token (``/t/<token>``); the token is never stored.
+    tracking_token_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+
+    kind: Mapped[str] = mapped_column(String(12))
+    subkind: Mapped[str] = mapped_column(String(24))
+    #: The subject household, when it is known from the registry.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    #: Otherwise the subject as the resident described it.
+    subject_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    subject_address_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Keyed digest of village code + normalised name, to find duplicates.
+    subject_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    #: The responsible office (``route_to_office``), changed by a transfer.
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+
+    #: ``;``-separated reason codes, e.g. ``income_dropped;member_sick``.
+    reason_codes: Mapped[str] = mapped_column(String(255), default="")
+    details_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Objection (b): only the case handler may see who reported.
+    reporter_confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_version: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The village operator who submitted on the resident's behalf.
+    submitted_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    #: One of ``workflow.STATUSES``.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # SLA due dates (``sla.py``), in the portal's local calendar (WIB).
+    due_triage: Mapped[dt.date] = mapped_column(Date)
+    due_response: Mapped[dt.date | None] = mapped_column(Date)
+    #: Objections only: verified within 14 calendar days.
+    due_verification: Mapped[dt.date | None] = mapped_column(Date)
+    due_decision: Mapped[dt.date | None] = mapped_column(Date)
+    #: Set by a decision (accepted/rejected): the end of the appeal window.
+    appeal_until: Mapped[dt.date | None] = mapped_column(Date)
+    #: Set while the ticket waits for the resident (needs_info): the SLA clock stops.
+    paused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The last change of any kind (a move, a note, evidence); every change bumps ``version``.
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: From the submission form (SECURITY.md RE1): a double submit finds this row.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Set when the office marks this ticket a duplicate of a surviving one.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketEvent(db.Model):
+    """Something that happened to a ticket: who, when, and from which status to which.
+
+    Public events are shown to the resident with ``note_enc`` as the message;
+    the others are internal notes, never shown to the resident.
+    """
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: ``resident``, ``staff:<id>`` or ``system``.
+    actor: Mapped[str] = mapped_column(String(32))
+    #: submitted, triaged, status_changed, replied, transferred, withdrawn, note, …
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Evidence(db.Model):
+    """A file attached to a ticket, already checked and stored under a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    #: One of ``DOC_TYPES``.
+    doc_type: Mapped[str] = mapped_column(String(24))
+    media_type: Mapped[str] = mapped_column(String(32))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Hex SHA-256 of the stored bytes.
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    #: Only when the resident agreed to share where the photo was taken.
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(db.Model):
+    """A message for the worker, written in the same transaction as the change
+    it announces (SECURITY.md RE2/RE3). The payload names the ticket by id and
+    reference only: no personal data. Consumers dedupe by ``event_id``."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: A UUID4 string.
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: ``ticket.submitted``, ``ticket.status_changed``
+    topic: Mapped[str] = mapped_column(String(64))
+    #: JSON text.
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def for_ticket(
+        cls, topic: str, ticket: Ticket, now: dt.datetime, **extra: str | bool
+    ) -> OutboxMessage:
+        """A message about ``ticket``: its id and reference, plus ``extra`` (no personal data)."""
+        payload = {"ticket_id": ticket.id, "reference": ticket.reference, **extra}
+        return cls(
+            event_id=str(uuid.uuid4()),
+            topic=topic,
+            payload=json.dumps(payload, sort_keys=True),
+            created_at=now,
+            attempts=0,
+        )
+
+
+class Draft(db.Model):
+    """The answers of an unfinished submission, kept between form pages.
+
+    The id is a random 128-bit token kept in the resident's session; the
+    answers are one encrypted JSON document. Drafts expire (``DRAFT_TTL_HOURS``).
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    data_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,509 @@
+"""Submitting a ticket and finding it again.
+
+These functions add and flush; the caller sets the transaction boundary
+(``with portal.db.transaction():``), as everywhere in the portal.
+
+* ``submit_ticket``: the ticket, its first event, its evidence rows and an
+  outbox message in one transaction (SECURITY.md RE2), idempotent by the
+  form's key (RE1).
+* ``save_draft`` / ``load_draft`` / ``discard_draft``: the answers of a
+  submission in progress, between form pages.
+* ``open_by_pin`` / ``open_by_tracking_token``: the two ways back to a
+  ticket (``references.py``), with PIN attempts limited per ticket (AU5).
+* ``add_evidence``: more files for an open ticket.
+* ``find_open_duplicate``: an open ticket of the same kind for the same subject.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import current_app
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.crypto import Keyring
+from portal.extensions import db
+from portal.regions.routing import route_to_office
+from portal.registry.lookup import normalise_name
+from portal.registry.models import Household
+from portal.tickets import references, sla
+from portal.tickets.models import (
+    DOC_TYPES,
+    KINDS,
+    P_DETAILS,
+    P_DRAFT,
+    P_REPORTER_CONTACT,
+    P_SUBJECT_ADDRESS,
+    P_SUBJECT_NAME,
+    SUBKINDS,
+    Draft,
+    Evidence,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+)
+from portal.tickets.workflow import OPEN_STATUSES, SUBMITTED, Actor, record_event
+
+REASON_CODE = re.compile(r"[a-z0-9_]{1,40}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+#: Attempts to insert with fresh random reference/token before giving up.
+_INSERT_ATTEMPTS = 3
+
+
+class InvalidAnswers(ValueError):
+    """The answers cannot make a ticket (the forms should have caught it)."""
+
+
+@dataclass(frozen=True)
+class TicketAnswers:
+    """What the resident (or the operator for them) answered.
+
+    The subject is a registry household (``household_id``) or, when it is not
+    in the registry, a name + address in ``village_code``.
+    """
+
+    kind: str
+    subkind: str
+    consent_version: str
+    household_id: int | None = None
+    village_code: str | None = None
+    subject_name: str | None = None
+    subject_address: str | None = None
+    reason_codes: tuple[str, ...] = ()
+    details: str = ""
+    reporter_contact: str | None = None
+    reporter_confidential: bool = False
+
+
+class StoredFile(Protocol):
+    """An evidence file already checked, re-encoded, fsynced and renamed into
+    the upload store (``portal.tickets.evidence``)."""
+
+    stored_name: str
+    sha256: str
+    size: int
+    media_type: str
+    doc_type: str
+    #: (latitude, longitude) when the resident agreed to share it, else None.
+    gps: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class SubmittedTicket:
+    """What the confirmation page shows.
+
+    ``pin`` and ``tracking_token`` are in clear here and nowhere else; they
+    cannot be shown again. When ``already_submitted`` is True the form was
+    sent twice (double click, reload, retry after a timeout): the ticket is
+    the one the first submission made, and ``pin``/``tracking_token`` are
+    None. The UI then shows the reference and says the PIN was shown on the
+    first confirmation page (or is on the printed receipt) — never a new PIN.
+    """
+
+    ticket_id: int
+    reference: str
+    pin: str | None
+    tracking_token: str | None
+    already_submitted: bool = False
+
+
+def submit_ticket(
+    answers: TicketAnswers,
+    *,
+    idempotency_key: str,
+    keyring: Keyring,
+    now: dt.datetime,
+    evidence: Iterable[StoredFile] = (),
+    staff_id: int | None = None,
+    draft_id: str | None = None,
+    rules: sla.SlaRules | None = None,
+) -> SubmittedTicket:
+    """Create a ticket, routed to its office, with its SLA dates, first event,
+    evidence rows and an outbox message; discard the draft.
+
+    Call it first in its unit of work: when another request with the same
+    ``idempotency_key`` won the race, the session is rolled back (the failed
+    INSERT aborts the transaction on PostgreSQL) and the existing ticket is
+    returned with ``already_submitted=True``. ``staff_id`` is the operator
+    who assisted. Raises ``InvalidAnswers`` and ``UnknownVillage``.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise InvalidAnswers("an idempotency key of 1-64 characters is required")
+    now = sla.as_utc(now)
+    existing = _ticket_by_idempotency_key(idempotency_key)
+    if existing is not None:
+        return _already_submitted(existing, draft_id)
+    files = list(evidence)
+    village_code = _check_answers(answers, files)
+    rules = rules or sla.rules_from_config(current_app.config)
+    office_id = route_to_office(village_code).id
+    due = sla.due_dates(answers.kind, sla.local_date(now), rules)
+
+    for _ in range(_INSERT_ATTEMPTS):
+        reference, pin, token = (
+            references.new_reference(),
+            references.new_pin(),
+            references.new_tracking_token(),
+        )
+        ticket = _new_ticket(answers, village_code, office_id, due, keyring, now)
+        ticket.reference = reference
+        ticket.pin_hash = references.hash_pin(keyring, reference, pin)
+        ticket.tracking_token_index = references.tracking_token_index(keyring, token)
+        ticket.idempotency_key = idempotency_key
+        ticket.submitted_by_staff_id = staff_id
+        db.session.add(ticket)
+        try:
+            db.session.flush()
+            break
+        except IntegrityError as exc:
+            db.session.rollback()
+            existing = _ticket_by_idempotency_key(idempotency_key)
+            if existing is not None:
+                return _already_submitted(existing, draft_id)
+            failure = exc  # most likely a reference collision: draw again
+    else:
+        raise RuntimeError("could not insert the ticket") from failure
+
+    actor = f"staff:{staff_id}" if staff_id is not None else "resident"
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            at=now,
+            actor=actor,
+            kind="submitted",
+            from_status=None,
+            to_status=SUBMITTED,
+            public=True,
+        )
+    )
+    db.session.add_all(_evidence_row(ticket.id, f, now) for f in files)
+    db.session.flush()
+    db.session.add(OutboxMessage.for_ticket("ticket.submitted", ticket, now))
+    if draft_id:
+        discard_draft(draft_id)
+    db.session.flush()
+    return SubmittedTicket(ticket.id, reference, pin, token)
+
+
+def _check_answers(answers: TicketAnswers, files: list[StoredFile]) -> str:
+    """Raise ``InvalidAnswers`` unless the answers make a ticket; return its village code."""
+    if answers.kind not in KINDS:
+        raise InvalidAnswers(f"unknown kind {answers.kind!r}")
+    if answers.subkind not in SUBKINDS[answers.kind]:
+        raise InvalidAnswers(f"{answers.subkind!r} is not a kind of {answers.kind}")
+    if not answers.consent_version:
+        raise InvalidAnswers("consent is required")
+    bad_codes = [c for c in answers.reason_codes if not REASON_CODE.fullmatch(c)]
+    if bad_codes:
+        raise InvalidAnswers(f"malformed reason codes {bad_codes}")
+    _check_files(files)
+    if answers.household_id is not None:
+        village = db.session.scalar(
+            select(Household.village_code).where(Household.id == answers.household_id)
+        )
+        if village is None:
+            raise InvalidAnswers("no such household")
+        if answers.village_code not in (None, village):
+            raise InvalidAnswers("the household is in another village")
+        return village
+    if not (answers.subject_name and answers.subject_address and answers.village_code):
+        raise InvalidAnswers("a subject outside the registry needs name, address and village")
+    return answers.village_code
+
+
+def _check_files(files: list[StoredFile], existing: int = 0) -> None:
+    limit = current_app.config.get("MAX_FILES_PER_TICKET")
+    if limit is not None and existing + len(files) > limit:
+        raise InvalidAnswers(f"a ticket holds at most {limit} files")
+    for f in files:
+        if f.doc_type not in DOC_TYPES or not SHA256_HEX.fullmatch(f.sha256) or f.size <= 0:
+            raise InvalidAnswers(f"evidence {f.stored_name!r} is not a checked, stored file")
+
+
+def _new_ticket(
+    answers: TicketAnswers,
+    village_code: str,
+    office_id: int,
+    due: sla.DueDates,
+    keyring: Keyring,
+    now: dt.datetime,
+) -> Ticket:
+    def seal(value: str | None, purpose: bytes) -> bytes | None:
+        return keyring.encrypt(value, purpose) if value else None
+
+    # A registry household is described by the registry: nothing to copy.
+    from_registry = answers.household_id is not None
+    subject_name = None if from_registry else answers.subject_name
+    subject_address = None if from_registry else answers.subject_address
+    return Ticket(
+        kind=answers.kind,
+        subkind=answers.subkind,
+        household_id=answers.household_id,
+        subject_name_enc=seal(subject_name, P_SUBJECT_NAME),
+        subject_address_enc=seal(subject_address, P_SUBJECT_ADDRESS),
+        subject_index=(
+            references.subject_index(keyring, village_code, normalise_name(subject_name))
+            if subject_name
+            else None
+        ),
+        village_code=village_code,
+        office_id=office_id,
+        reason_codes=";".join(answers.reason_codes),
+        details_enc=seal(answers.details, P_DETAILS),
+        reporter_contact_enc=seal(answers.reporter_contact, P_REPORTER_CONTACT),
+        # Objection (b) names a neighbour: the reporter is always kept confidential.
+        reporter_confidential=answers.reporter_confidential
+        or answers.subkind == "ineligible_recipient",
+        consent_version=answers.consent_version,
+        consent_at=now,
+        status=SUBMITTED,
+        status_changed_at=now,
+        due_triage=due.triage,
+        due_response=due.response,
+        due_verification=due.verification,
+        due_decision=due.decision,
+        pin_failures=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime) -> Evidence:
+    lat, lon = f.gps if f.gps else (None, None)
+    return Evidence(
+        ticket_id=ticket_id,
+        doc_type=f.doc_type,
+        media_type=f.media_type,
+        stored_name=f.stored_name,
+        sha256=f.sha256,
+        size_bytes=f.size,
+        gps_lat=lat,
+        gps_lon=lon,
+        created_at=now,
+    )
+
+
+def _ticket_by_idempotency_key(key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+
+
+def _already_submitted(ticket: Ticket, draft_id: str | None) -> SubmittedTicket:
+    if draft_id:
+        discard_draft(draft_id)
+    return SubmittedTicket(ticket.id, ticket.reference, None, None, already_submitted=True)
+
+
+def add_evidence(
+    ticket: Ticket, files: Iterable[StoredFile], actor: Actor, *, now: dt.datetime
+) -> list[Evidence]:
+    """Attach more evidence to an open ticket (a reply to needs_info, or the
+    office's field-check photos), with an ``evidence_added`` event."""
+    files = list(files)
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidAnswers("the ticket is decided or closed: it takes no more evidence")
+    if not files:
+        raise InvalidAnswers("no files")
+    attached = db.session.scalar(
+        select(func.count()).select_from(Evidence).where(Evidence.ticket_id == ticket.id)
+    )
+    _check_files(files, attached)
+    now = sla.as_utc(now)
+    rows = [_evidence_row(ticket.id, f, now) for f in files]
+    db.session.add_all(rows)
+    record_event(ticket, actor, "evidence_added", now=now)
+    db.session.flush()
+    return rows
+
+
+# Duplicates ----------------------------------------------------------------------------
+
+
+def find_open_duplicate(
+    kind: str,
+    *,
+    household_id: int | None = None,
+    subject_index: bytes | None = None,
+    exclude_id: int | None = None,
+) -> Ticket | None:
+    """The oldest open ticket (before a decision) of ``kind`` for the same
+    registry household, or for the same hand-described subject (village +
+    name, ``references.subject_index``)."""
+    same_subject = []
+    if household_id is not None:
+        same_subject.append(Ticket.household_id == household_id)
+    if subject_index is not None:
+        same_subject.append(Ticket.subject_index == subject_index)
+    if not same_subject:
+        return None
+    query = select(Ticket).where(
+        Ticket.kind == kind, Ticket.status.in_(OPEN_STATUSES), or_(*same_subject)
+    )
+    if exclude_id is not None:
+        query = query.where(Ticket.id != exclude_id)
+    return db.session.scalar(query.order_by(Ticket.id).limit(1))
+
+
+# Drafts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftData:
+    id: str
+    kind: str
+    answers: dict
+    household_id: int | None
+    expires_at: dt.datetime
+
+
+def _draft_purpose(draft_id: str) -> bytes:
+    # Bound to the row: a ciphertext copied into another draft does not open.
+    return P_DRAFT + b":" + draft_id.encode("ascii")
+
+
+def save_draft(
+    kind: str,
+    answers: Mapping,
+    *,
+    keyring: Keyring,
+    now: dt.datetime,
+    draft_id: str | None = None,
+    household_id: int | None = None,
+) -> str:
+    """Store the answers so far and return the draft id for the session.
+
+    An unknown or expired ``draft_id`` starts a new draft. Each save moves
+    the expiry ``DRAFT_TTL_HOURS`` (default 24) ahead.
+    """
+    if kind not in KINDS:
+        raise InvalidAnswers(f"unknown kind {kind!r}")
+    now = sla.as_utc(now)
+    expires_at = now + dt.timedelta(hours=current_app.config.get("DRAFT_TTL_HOURS", 24))
+    draft = _live_draft(draft_id, now) if draft_id else None
+    if draft is None:
+        draft = Draft(id=secrets.token_urlsafe(16), created_at=now)
+        db.session.add(draft)
+    draft.kind = kind
+    draft.household_id = household_id
+    draft.data_enc = keyring.encrypt(json.dumps(dict(answers)), _draft_purpose(draft.id))
+    draft.expires_at = expires_at
+    db.session.flush()
+    return draft.id
+
+
+def load_draft(draft_id: str, *, keyring: Keyring, now: dt.datetime) -> DraftData | None:
+    """The draft's answers, or None when unknown or expired."""
+    draft = _live_draft(draft_id, sla.as_utc(now))
+    if draft is None:
+        return None
+    answers = json.loads(keyring.decrypt(draft.data_enc, _draft_purpose(draft.id)))
+    return DraftData(draft.id, draft.kind, answers, draft.household_id, draft.expires_at)
+
+
+def discard_draft(draft_id: str) -> None:
+    db.session.execute(delete(Draft).where(Draft.id == draft_id))
+
+
+def purge_expired_drafts(now: dt.datetime) -> int:
+    """Delete expired drafts (a periodic job); returns how many."""
+    result = db.session.execute(delete(Draft).where(Draft.expires_at <= sla.as_utc(now)))
+    return result.rowcount
+
+
+def _live_draft(draft_id: str, now: dt.datetime) -> Draft | None:
+    return db.session.scalar(select(Draft).where(Draft.id == draft_id, Draft.expires_at > now))
+
+
+def answers_from_draft(draft: DraftData, **overrides) -> TicketAnswers:
+    """A ``TicketAnswers`` from a draft's answers (unknown keys ignored)."""
+    names = {f.name for f in dataclasses.fields(TicketAnswers)}
+    values = {k: v for k, v in {**draft.answers, **overrides}.items() if k in names}
+    values.setdefault("kind", draft.kind)
+    values.setdefault("household_id", draft.household_id)
+    values["reason_codes"] = tuple(values.get("reason_codes", ()))
+    try:
+        return TicketAnswers(**values)
+    except TypeError as exc:
+        raise InvalidAnswers(f"the draft is incomplete: {exc}") from exc
+
+
+# Getting back to a ticket ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """``ticket`` when reference and PIN match; ``locked_until`` when too many
+    attempts locked the ticket. Neither: a wrong PIN or an unknown reference
+    (the same answer for both)."""
+
+    ticket: Ticket | None
+    locked_until: dt.datetime | None = None
+
+
+def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime) -> PinCheck:
+    """Check a PIN, at most ``PIN_MAX_ATTEMPTS`` (5) times per ticket per
+    ``PIN_LOCK_MINUTES`` (30): 240 guesses a day, years for 10^6 PINs.
+
+    An attempt is counted *before* the PIN is checked, in one atomic UPDATE,
+    so parallel guesses cannot slip past the limit; a right PIN resets the
+    count. The caller must commit whatever the result, or the count is lost.
+    """
+    now = sla.as_utc(now)
+    config = current_app.config
+    max_attempts = int(config.get("PIN_MAX_ATTEMPTS", 5))
+    lock_until = now + dt.timedelta(minutes=int(config.get("PIN_LOCK_MINUTES", 30)))
+    canonical = references.parse_reference(reference)
+    pin_ok_shape = pin.isdigit() and len(pin) == references.PIN_DIGITS
+
+    t = Ticket.__table__
+    unlocked = or_(t.c.pin_locked_until.is_(None), t.c.pin_locked_until <= now)
+    lock_expired = and_(t.c.pin_locked_until.is_not(None), t.c.pin_locked_until <= now)
+    attempts = case((lock_expired, 1), else_=t.c.pin_failures + 1)
+    row = None
+    if canonical is not None:
+        row = db.session.execute(
+            update(t)
+            .where(t.c.reference == canonical, unlocked)
+            .values(
+                pin_failures=attempts,
+                pin_locked_until=case((attempts >= max_attempts, lock_until), else_=None),
+            )
+            .returning(t.c.id, t.c.pin_hash)
+        ).first()
+    if row is None:
+        locked = None
+        if canonical is not None:
+            locked = db.session.scalar(
+                select(t.c.pin_locked_until).where(t.c.reference == canonical)
+            )
+        if locked is None:  # unknown reference: spend the time a check takes
+            references.spend_pin_check_time(pin)
+        return PinCheck(None, _aware(locked))
+    ticket_id, pin_hash = row
+    if not (pin_ok_shape and references.verify_pin(keyring, canonical, pin, pin_hash)):
+        return PinCheck(None)
+    db.session.execute(
+        update(t).where(t.c.id == ticket_id).values(pin_failures=0, pin_locked_until=None)
+    )
+    return PinCheck(db.session.get(Ticket, ticket_id))
+
+
+def open_by_tracking_token(token: str, *, keyring: Keyring) -> Ticket | None:
+    """The ticket of a tracking link ``/t/<token>``, or None."""
+    if not references.TRACKING_TOKEN_PATTERN.fullmatch(token or ""):
+        return None
+    index = references.tracking_token_index(keyring, token)
+    return db.session.scalar(select(Ticket).where(Ticket.tracking_token_index == index))
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
