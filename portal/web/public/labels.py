@@ -31,7 +31,7 @@ RELATIONSHIP_LABELS = {
 @dataclass(frozen=True)
 class ProgramLine:
     code: str
-    name: str
+    name: object  # a lazy translated string, rendered in the template
     receives: bool
     max_desil: int
 
@@ -40,6 +40,6 @@ def program_lines(status: HouseholdStatus, rules: dict[str, int]) -> list[Progra
     """Every configured programme: whether the household receives it, and the
     desil ceiling the template turns into a sentence."""
     return [
-        ProgramLine(code, str(PROGRAM_NAMES.get(code, code)), code in status.programs, max_desil)
+        ProgramLine(code, PROGRAM_NAMES.get(code, code), code in status.programs, max_desil)
         for code, max_desil in rules.items()
     ]

@@ -72,7 +72,8 @@ def lookup():
         session.pop(SESSION_HOUSEHOLD, None)
         return _page("public/lookup_not_found.html", form=LookupForm(formdata=None))
     _log("match", key)
-    session[SESSION_HOUSEHOLD] = status.household_id
+    if session.get(SESSION_HOUSEHOLD) != status.household_id:
+        session[SESSION_HOUSEHOLD] = status.household_id  # re-signing the cookie costs
     return _page(
         "public/lookup_result.html",
         status=status,
