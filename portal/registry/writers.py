@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from portal.registry.models import CONDITION_COLUMNS
 from portal.registry.validation import PreparedChunk, PreparedHousehold, PreparedPerson
 
 HOUSEHOLD_COLS = (
@@ -25,15 +26,7 @@ HOUSEHOLD_COLS = (
     "address_enc",
     "desil",
     "programs",
-    "floor_area_m2",
-    "floor_material",
-    "wall_material",
-    "roof_material",
-    "drinking_water",
-    "lighting_source",
-    "cooking_fuel",
-    "toilet_facility",
-    "home_ownership",
+    *CONDITION_COLUMNS,
     "data_as_of",
     "content_digest",
     "removed_at",
