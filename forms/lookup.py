@@ -11,6 +11,11 @@ from forms.validators import ValidNik
 
 
 class LookupForm(BaseForm):
+    class Meta:
+        # CSRFProtect already checks every POST before the view runs; a second
+        # check in the form would only cost the busiest page another HMAC.
+        csrf = False
+
     nik = StringField(
         _l("NIK (Nomor Induk Kependudukan)"),
         description=_l(

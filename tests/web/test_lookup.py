@@ -278,3 +278,11 @@ def test_match_remembers_the_household_for_the_forms_without_the_nik(client, reg
     post_lookup(client, head["nik"], "Wrong")
     with client.session_transaction() as s:
         assert "lookup_household" not in s
+
+
+def test_post_without_csrf_token_is_refused_before_any_lookup(client, registry, caplog):
+    head = registry["first"][0]
+    r = client.post("/lookup", data={"nik": head["nik"], "name": head["full_name"]})
+    assert r.status_code == 400
+    assert b"B*** S******" not in r.data
+    assert not [rec for rec in caplog.records if rec.name == "portal.lookup"]
