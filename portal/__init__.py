@@ -49,9 +49,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
+    from portal.web.public.submit import bp as submit_bp
+    from portal.web.public.track import bp as track_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(lookup_bp)
+    app.register_blueprint(submit_bp)
+    app.register_blueprint(track_bp)
 
     from portal import errors
 

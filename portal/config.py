@@ -53,6 +53,9 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("PORTAL_RATELIMIT_PREFIX", "portal")
     LOOKUP_LIMIT_PER_IP = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_IP", "300 per hour")
     LOOKUP_LIMIT_PER_NIK = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_NIK", "10 per day")
+    # Every question page of a submission is a POST: a whole journey is about ten.
+    SUBMIT_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_LIMIT_PER_IP", "60 per hour")
+    TRACK_LIMIT_PER_IP = os.environ.get("PORTAL_TRACK_LIMIT_PER_IP", "60 per hour")
     # Number of trusted proxies in front of the app that append X-Forwarded-For.
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 

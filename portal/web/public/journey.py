@@ -1,0 +1,217 @@
+"""A submission in progress: which questions each kind asks, in which order,
+and the server-side draft that carries the answers between pages.
+
+The draft id lives in the Flask session (never in a URL); the answers are an
+encrypted draft row (``portal.tickets.service.save_draft``). The household
+found by a status check (``lookup_household`` in the session) prefills the
+subject: the resident never types a NIK here.
+
+Answers (the draft's JSON document):
+
+=================  ============================================================
+``subkind``        what exactly is asked (``models.SUBKINDS[kind]``)
+``subject_name``   the subject household when it is not taken from the lookup
+``subject_address``
+``region_path``    the region codes chosen so far, province first
+``village_code``   the chosen desa/kelurahan
+``reason_codes``   list of reason codes; ``details`` the free text
+``evidence``       list of stored-file descriptors (``evidence.StoredFile``)
+``reporter_contact`` optional phone or email; ``consent_version``
+``done``           the questions answered, in any order
+=================  ============================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask import session, url_for
+from sqlalchemy import select
+
+from portal.db import keyring, transaction
+from portal.extensions import db
+from portal.regions.models import Region
+from portal.registry.models import Household
+from portal.tickets.evidence import StoredFile
+from portal.tickets.service import TicketAnswers, discard_draft, load_draft, save_draft
+from portal.web.public.lookup import SESSION_HOUSEHOLD
+
+#: The Flask session key: ``{kind: draft id}``.
+SESSION_DRAFTS = "submit_drafts"
+#: The version of the consent text on the consent page (UU PDP 27/2022).
+CONSENT_VERSION = "2026-01"
+#: Every question page, in the order they are asked.
+QUESTIONS = ("subkind", "subject", "village", "reasons", "evidence", "contact", "consent")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Journey:
+    kind: str
+    answers: dict = field(default_factory=dict)
+    draft_id: str | None = None
+    #: The household of the resident's status check, if any.
+    household_id: int | None = None
+
+    @property
+    def subkind(self) -> str | None:
+        return self.answers.get("subkind")
+
+    @property
+    def done(self) -> list[str]:
+        return self.answers.setdefault("done", [])
+
+    def mark_done(self, question: str) -> None:
+        if question not in self.done:
+            self.done.append(question)
+
+    def forget_done(self, *questions: str) -> None:
+        self.answers["done"] = [q for q in self.done if q not in questions]
+
+    def needs_registry_household(self) -> bool:
+        """Corrections and objection (a) are about the resident's own registry entry."""
+        return self.kind == "correction" or (
+            self.kind == "objection" and self.subkind == "own_ranking"
+        )
+
+    def subject_from_lookup(self) -> bool:
+        own = self.needs_registry_household() or (
+            self.kind == "proposal" and self.subkind == "own_household"
+        )
+        return own and self.household_id is not None
+
+    def questions(self) -> list[str]:
+        """The questions this journey asks, given the answers so far."""
+        if self.subkind is None:
+            return ["subkind"]
+        asked = ["subkind"]
+        if not self.needs_registry_household() and not self.subject_from_lookup():
+            asked.append("subject")
+            if self.household_id is None:
+                asked.append("village")
+        return [*asked, "reasons", "evidence", "contact", "consent"]
+
+    def next_question(self) -> str | None:
+        """The first question not answered yet; None when only checking is left."""
+        return next((q for q in self.questions() if q not in self.done), None)
+
+    def may_ask(self, question: str) -> bool:
+        asked = self.questions()
+        if question not in asked:
+            return False
+        return all(q in self.done for q in asked[: asked.index(question)])
+
+    def previous_question(self, question: str | None) -> str | None:
+        asked = self.questions()
+        if question is None:
+            return asked[-1]
+        index = asked.index(question) if question in asked else 0
+        return asked[index - 1] if index > 0 else None
+
+    def evidence(self) -> list[StoredFile]:
+        return [StoredFile(**d) for d in self.answers.get("evidence", [])]
+
+    def village_code(self) -> str | None:
+        if self.subject_from_lookup() or self.household_id is not None:
+            return household_village(self.household_id)
+        return self.answers.get("village_code")
+
+    def ticket_answers(self) -> TicketAnswers:
+        from_lookup = self.subject_from_lookup()
+        return TicketAnswers(
+            kind=self.kind,
+            subkind=self.subkind or "",
+            consent_version=self.answers.get("consent_version", ""),
+            household_id=self.household_id if from_lookup else None,
+            village_code=None if from_lookup else self.village_code(),
+            subject_name=None if from_lookup else self.answers.get("subject_name"),
+            subject_address=None if from_lookup else self.answers.get("subject_address"),
+            reason_codes=tuple(self.answers.get("reason_codes", ())),
+            details=self.answers.get("details", ""),
+            reporter_contact=self.answers.get("reporter_contact") or None,
+        )
+
+
+def question_url(kind: str, question: str | None) -> str:
+    """The page of a question; ``None`` is the check-your-answers page. The
+    first question is the journey's stable entry URL (DESIGN.md §3)."""
+    if question is None:
+        return url_for("submit.check", kind=kind)
+    if question == "subkind":
+        return url_for("submit.start", kind=kind)
+    return url_for("submit.question", kind=kind, name=question)
+
+
+def next_url(journey: Journey) -> str:
+    return question_url(journey.kind, journey.next_question())
+
+
+def load(kind: str) -> Journey:
+    """The journey of ``kind`` in this session: its draft, or a new one."""
+    household_id = session.get(SESSION_HOUSEHOLD)
+    draft_id = session.get(SESSION_DRAFTS, {}).get(kind)
+    if draft_id:
+        draft = load_draft(draft_id, keyring=keyring(), now=now())
+        if draft is not None:
+            return Journey(kind, dict(draft.answers), draft.id, household_id)
+    return Journey(kind, {}, None, household_id)
+
+
+def save(journey: Journey) -> None:
+    with transaction():
+        journey.draft_id = save_draft(
+            journey.kind,
+            journey.answers,
+            keyring=keyring(),
+            now=now(),
+            draft_id=journey.draft_id,
+            household_id=journey.household_id,
+        )
+    session[SESSION_DRAFTS] = {**session.get(SESSION_DRAFTS, {}), journey.kind: journey.draft_id}
+
+
+def forget(journey: Journey, *, discard: bool = False) -> None:
+    """Drop the journey from the session (after sending), optionally its draft too."""
+    if discard and journey.draft_id:
+        with transaction():
+            discard_draft(journey.draft_id)
+    drafts = dict(session.get(SESSION_DRAFTS, {}))
+    drafts.pop(journey.kind, None)
+    session[SESSION_DRAFTS] = drafts
+
+
+def stored_descriptor(stored: StoredFile) -> dict:
+    return dataclasses.asdict(stored)
+
+
+# Regions -----------------------------------------------------------------------------
+
+
+def household_village(household_id: int | None) -> str | None:
+    if household_id is None:
+        return None
+    return db.session.scalar(select(Household.village_code).where(Household.id == household_id))
+
+
+def child_regions(parent_code: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the regions under ``parent_code`` (provinces for None), by name."""
+    query = select(Region.code, Region.name).where(
+        Region.parent_code == parent_code if parent_code else Region.parent_code.is_(None)
+    )
+    return [(code, name) for code, name in db.session.execute(query.order_by(Region.name))]
+
+
+def region_path_names(village_code: str | None) -> list[str]:
+    """The names from the village up to the province."""
+    if not village_code:
+        return []
+    parts = village_code.split(".")
+    codes = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    names = {code: name for code, name in rows}
+    return [names[c] for c in reversed(codes) if c in names]

@@ -1,0 +1,396 @@
+"""``/submit``: propose a household (usulan), object (sanggahan) or ask for a
+data correction (perbaikan data), one question per page, then check and send.
+
+Thin views over ``journey`` (which questions, the draft) and
+``portal.tickets.service`` (``submit_ticket`` in one transaction). Works
+with JavaScript off. Pages that show personal data, a PIN or a tracking link
+are ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import segno
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from forms.submit import (
+    CheckAnswersForm,
+    ConfirmForm,
+    ConsentForm,
+    ContactForm,
+    EvidenceForm,
+    ReasonsForm,
+    SubjectForm,
+    SubkindForm,
+    VillageForm,
+)
+from portal import ratelimit
+from portal.db import keyring, transaction
+from portal.extensions import db
+from portal.regions.models import Office
+from portal.registry.lookup import normalise_name
+from portal.tickets import evidence, references
+from portal.tickets.models import Ticket
+from portal.tickets.service import add_evidence, find_open_duplicate, submit_ticket
+from portal.tickets.workflow import Actor, public_label
+from portal.web.public import journey
+from portal.web.public.journey import CONSENT_VERSION, Journey, next_url, question_url
+from portal.web.public.ticket_labels import (
+    DETAILS_HINTS,
+    DOC_TYPE_LABELS,
+    EVIDENCE_ERRORS,
+    KIND_TITLES,
+    REASONS,
+    SUBKIND_LABELS,
+)
+
+bp = Blueprint("submit", __name__)
+
+KIND = "<any(proposal, objection, correction):kind>"
+ASKED = "<any(subject, village, reasons, evidence, contact, consent):name>"
+#: Photos whose location the resident may choose to keep (objections).
+HOUSE_PHOTOS = ("house_front", "house_inside")
+REGION_LEVELS = ("province", "regency", "district", "village")
+
+
+def _page(template: str, http_status: int = 200, **context):
+    response = make_response(render_template(template, **context), http_status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _question_page(j: Journey, name: str, form, http_status: int | None = None, **context):
+    status = http_status or (400 if form.errors or form.form_errors else 200)
+    previous = j.previous_question(name)
+    return _page(
+        f"public/submit/{name}.html",
+        status,
+        form=form,
+        kind=j.kind,
+        title=KIND_TITLES[j.kind],
+        journey=j,
+        back_url=question_url(j.kind, previous) if previous else "/submit",
+        **context,
+    )
+
+
+@bp.get("/submit")
+def choose():
+    return _page("public/submit/choose.html")
+
+
+@bp.route(f"/submit/{KIND}", methods=["GET", "POST"])
+@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+def start(kind: str):
+    return _ask(kind, "subkind")
+
+
+@bp.route(f"/submit/{KIND}/{ASKED}", methods=["GET", "POST"])
+@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+def question(kind: str, name: str):
+    return _ask(kind, name)
+
+
+def _ask(kind: str, name: str):
+    j = journey.load(kind)
+    if not j.may_ask(name):
+        return redirect(next_url(j))
+    return QUESTIONS[name](j)
+
+
+def _answered(j: Journey, name: str):
+    j.mark_done(name)
+    journey.save(j)
+    return redirect(next_url(j))
+
+
+# The questions -------------------------------------------------------------------------
+
+
+def _ask_subkind(j: Journey):
+    form = SubkindForm(data={"subkind": j.subkind})
+    form.subkind.choices = list(SUBKIND_LABELS[j.kind].items())
+    if not form.validate_on_submit():
+        return _question_page(j, "subkind", form)
+    if form.subkind.data != j.subkind:
+        j.answers["subkind"] = form.subkind.data
+        j.answers.pop("reason_codes", None)
+        j.forget_done("reasons")
+    if j.needs_registry_household() and j.household_id is None:
+        journey.save(j)
+        return _page("public/submit/need_lookup.html", kind=j.kind, title=KIND_TITLES[j.kind])
+    return _answered(j, "subkind")
+
+
+def _ask_subject(j: Journey):
+    form = SubjectForm(data=j.answers)
+    if not form.validate_on_submit():
+        return _question_page(j, "subject", form)
+    j.answers["subject_name"] = form.subject_name.data
+    j.answers["subject_address"] = form.subject_address.data
+    return _answered(j, "subject")
+
+
+def _ask_village(j: Journey):
+    """One list at a time: each POST keeps the valid choices and shows the next list."""
+    path = list(j.answers.get("region_path", []))
+    form = VillageForm()
+    if form.validate_on_submit():
+        chosen, parent = [], None
+        for level in REGION_LEVELS:
+            code = getattr(form, level).data
+            if not code or code not in dict(journey.child_regions(parent)):
+                break
+            chosen.append(code)
+            parent = code
+        shown = min(len(path) + 1, len(REGION_LEVELS))
+        unanswered = len(chosen) < shown and chosen == path[: len(chosen)]
+        j.answers["region_path"] = chosen
+        if len(chosen) == len(REGION_LEVELS):
+            j.answers["village_code"] = chosen[-1]
+            return _answered(j, "village")
+        j.answers.pop("village_code", None)
+        j.forget_done("village")
+        journey.save(j)
+        if not unanswered:
+            return redirect(question_url(j.kind, "village"))
+        path = chosen
+        _region_choices(form, path)
+        field = getattr(form, REGION_LEVELS[len(chosen)])
+        field.errors = [str(REGION_ERRORS[field.name])]
+        return _question_page(j, "village", form, 400, levels=REGION_LEVELS[: len(path) + 1])
+    _region_choices(form, path)
+    return _question_page(j, "village", form, levels=REGION_LEVELS[: len(path) + 1])
+
+
+def _region_choices(form: VillageForm, path: list[str]) -> None:
+    parents = [None, *path]
+    for depth, level in enumerate(REGION_LEVELS):
+        field = getattr(form, level)
+        options = journey.child_regions(parents[depth]) if depth <= len(path) else []
+        field.choices = [("", _("Select")), *options]
+        field.data = path[depth] if depth < len(path) else ""
+
+
+def _ask_reasons(j: Journey):
+    choices = REASONS.get((j.kind, j.subkind), {})
+    form = ReasonsForm(data=j.answers, details_required=not choices)
+    form.reason_codes.choices = list(choices.items())
+    if not form.validate_on_submit():
+        return _question_page(j, "reasons", form, details_hint=DETAILS_HINTS.get(j.subkind))
+    j.answers["reason_codes"] = list(form.reason_codes.data or [])
+    j.answers["details"] = form.details.data or ""
+    return _answered(j, "reasons")
+
+
+def _ask_evidence(j: Journey):
+    files = j.answers.setdefault("evidence", [])
+    max_files = current_app.config["MAX_FILES_PER_TICKET"]
+    form = EvidenceForm()
+    form.doc_type.choices = list(DOC_TYPE_LABELS.items())
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "continue":
+        return _answered(j, "evidence")
+    if action == "remove":
+        index = request.form.get("index", type=int)
+        if index is not None and 0 <= index < len(files):
+            evidence.delete_stored(files.pop(index)["stored_name"])
+            journey.save(j)
+        return redirect(question_url(j.kind, "evidence"))
+    context = {"files": files, "max_files": max_files, "doc_labels": DOC_TYPE_LABELS}
+    if action != "upload" or not form.validate_on_submit():
+        return _question_page(j, "evidence", form, **context)
+    upload = form.file.data
+    keep_gps = bool(form.keep_gps.data) and j.kind == "objection"
+    try:
+        evidence.check_file_count(len(files))
+        processed = evidence.process_upload(
+            upload.filename or "",
+            upload.read(),
+            doc_type=form.doc_type.data,
+            keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
+        )
+        stored = evidence.store(processed)
+    except evidence.EvidenceError as exc:
+        form.file.errors = [_evidence_message(exc.code)]
+        return _question_page(j, "evidence", form, 400, **context)
+    files.append(journey.stored_descriptor(stored))
+    journey.save(j)
+    return redirect(question_url(j.kind, "evidence"))
+
+
+def _evidence_message(code: str) -> str:
+    config = current_app.config
+    return str(EVIDENCE_ERRORS[code]) % {
+        "max_mb": config["MAX_FILE_BYTES"] // (1024 * 1024),
+        "max_files": config["MAX_FILES_PER_TICKET"],
+    }
+
+
+def _ask_contact(j: Journey):
+    form = ContactForm(data={"contact": j.answers.get("reporter_contact")})
+    if not form.validate_on_submit():
+        return _question_page(j, "contact", form)
+    j.answers["reporter_contact"] = form.contact.data or None
+    return _answered(j, "contact")
+
+
+def _ask_consent(j: Journey):
+    form = ConsentForm(data={"consent": bool(j.answers.get("consent_version"))})
+    if not form.validate_on_submit():
+        return _question_page(j, "consent", form)
+    j.answers["consent_version"] = CONSENT_VERSION
+    return _answered(j, "consent")
+
+
+QUESTIONS = {
+    "subkind": _ask_subkind,
+    "subject": _ask_subject,
+    "village": _ask_village,
+    "reasons": _ask_reasons,
+    "evidence": _ask_evidence,
+    "contact": _ask_contact,
+    "consent": _ask_consent,
+}
+
+REGION_ERRORS = {
+    "province": _l("Select the province"),
+    "regency": _l("Select the regency or city"),
+    "district": _l("Select the district (kecamatan)"),
+    "village": _l("Select the village (desa/kelurahan)"),
+}
+
+
+# Check, send, confirm ----------------------------------------------------------------
+
+
+@bp.route(f"/submit/{KIND}/check", methods=["GET", "POST"])
+@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+def check(kind: str):
+    form = CheckAnswersForm()
+    # Load the draft before looking for the key: a parallel send of the same
+    # form that wins meanwhile has either left the draft or committed the key.
+    j = journey.load(kind)
+    if request.method == "POST" and form.validate_on_submit():
+        already = _reference_by_idempotency_key(form.idempotency_key.data)
+        if already is not None:
+            return _page("public/submit/already_submitted.html", reference=already)
+    if j.next_question() is not None:
+        return redirect(next_url(j))
+    if j.needs_registry_household() and j.household_id is None:
+        return _page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
+    if request.method == "POST" and not form.errors:
+        return _send(j, form.idempotency_key.data)
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+    return _page(
+        "public/submit/check.html",
+        400 if form.errors else 200,
+        form=form,
+        kind=kind,
+        title=KIND_TITLES[kind],
+        journey=j,
+        summary=_summary(j),
+        question_url=question_url,
+    )
+
+
+def _summary(j: Journey) -> dict:
+    village = j.village_code()
+    reasons = REASONS.get((j.kind, j.subkind), {})
+    return {
+        "subkind": SUBKIND_LABELS[j.kind][j.subkind],
+        "from_lookup": j.subject_from_lookup(),
+        "village": ", ".join(journey.region_path_names(village)),
+        "reasons": [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])],
+        "files": [str(DOC_TYPE_LABELS[f["doc_type"]]) for f in j.answers.get("evidence", [])],
+    }
+
+
+def _reference_by_idempotency_key(key: str) -> str | None:
+    return db.session.scalar(select(Ticket.reference).where(Ticket.idempotency_key == key))
+
+
+def _duplicate_of(j: Journey) -> Ticket | None:
+    answers = j.ticket_answers()
+    subject_index = None
+    if answers.subject_name and answers.village_code:
+        subject_index = references.subject_index(
+            keyring(), answers.village_code, normalise_name(answers.subject_name)
+        )
+    return find_open_duplicate(
+        j.kind, household_id=answers.household_id, subject_index=subject_index
+    )
+
+
+def _send(j: Journey, idempotency_key: str):
+    with transaction():
+        duplicate = _duplicate_of(j)
+        if duplicate is not None and duplicate.idempotency_key == idempotency_key:
+            duplicate = None  # this very form, sent twice: submit_ticket says so
+        if duplicate is None:
+            result = submit_ticket(
+                j.ticket_answers(),
+                idempotency_key=idempotency_key,
+                keyring=keyring(),
+                now=journey.now(),
+                evidence=j.evidence(),
+                draft_id=j.draft_id,
+            )
+    if duplicate is not None:
+        return _page(
+            "public/submit/duplicate.html",
+            kind=j.kind,
+            status_label=public_label(duplicate.status),
+            submitted_at=duplicate.created_at,
+            files=j.answers.get("evidence", []),
+            form=ConfirmForm(),
+        )
+    journey.forget(j)
+    if result.already_submitted:
+        return _page("public/submit/already_submitted.html", reference=result.reference)
+    ticket = db.session.get(Ticket, result.ticket_id)
+    tracking_url = url_for_tracking(result.tracking_token)
+    return _page(
+        "public/submit/confirmation.html",
+        ticket=ticket,
+        pin=result.pin,
+        token=result.tracking_token,
+        tracking_url=tracking_url,
+        qr=segno.make(tracking_url, error="m").png_data_uri(scale=4, border=4),
+        office=db.session.get(Office, ticket.office_id),
+    )
+
+
+def url_for_tracking(token: str) -> str:
+    return url_for("track.by_token", token=token, _external=True)
+
+
+@bp.post(f"/submit/{KIND}/add-to-existing")
+@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+def add_to_existing(kind: str):
+    """The resident found their request already under review: attach the new files to it."""
+    j = journey.load(kind)
+    files = j.evidence()
+    if j.next_question() is not None or not files:
+        return redirect(next_url(j))
+    with transaction():
+        duplicate = _duplicate_of(j)
+        if duplicate is not None:
+            add_evidence(duplicate, files, Actor.resident(), now=journey.now())
+    if duplicate is None:
+        return redirect(question_url(kind, None))
+    journey.forget(j, discard=True)
+    return _page("public/submit/evidence_added.html", count=len(files))
