@@ -32,6 +32,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
+    from portal.tickets.cli import evidence_cli
 
     app.cli.add_command(dtsen_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(evidence_cli)
