@@ -286,3 +286,9 @@ def test_post_without_csrf_token_is_refused_before_any_lookup(client, registry, 
     assert r.status_code == 400
     assert b"B*** S******" not in r.data
     assert not [rec for rec in caplog.records if rec.name == "portal.lookup"]
+
+
+def test_eligible_household_not_receiving_is_told_it_can_propose(client, registry):
+    head = registry["first"][0]  # desil 2 with PKH and SEMBAKO, not PBI-JK
+    body = post_lookup(client, head["nik"], head["full_name"]).data.decode()
+    assert "termasuk rumah tangga Anda" in body
