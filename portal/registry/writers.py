@@ -99,10 +99,7 @@ class ChunkWriter:
         todo = new + [h for _, h in changed]
         if todo:
             result.persons = self.insert_persons(todo, members, ids)
-        self.executemany(
-            "INSERT INTO import_seen (run_id, household_id, first_line) VALUES (?, ?, ?)",
-            [(self.run_id, ids[h.kk_index], h.first_line) for h in households],
-        )
+        self.mark_seen([(self.run_id, ids[h.kk_index], h.first_line) for h in households])
         result.new, result.changed = len(new), len(changed)
         return result
 
@@ -224,6 +221,12 @@ class ChunkWriter:
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         raise NotImplementedError
 
+    def mark_seen(self, rows: list[tuple[int, int, int]]) -> None:
+        """Record (run, household id, first line) for every household written."""
+        self.executemany(
+            "INSERT INTO import_seen (run_id, household_id, first_line) VALUES (?, ?, ?)", rows
+        )
+
     def insert_households(self, households: list[PreparedHousehold]) -> dict[bytes, int]:
         """Insert new households; return their ids by kk_index."""
         raise NotImplementedError
@@ -317,8 +320,29 @@ class SqliteChunkWriter(ChunkWriter):
         return len(rows)
 
 
+#: Binary COPY types of HOUSEHOLD_COLS (no per-value text escaping).
+_PG_HOUSEHOLD_TYPES = (
+    "bytea",
+    "bytea",
+    "text",
+    "bytea",
+    "int2",
+    "text",
+    "int4",
+    *("text",) * (len(CONDITION_COLUMNS) - 1),
+    "date",
+    "bytea",
+    "timestamptz",
+    "timestamptz",
+)
+_PG_PERSON_TYPES = ("int8", "bytea", "bytea", "text", "text", "date")
+_AS_OF = HOUSEHOLD_COLS.index("data_as_of")
+
+
 class PostgresChunkWriter(ChunkWriter):
-    """COPY into temporary staging tables, then set-based statements."""
+    """Binary COPY into temporary staging tables, then set-based statements.
+    Key lists travel as binary arrays: psycopg's text dumping of a few
+    thousand ``bytea`` values per query cost more than the query."""
 
     def __init__(self, session: Session, run_id: int, now: dt.datetime) -> None:
         super().__init__(session, run_id, now)
@@ -330,12 +354,16 @@ class PostgresChunkWriter(ChunkWriter):
     def select_in(self, sql, keys):
         if not keys:
             return []
-        query = sql.format(keys="= ANY(%s)", run=int(self.run_id))
-        return self.cursor.execute(query, (keys,)).fetchall()
+        query = sql.format(keys="= ANY(%b)", run=int(self.run_id))
+        return self.cursor.execute(query, (keys,), binary=True).fetchall()
 
     def delete_in(self, table, column, keys):
         if keys:
-            self.cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", (keys,))  # noqa: S608
+            self.cursor.execute(
+                f"DELETE FROM {table} WHERE {column} = ANY(%b)",  # noqa: S608 - fixed names
+                (keys,),
+                binary=True,
+            )
 
     def mark_stale(self, household_ids):
         self.cursor.execute(
@@ -346,6 +374,14 @@ class PostgresChunkWriter(ChunkWriter):
     def executemany(self, sql, rows):
         self.cursor.executemany(sql.replace("?", "%s"), rows)
 
+    def mark_seen(self, rows: list[tuple[int, int, int]]) -> None:
+        with self.cursor.copy(
+            "COPY import_seen (run_id, household_id, first_line) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "int8", "int4"])
+            for row in rows:
+                copy.write_row(row)
+
     def _stage_households(self, households, ids: list[int] | None = None) -> None:
         cur = self.cursor
         cur.execute(
@@ -353,9 +389,13 @@ class PostgresChunkWriter(ChunkWriter):
             "(LIKE households INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         cols = ("id", *HOUSEHOLD_COLS) if ids is not None else HOUSEHOLD_COLS
-        with cur.copy(f"COPY stage_households ({', '.join(cols)}) FROM STDIN") as copy:
+        types = ("int8", *_PG_HOUSEHOLD_TYPES) if ids is not None else _PG_HOUSEHOLD_TYPES
+        sql = f"COPY stage_households ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)"
+        with cur.copy(sql) as copy:
+            copy.set_types(list(types))
             for i, h in enumerate(households):
-                row = self.household_row(h, self.now)
+                row = list(self.household_row(h, self.now))
+                row[_AS_OF] = dt.date.fromisoformat(row[_AS_OF])
                 copy.write_row((ids[i], *row) if ids is not None else row)
 
     def insert_households(self, households):
@@ -385,10 +425,22 @@ class PostgresChunkWriter(ChunkWriter):
         )
         count = 0
         cols = ", ".join(("household_id", *PERSON_COLS))
-        with cur.copy(f"COPY stage_persons ({cols}) FROM STDIN") as copy:
+        with cur.copy(f"COPY stage_persons ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(_PG_PERSON_TYPES))
+            date = dt.date.fromisoformat
             for h in households:
+                hid = ids[h.kk_index]
                 for p in members[h.kk_index]:
-                    copy.write_row(_person_row(ids[h.kk_index], p))
+                    copy.write_row(
+                        (
+                            hid,
+                            p.nik_index,
+                            p.identity_enc,
+                            p.relationship,
+                            p.sex,
+                            date(p.data_updated_at),
+                        )
+                    )
                     count += 1
         cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608
         cur.execute("TRUNCATE stage_persons")
