@@ -79,7 +79,10 @@ class VillageForm(BaseForm):
 
 
 class ReasonsForm(BaseForm):
-    reason_codes = MultiCheckboxField(_l("Why? Select all that apply"))
+    reason_codes = MultiCheckboxField(
+        _l("Why? Select all that apply"),
+        validate_choice=False,  # validate_reason_codes says it in the resident's words
+    )
     details = TextAreaField(
         _l("Tell us more"),
         validators=[

@@ -38,13 +38,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
 
     _init_keys(app)
+    from portal import logs
+
+    # First, so that every response (429s and CSRF 400s included) has a request id.
+    logs.init_app(app)
     _init_extensions(app)
 
-    from portal import captcha, headers, i18n, logs
+    from portal import captcha, headers, i18n
 
     captcha.init_app(app)
     i18n.init_app(app)
-    logs.init_app(app)
     headers.init_app(app)
 
     from portal.web.public import bp as public_bp

@@ -35,6 +35,14 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANG_COOKIE = "lang"
     SESSION_COOKIE_HTTPONLY = True
+    # Pages send "Referrer-Policy: no-referrer" (tracking links carry a token),
+    # so browsers post forms without a Referer: Flask-WTF's HTTPS Referer check
+    # would refuse every form. CSRF rests on the per-session token and
+    # SameSite=Lax cookies instead.
+    WTF_CSRF_SSL_STRICT = False
+    # A token lives as long as a draft: a resident who leaves a question page
+    # open to fetch their family card must still be able to send it.
+    WTF_CSRF_TIME_LIMIT = 24 * 3600
     HSTS = False
     SESSION_COOKIE_SAMESITE = "Lax"
     # Desil ceiling per programme (DESIGN.md §1, Kepmensos 79/HUK/2025 as reported).

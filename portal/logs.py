@@ -42,7 +42,10 @@ def _record_with_request(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
     if has_request_context():
         record.request_id = g.get("request_id")
-        record.path = request.path
+        # The matched rule (/t/<token>), never the raw path: paths can carry
+        # bearer tokens (tracking links).
+        rule = request.url_rule
+        record.path = rule.rule if rule is not None else "(unmatched)"
     return record
 
 

@@ -332,10 +332,12 @@ def find_open_duplicate(
     household_id: int | None = None,
     subject_index: bytes | None = None,
     exclude_id: int | None = None,
+    subkind: str | None = None,
 ) -> Ticket | None:
     """The oldest open ticket (before a decision) of ``kind`` for the same
     registry household, or for the same hand-described subject (village +
-    name, ``references.subject_index``)."""
+    name, ``references.subject_index``); with ``subkind``, only of that
+    subkind (a birth and a death in one household are two corrections)."""
     same_subject = []
     if household_id is not None:
         same_subject.append(Ticket.household_id == household_id)
@@ -348,6 +350,8 @@ def find_open_duplicate(
     )
     if exclude_id is not None:
         query = query.where(Ticket.id != exclude_id)
+    if subkind is not None:
+        query = query.where(Ticket.subkind == subkind)
     return db.session.scalar(query.order_by(Ticket.id).limit(1))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 from flask import session, url_for
@@ -34,6 +35,7 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Region
 from portal.registry.models import Household
+from portal.tickets import evidence
 from portal.tickets.evidence import StoredFile
 from portal.tickets.service import TicketAnswers, discard_draft, load_draft, save_draft
 from portal.web.public.lookup import SESSION_HOUSEHOLD
@@ -173,6 +175,18 @@ def save(journey: Journey) -> None:
             household_id=journey.household_id,
         )
     session[SESSION_DRAFTS] = {**session.get(SESSION_DRAFTS, {}), journey.kind: journey.draft_id}
+    _keep_files_fresh(journey)
+
+
+def _keep_files_fresh(journey: Journey) -> None:
+    """Touch the draft's files on every save: ``flask evidence sweep`` only
+    removes unreferenced files older than the draft lifetime, and a draft
+    that is still being answered renews its lifetime."""
+    for item in journey.answers.get("evidence", []):
+        try:
+            os.utime(evidence.open_stored(item["stored_name"]))
+        except (evidence.EvidenceNotFound, OSError):
+            continue
 
 
 def forget(journey: Journey, *, discard: bool = False) -> None:

@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forms.submit import (
     CheckAnswersForm,
@@ -40,10 +40,14 @@ from portal import ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.registry.lookup import normalise_name
-from portal.tickets import evidence, references
-from portal.tickets.models import Ticket
-from portal.tickets.service import add_evidence, find_open_duplicate, submit_ticket
+from portal.tickets import evidence
+from portal.tickets.models import Evidence, Ticket
+from portal.tickets.service import (
+    InvalidAnswers,
+    add_evidence,
+    find_open_duplicate,
+    submit_ticket,
+)
 from portal.tickets.workflow import Actor, public_label
 from portal.web.public import journey
 from portal.web.public.journey import CONSENT_VERSION, Journey, next_url, question_url
@@ -324,15 +328,18 @@ def _reference_by_idempotency_key(key: str) -> str | None:
 
 
 def _duplicate_of(j: Journey) -> Ticket | None:
-    answers = j.ticket_answers()
-    subject_index = None
-    if answers.subject_name and answers.village_code:
-        subject_index = references.subject_index(
-            keyring(), answers.village_code, normalise_name(answers.subject_name)
-        )
-    return find_open_duplicate(
-        j.kind, household_id=answers.household_id, subject_index=subject_index
-    )
+    """An open request of the same kind for the household this session proved
+    it knows (NIK and name, through the lookup).
+
+    Only then: the "already under review" page shows the request's status and
+    lets the resident add files, which must not be open to anyone who merely
+    types a name and a village (that would reveal, for example, that a
+    confidential objection exists). Requests about a described household are
+    always sent; the office marks duplicates in the workflow."""
+    if not j.subject_from_lookup():
+        return None
+    subkind = j.subkind if j.kind == "correction" else None
+    return find_open_duplicate(j.kind, household_id=j.household_id, subkind=subkind)
 
 
 def _send(j: Journey, idempotency_key: str):
@@ -388,8 +395,15 @@ def add_to_existing(kind: str):
         return redirect(next_url(j))
     with transaction():
         duplicate = _duplicate_of(j)
-        if duplicate is not None:
-            add_evidence(duplicate, files, Actor.resident(), now=journey.now())
+        names = [f.stored_name for f in files]
+        already = db.session.scalar(
+            select(func.count()).select_from(Evidence).where(Evidence.stored_name.in_(names))
+        )
+        if duplicate is not None and not already:
+            try:
+                add_evidence(duplicate, files, Actor.resident(), now=journey.now())
+            except InvalidAnswers:
+                return _page("public/submit/duplicate_full.html", http_status=409)
     if duplicate is None:
         return redirect(question_url(kind, None))
     journey.forget(j, discard=True)

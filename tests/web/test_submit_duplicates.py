@@ -1,0 +1,83 @@
+"""Review fixes: which requests count as "already under review", forms over
+HTTPS without a Referer, and bearer tokens kept out of log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.tickets.models import Ticket
+from tests.web.conftest import csrf_token, post_lookup
+from tests.web.journeys import PIN, answer_up_to_check, send
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch, db_clean):
+    monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(tmp_path / "uploads"))
+
+
+def _tickets(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Ticket))
+
+
+def test_a_described_household_is_never_matched_to_someone_elses_request(app, uploads):
+    """Typing a name and a village must not reveal that a (confidential)
+    objection about that household exists, nor give access to it."""
+    for _ in range(2):
+        client = app.test_client()
+        check = answer_up_to_check(
+            client, "objection", "ineligible_recipient", reasons=("well_off",), files=0
+        )
+        page, _ = send(client, "objection", check)
+        assert PIN.search(page.text), "each reporter gets their own request"
+    assert _tickets(app) == 2
+
+
+def test_corrections_of_different_kinds_are_not_duplicates(app, registry, uploads):
+    head = registry["first"][0]
+    for subkind in ("member_died", "member_born"):
+        client = app.test_client()
+        assert post_lookup(client, head["nik"], head["full_name"]).status_code == 200
+        check = answer_up_to_check(
+            client,
+            "correction",
+            subkind,
+            subject=False,
+            village=False,
+            reasons=(),
+            details="Lahir 1 Maret 2026." if subkind == "member_born" else "Wafat 2 Januari.",
+            files=0,
+        )
+        page, _ = send(client, "correction", check)
+        assert PIN.search(page.text), subkind
+    assert _tickets(app) == 2
+
+
+def test_forms_work_over_https_without_a_referer(app, registry):
+    """Pages send Referrer-Policy: no-referrer, so browsers post without one."""
+    client = app.test_client()
+    head = registry["first"][0]
+    token = csrf_token(client)
+    r = client.post(
+        "/lookup",
+        base_url="https://localhost",
+        data={"csrf_token": token, "nik": head["nik"], "name": head["full_name"]},
+    )
+    assert r.status_code == 200 and b"B*** S******" in r.data
+
+
+def test_log_lines_name_the_route_not_the_path(app, caplog):
+    from portal.logs import JsonFormatter
+
+    token = "KDH4wZe_VBCVsgnMHiZLSg"
+    with app.test_request_context(f"/t/{token}"):
+        logging.getLogger("portal.test").warning("something")
+    record = [r for r in caplog.records if r.name == "portal.test"][-1]
+    line = JsonFormatter().format(record)
+    assert token not in line
+    assert json.loads(line)["path"] == "/t/<token>"
