@@ -67,6 +67,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.cli import register_cli
 
     register_cli(app)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("production needs PORTAL_PUBLIC_BASE_URL (https://…): see README")
     return app
 
 

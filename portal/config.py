@@ -67,6 +67,10 @@ class Config:
     # Number of trusted proxies in front of the app that append X-Forwarded-For.
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 
+    # The address residents reach the portal at (https://…): tracking links on
+    # receipts and in QR codes are built on it, not on the request's Host.
+    PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL") or None
+
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
     MAX_FILE_BYTES = 8 * 1024 * 1024

@@ -407,7 +407,13 @@ def test_the_production_app_refuses_the_test_keys(production_env):
 
 
 def test_the_production_app_starts_with_real_looking_keys(production_env):
-    app = create_app({"HCAPTCHA_SITEKEY": REAL_SITEKEY, "HCAPTCHA_SECRET": REAL_SECRET})
+    app = create_app(
+        {
+            "HCAPTCHA_SITEKEY": REAL_SITEKEY,
+            "HCAPTCHA_SECRET": REAL_SECRET,
+            "PUBLIC_BASE_URL": "https://portal.example",
+        }
+    )
 
     assert app.config["ENV_NAME"] == "production"
 

@@ -332,9 +332,18 @@ def test_the_production_app_starts_with_environment_keys(production_env, monkeyp
     for name, value in _env_keys().items():
         monkeypatch.setenv(name, value)
 
-    app = create_app({"HCAPTCHA_REQUIRED_IN_PRODUCTION": False})
+    app = create_app(
+        {"HCAPTCHA_REQUIRED_IN_PRODUCTION": False, "PUBLIC_BASE_URL": "https://portal.example"}
+    )
 
     assert app.config["ENV_NAME"] == "production"
     assert app.extensions["keyring"].active_key_id == 2
     assert app.config["SECRET_KEY"] == "s" * 64
     assert not (production_env / KEY_FILE).exists()
+
+
+def test_the_production_app_needs_its_public_address(production_env, monkeypatch):
+    for name, value in _env_keys().items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match="PORTAL_PUBLIC_BASE_URL"):
+        create_app({"HCAPTCHA_REQUIRED_IN_PRODUCTION": False})

@@ -81,3 +81,14 @@ def test_log_lines_name_the_route_not_the_path(app, caplog):
     line = JsonFormatter().format(record)
     assert token not in line
     assert json.loads(line)["path"] == "/t/<token>"
+
+
+def test_tracking_links_use_the_configured_public_address(app, monkeypatch, uploads):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://portal.example.go.id/")
+    client = app.test_client()
+    check = answer_up_to_check(
+        client, "objection", "ineligible_recipient", reasons=("well_off",), files=0
+    )
+    page, _ = send(client, "objection", check)
+    assert "https://portal.example.go.id/t/" in page.text
+    assert "http://localhost/t/" not in page.text

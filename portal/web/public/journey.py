@@ -28,7 +28,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
-from flask import session, url_for
+from flask import current_app, session, url_for
 from sqlalchemy import select
 
 from portal.db import keyring, transaction
@@ -229,3 +229,13 @@ def region_path_names(village_code: str | None) -> list[str]:
     rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
     names = {code: name for code, name in rows}
     return [names[c] for c in reversed(codes) if c in names]
+
+
+def url_for_tracking(token: str) -> str:
+    """The tracking link printed on the receipt and in its QR code: built on
+    the configured public address, never on whatever Host header arrived."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("track.by_token", token=token)
+    return (
+        base.rstrip("/") + path if base else url_for("track.by_token", token=token, _external=True)
+    )

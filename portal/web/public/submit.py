@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -50,7 +49,13 @@ from portal.tickets.service import (
 )
 from portal.tickets.workflow import Actor, public_label
 from portal.web.public import journey
-from portal.web.public.journey import CONSENT_VERSION, Journey, next_url, question_url
+from portal.web.public.journey import (
+    CONSENT_VERSION,
+    Journey,
+    next_url,
+    question_url,
+    url_for_tracking,
+)
 from portal.web.public.ticket_labels import (
     DETAILS_HINTS,
     DOC_TYPE_LABELS,
@@ -379,10 +384,6 @@ def _send(j: Journey, idempotency_key: str):
         qr=segno.make(tracking_url, error="m").png_data_uri(scale=4, border=4),
         office=db.session.get(Office, ticket.office_id),
     )
-
-
-def url_for_tracking(token: str) -> str:
-    return url_for("track.by_token", token=token, _external=True)
 
 
 @bp.post(f"/submit/{KIND}/add-to-existing")

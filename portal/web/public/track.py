@@ -36,6 +36,7 @@ from portal.tickets.models import P_EVENT_NOTE, Ticket, TicketEvent
 from portal.tickets.service import open_by_pin, open_by_tracking_token
 from portal.tickets.workflow import public_label
 from portal.web.public import journey
+from portal.web.public.journey import url_for_tracking
 from portal.web.public.ticket_labels import EVENT_LABELS, KIND_TITLES, SUBKIND_LABELS
 
 bp = Blueprint("track", __name__)
@@ -124,7 +125,7 @@ def receipt(token: str):
         next_steps=NEXT_STEPS,
         due_date_triage=ticket.due_triage,
         due_date_decision=ticket.due_decision or ticket.due_triage,
-        tracking_url=url_for("track.by_token", token=token, _external=True),
+        tracking_url=url_for_tracking(token),
         version=ticket.version,
         lang=lang if lang in ("id", "en") else "id",
     )
