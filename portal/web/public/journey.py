@@ -197,6 +197,9 @@ def forget(journey: Journey, *, discard: bool = False) -> None:
     drafts = dict(session.get(SESSION_DRAFTS, {}))
     drafts.pop(journey.kind, None)
     session[SESSION_DRAFTS] = drafts
+    # On a shared phone the next person must not start a request for this
+    # household: after sending, the status check has to be done again.
+    session.pop(SESSION_HOUSEHOLD, None)
 
 
 def stored_descriptor(stored: StoredFile) -> dict:
