@@ -146,8 +146,8 @@ def generate_key_material() -> dict:
     }
 
 
-def write_private_json(path: Path, data: dict) -> None:
-    """Create or replace a file readable only by its owner, atomically."""
+def _private_temp_json(path: Path, data: dict) -> str:
+    """Write ``data`` to a fsynced temporary file (mode 0600) beside ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -155,6 +155,16 @@ def write_private_json(path: Path, data: dict) -> None:
             json.dump(data, fh, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_private_json(path: Path, data: dict) -> None:
+    """Create or replace a file readable only by its owner, atomically."""
+    tmp = _private_temp_json(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -164,13 +174,8 @@ def write_private_json(path: Path, data: dict) -> None:
 def create_private_json_once(path: Path, data: dict) -> bool:
     """Create ``path`` (mode 0600) unless it exists; False when another
     process won the race, whose file then stands."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = _private_temp_json(path, data)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.link(tmp, path)
         return True
     except FileExistsError:

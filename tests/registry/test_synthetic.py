@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lokal import parse_nik
 
-from portal.registry import names, synthetic
+from portal.registry import names, synthetic, synthetic_tables
 from portal.registry.models import RELATIONSHIPS
 from portal.registry.schema import CONDITION_VALUES, CSV_COLUMNS, HOUSEHOLD_COLUMNS
 from portal.registry.synthetic import generate_csv
@@ -232,8 +232,8 @@ def test_a_full_day_of_nik_serials_moves_to_another_day():
 
 def test_condition_weights_cover_exactly_the_schema_values():
     for column, allowed in CONDITION_VALUES.items():
-        assert set(synthetic._CONDITION_WEIGHTS[column]) == set(allowed)
-    assert set(synthetic._CONDITION_WEIGHTS) == set(CONDITION_VALUES)
+        assert set(synthetic_tables._CONDITION_WEIGHTS[column]) == set(allowed)
+    assert set(synthetic_tables._CONDITION_WEIGHTS) == set(CONDITION_VALUES)
 
 
 @pytest.mark.parametrize("key", sorted(names.CULTURES))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.tickets.models import Evidence, Ticket
-from tests.tickets.test_evidence import phone_jpeg
+from tests.tickets.evidence_files import phone_jpeg
 from tests.web.conftest import post_lookup
 from tests.web.journeys import PIN, answer_up_to_check, get, post, send, upload
 
