@@ -44,8 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     logs.init_app(app)
     _init_extensions(app)
 
-    from portal import captcha, headers, i18n
+    from portal import captcha, headers, i18n, sessions
 
+    sessions.init_app(app)
     captcha.init_app(app)
     i18n.init_app(app)
     headers.init_app(app)

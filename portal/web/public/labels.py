@@ -1,37 +1,46 @@
-"""Plain-language labels for registry codes (programmes, relationships)."""
+"""Plain-language labels for registry codes (programmes, relationships).
+
+The labels are msgids, marked with ``N_`` for extraction and translated where
+they are shown (``{{ _(label) }}``): the lookup result renders them on every
+request, and a plain string costs less there than a lazy one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from portal.registry.lookup import HouseholdStatus
 
+
+def N_(msgid: str) -> str:  # noqa: N802 - Babel's default keyword for a bare marker
+    """Marks ``msgid`` for extraction; the template translates it."""
+    return msgid
+
+
 PROGRAM_NAMES = {
-    "PKH": _l("PKH (Program Keluarga Harapan)"),
-    "SEMBAKO": _l("Sembako / BPNT (food aid)"),
-    "PBI_JK": _l("PBI-JK (free national health insurance)"),
+    "PKH": N_("PKH (Program Keluarga Harapan)"),
+    "SEMBAKO": N_("Sembako / BPNT (food aid)"),
+    "PBI_JK": N_("PBI-JK (free national health insurance)"),
 }
 
 RELATIONSHIP_LABELS = {
-    "kepala_keluarga": _l("Head of family"),
-    "istri": _l("Wife"),
-    "suami": _l("Husband"),
-    "anak": _l("Child"),
-    "menantu": _l("Son- or daughter-in-law"),
-    "cucu": _l("Grandchild"),
-    "orang_tua": _l("Parent"),
-    "mertua": _l("Parent-in-law"),
-    "famili_lain": _l("Other relative"),
-    "lainnya": _l("Other"),
+    "kepala_keluarga": N_("Head of family"),
+    "istri": N_("Wife"),
+    "suami": N_("Husband"),
+    "anak": N_("Child"),
+    "menantu": N_("Son- or daughter-in-law"),
+    "cucu": N_("Grandchild"),
+    "orang_tua": N_("Parent"),
+    "mertua": N_("Parent-in-law"),
+    "famili_lain": N_("Other relative"),
+    "lainnya": N_("Other"),
 }
 
 
 @dataclass(frozen=True)
 class ProgramLine:
     code: str
-    name: object  # a lazy translated string, rendered in the template
+    name: str  # a msgid: the template translates it
     receives: bool
     max_desil: int
 
