@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from portal.registry.lookup import HouseholdStatus
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - Babel's default keyword for a bare marker
-    """Marks ``msgid`` for extraction; the template translates it."""
+def N_(msgid: str) -> str:
+    """Marks ``msgid`` for extraction (Babel knows ``N_``); the template translates it."""
     return msgid
 
 
