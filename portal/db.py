@@ -1,4 +1,5 @@
-"""Database plumbing: SQLite pragmas and the one transaction boundary."""
+"""Database plumbing: SQLite pragmas, the one transaction boundary, and the
+autocommit reader the lookup's single query uses."""
 
 from __future__ import annotations
 
@@ -7,17 +8,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Reads through a memory map instead of a read() per page: a lookup touches a
+#: handful of pages spread over a large file, and with the default per-page
+#: syscalls the query took as long as the rest of the page (bench/lookup_bench.py).
+#: Address space only; the pages live in the OS cache, shared by every process.
+SQLITE_MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling (SQLITE_MAX_MMAP_SIZE)
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL, durable commits, enforced foreign keys, wait instead of failing when busy."""
+    """WAL, durable commits, enforced foreign keys, wait instead of failing when
+    busy, memory-mapped reads."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cur = dbapi_connection.cursor()
@@ -25,6 +32,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cur.close()
 
 
@@ -56,3 +64,50 @@ def transaction() -> Iterator[None]:
 
 def keyring():
     return current_app.extensions["keyring"]
+
+
+def read_rows(sql: str, params: tuple) -> list[tuple]:
+    """Run one read-only statement on the driver and return its rows.
+
+    For the busiest page's single query. It does not use the request's
+    session: a session's connection costs a liveness ping when it is checked
+    out, a ``BEGIN`` and a ``ROLLBACK`` when it is returned, each a round trip
+    to PostgreSQL, for a statement that needs no transaction. This pool is in
+    autocommit mode and does not ping; a connection found dead is dropped and
+    the statement (a read, safe to repeat) runs once more on a fresh one.
+    ``sql`` uses the driver's placeholder (``?`` for SQLite, ``%s`` otherwise).
+    """
+    engine = _read_engine()
+    for attempt in (1, 2):
+        with engine.connect() as conn:
+            fairy = conn.connection
+            cursor = fairy.driver_connection.cursor()
+            try:
+                return cursor.execute(sql, params).fetchall()
+            except engine.dialect.loaded_dbapi.Error as exc:
+                if attempt == 2 or not engine.dialect.is_disconnect(
+                    exc, fairy.dbapi_connection, cursor
+                ):
+                    raise
+                conn.invalidate(exc)
+            finally:
+                if not conn.invalidated:
+                    cursor.close()
+    raise AssertionError("unreachable")
+
+
+def placeholder() -> str:
+    """The driver's parameter placeholder for ``read_rows``."""
+    return "?" if _read_engine().dialect.name == "sqlite" else "%s"
+
+
+def _read_engine() -> Engine:
+    engine = current_app.extensions.get("portal_read_engine")
+    if engine is None:
+        opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        opts.pop("pool_pre_ping", None)
+        engine = create_engine(
+            current_app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **opts
+        )
+        current_app.extensions["portal_read_engine"] = engine
+    return engine

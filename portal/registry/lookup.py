@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from portal.crypto import Keyring
-from portal.extensions import db
+from portal.db import placeholder, read_rows
 from portal.registry.identity import open_identity, seal_identity
 
 _SPACES = re.compile(r"\s+")
@@ -90,17 +90,10 @@ _LOOKUP_SQL = (
     "JOIN persons m ON m.household_id = h.id "
     "WHERE p.nik_index = {param} ORDER BY m.id"
 )
-_PARAM = {"sqlite": "?", "postgresql": "%s"}
 
 
 def _fetch(nik_index: bytes) -> list[tuple]:
-    connection = db.session.connection()
-    sql = _LOOKUP_SQL.format(param=_PARAM[connection.dialect.name])
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        return cursor.execute(sql, (nik_index,)).fetchall()
-    finally:
-        cursor.close()
+    return read_rows(_LOOKUP_SQL.format(param=placeholder()), (nik_index,))
 
 
 def _as_date(value) -> dt.date:

@@ -292,3 +292,55 @@ def test_eligible_household_not_receiving_is_told_it_can_propose(client, registr
     head = registry["first"][0]  # desil 2 with PKH and SEMBAKO, not PBI-JK
     body = post_lookup(client, head["nik"], head["full_name"]).data.decode()
     assert "termasuk rumah tangga Anda" in body
+
+
+# -- the lookup's reader (portal.db.read_rows) --------------------------------
+
+
+def _on_postgres(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def test_lookup_survives_the_database_dropping_its_connections(app, client, registry):
+    """The reader does not ping; a connection the server closed is replaced
+    and the read runs again, so the resident never sees an error."""
+    if not _on_postgres(app):
+        pytest.skip("PostgreSQL closes connections; a SQLite file has none to close")
+    from sqlalchemy import create_engine, text
+
+    head = registry["first"][0]
+    assert "B*** S" in post_lookup(client, head["nik"], head["full_name"]).text
+    admin = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with admin.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    admin.dispose()
+    assert killed >= 1
+    again = post_lookup(client, head["nik"], head["full_name"])
+    assert again.status_code == 200
+    assert "B*** S" in again.text
+
+
+def test_reader_raises_other_errors_at_once(app):
+    from portal.db import read_rows
+
+    with app.test_request_context(), pytest.raises(Exception, match="no_such_table"):
+        read_rows("SELECT * FROM no_such_table", ())
+
+
+def test_reader_runs_outside_any_transaction(app, registry):
+    """Autocommit: no BEGIN before the statement, no ROLLBACK after it."""
+    from portal.db import _read_engine, read_rows
+
+    with app.test_request_context():
+        read_rows("SELECT 1", ())
+        with _read_engine().connect() as conn:
+            driver = conn.connection.driver_connection
+            if _on_postgres(app):
+                assert driver.autocommit is True
+            else:
+                assert driver.isolation_level is None
