@@ -71,6 +71,12 @@ class Config:
     # receipts and in QR codes are built on it, not on the request's Host.
     PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL") or None
 
+    # Drafts of unfinished requests live this long after their last save; the
+    # confirmation page (reference, PIN, tracking link) can be reloaded for
+    # this long after sending, by the session that sent only.
+    DRAFT_TTL_HOURS = 24
+    SENT_PAGE_MINUTES = 30
+
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
     MAX_FILE_BYTES = 8 * 1024 * 1024

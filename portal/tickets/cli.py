@@ -1,4 +1,8 @@
-"""``flask evidence sweep``: remove evidence files no ticket refers to."""
+"""``flask evidence sweep``: remove evidence files no ticket refers to.
+``flask tickets purge-expired``: delete expired drafts and confirmations.
+
+Both are periodic jobs (cron or a systemd timer; see README "Running it").
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,16 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.db import transaction
 from portal.extensions import db
+from portal.tickets import sla
+from portal.tickets.confirmations import purge_expired_confirmations
 from portal.tickets.evidence import sweep_orphans
 from portal.tickets.models import Evidence
+from portal.tickets.service import purge_expired_drafts
 
 evidence_cli = AppGroup("evidence", help="Evidence files.")
+tickets_cli = AppGroup("tickets", help="Tickets and unfinished requests.")
 
 
 def _known(names: list[str]) -> set[str]:
@@ -44,3 +53,16 @@ def sweep(older_than_hours: float | None) -> None:
         hours = current_app.config.get("DRAFT_TTL_HOURS", 24) + 1
     removed = sweep_orphans(_known, older_than=timedelta(hours=hours))
     click.echo(f"removed {len(removed)} orphan file(s)")
+
+
+@tickets_cli.command("purge-expired")
+def purge_expired() -> None:
+    """Delete drafts and confirmation pages past their lifetime.
+
+    Expired rows can no longer be opened (every read checks the expiry); this
+    removes their ciphertexts too."""
+    now = sla.as_utc()
+    with transaction():
+        drafts = purge_expired_drafts(now)
+        confirmations = purge_expired_confirmations(now)
+    click.echo(f"removed {drafts} expired draft(s), {confirmations} expired confirmation(s)")

@@ -64,6 +64,7 @@ P_DETAILS = b"ticket.details"
 P_REPORTER_CONTACT = b"ticket.reporter_contact"
 P_EVENT_NOTE = b"ticket_event.note"
 P_DRAFT = b"draft.data"
+P_SENT = b"sent_confirmation.secrets"
 
 
 class Ticket(db.Model):
@@ -232,4 +233,23 @@ class Draft(db.Model):
     data_enc: Mapped[bytes] = mapped_column(LargeBinary)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SentConfirmation(db.Model):
+    """The PIN and tracking token of a request just sent, for its confirmation page.
+
+    The page is reached by a redirect after sending, so reloading it, switching
+    its language or a second click on "send" shows the same PIN and link
+    instead of losing them. Only the session that sent the request can open
+    it: the id is the sent draft's id, a random token kept in that session.
+    The secrets are one AES-GCM ciphertext bound to the row, and the row
+    expires after ``SENT_PAGE_MINUTES``; nothing can show the PIN after that.
+    """
+
+    __tablename__ = "sent_confirmations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    secrets_enc: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

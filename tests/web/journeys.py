@@ -101,5 +101,14 @@ def answer_up_to_check(
 
 
 def send(client, kind: str, check_page):
+    """Send the checked answers; a successful send redirects to the
+    confirmation, which is returned (else the POST's own answer)."""
     key = IDEMPOTENCY.search(check_page.text).group(1)
-    return post(client, f"/submit/{kind}/check", {"idempotency_key": key}), key
+    return follow_sent(client, post(client, f"/submit/{kind}/check", {"idempotency_key": key})), key
+
+
+def follow_sent(client, response):
+    if response.status_code == 303:
+        assert response.headers["Location"] == "/submit/sent"
+        return get(client, "/submit/sent")
+    return response

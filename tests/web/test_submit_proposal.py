@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.tickets.models import Evidence, Ticket
+from portal.tickets.models import Evidence, SentConfirmation, Ticket
+from portal.web.public import journey
 from tests.web.journeys import PIN, REFERENCE, SIXTEEN, answer_up_to_check, get, post, send
 
 
@@ -55,16 +58,67 @@ def test_proposal_for_another_household_end_to_end(app, client, uploads):
         assert not SIXTEEN.search(url)
 
 
-def test_reloading_the_confirmation_never_shows_the_pin_again(app, client, uploads):
+def _count_tickets(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Ticket))
+
+
+def test_the_confirmation_survives_a_reload_and_a_language_switch(app, client, uploads):
+    check = answer_up_to_check(client, "proposal", "other_household", files=0)
+    first, _ = send(client, "proposal", check)
+    pin = PIN.search(first.text).group(1)
+    reload = get(client, "/submit/sent")
+    assert PIN.search(reload.text).group(1) == pin
+    english = get(client, "/submit/sent?lang=en")
+    assert PIN.search(english.text).group(1) == pin
+    assert "Your request was sent" in english.text
+    assert english.headers["Cache-Control"] == "no-store"
+
+
+def test_sending_the_form_again_shows_the_same_confirmation(app, client, uploads):
+    """A browser's "resubmit the form?" after the first answer arrived."""
+    check = answer_up_to_check(client, "proposal", "other_household", files=0)
+    first, key = send(client, "proposal", check)
+    again = post(client, "/submit/proposal/check", {"idempotency_key": key})
+    assert again.status_code == 303 and again.headers["Location"] == "/submit/sent"
+    assert PIN.search(get(client, "/submit/sent").text).group(1) == PIN.search(first.text).group(1)
+    assert _count_tickets(app) == 1
+
+
+def test_another_device_never_sees_the_pin(app, client, uploads):
+    check = answer_up_to_check(client, "proposal", "other_household", files=0)
+    first, key = send(client, "proposal", check)
+    stranger = app.test_client()
+    page = post(stranger, "/submit/proposal/check", {"idempotency_key": key})
+    assert page.status_code == 200
+    assert not PIN.search(page.text)
+    assert REFERENCE.search(first.text).group(0) in page.text
+    gone = get(stranger, "/submit/sent")
+    assert not PIN.search(gone.text) and "Halaman ini tidak tersedia lagi" in gone.text
+    assert _count_tickets(app) == 1
+
+
+def test_the_confirmation_closes_after_its_window(app, client, uploads, monkeypatch):
     check = answer_up_to_check(client, "proposal", "other_household", files=0)
     first, key = send(client, "proposal", check)
     assert PIN.search(first.text)
+    later = journey.now() + dt.timedelta(minutes=app.config["SENT_PAGE_MINUTES"], seconds=1)
+    monkeypatch.setattr(journey, "now", lambda: later)
+    assert not PIN.search(get(client, "/submit/sent").text)
     again = post(client, "/submit/proposal/check", {"idempotency_key": key})
-    assert again.status_code == 200
-    assert not PIN.search(again.text)
-    assert REFERENCE.search(first.text).group(0) in again.text
+    assert again.status_code == 200 and not PIN.search(again.text)
+
+
+def test_hiding_the_pin_closes_the_confirmation_for_good(app, client, uploads):
+    check = answer_up_to_check(client, "proposal", "other_household", files=0)
+    send(client, "proposal", check)
+    hidden = post(client, "/submit/sent", {})
+    assert hidden.status_code == 303 and hidden.headers["Location"] == "/"
+    home = get(client, "/")
+    assert "PIN disembunyikan" in home.text
+    assert not PIN.search(get(client, "/submit/sent").text)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+        assert db.session.scalar(select(func.count()).select_from(SentConfirmation)) == 0
 
 
 def test_own_household_from_the_lookup_skips_the_subject_questions(app, client, registry, uploads):

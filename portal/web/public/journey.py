@@ -42,6 +42,8 @@ from portal.web.public.lookup import SESSION_HOUSEHOLD
 
 #: The Flask session key: ``{kind: draft id}``.
 SESSION_DRAFTS = "submit_drafts"
+#: The confirmation this session may show again (``portal.tickets.confirmations``).
+SESSION_SENT = "sent_confirmation"
 #: The version of the consent text on the consent page (UU PDP 27/2022).
 CONSENT_VERSION = "2026-01"
 #: Every question page, in the order they are asked.
@@ -200,6 +202,26 @@ def forget(journey: Journey, *, discard: bool = False) -> None:
     # On a shared phone the next person must not start a request for this
     # household: after sending, the status check has to be done again.
     session.pop(SESSION_HOUSEHOLD, None)
+
+
+def session_draft_id(kind: str) -> str | None:
+    """The draft id this session holds for ``kind``, even once the draft is gone
+    (sent): it names the confirmation of that send."""
+    return session.get(SESSION_DRAFTS, {}).get(kind)
+
+
+def mark_sent(journey: Journey, confirmation_id: str) -> None:
+    """After sending: the journey leaves the session, its confirmation stays."""
+    forget(journey)
+    session[SESSION_SENT] = confirmation_id
+
+
+def sent_confirmation_id() -> str | None:
+    return session.get(SESSION_SENT)
+
+
+def clear_sent() -> None:
+    session.pop(SESSION_SENT, None)
 
 
 def stored_descriptor(stored: StoredFile) -> dict:

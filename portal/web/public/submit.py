@@ -15,10 +15,12 @@ import segno
 from flask import (
     Blueprint,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,6 +42,7 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
 from portal.tickets import evidence
+from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, remember_sent
 from portal.tickets.models import Evidence, Ticket
 from portal.tickets.service import (
     InvalidAnswers,
@@ -295,7 +298,7 @@ def check(kind: str):
     if request.method == "POST" and form.validate_on_submit():
         already = _reference_by_idempotency_key(form.idempotency_key.data)
         if already is not None:
-            return _page("public/submit/already_submitted.html", reference=already)
+            return _already_sent(j, already)
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
@@ -348,6 +351,7 @@ def _duplicate_of(j: Journey) -> Ticket | None:
 
 
 def _send(j: Journey, idempotency_key: str):
+    confirmation_id = j.draft_id or secrets.token_urlsafe(16)
     with transaction():
         duplicate = _duplicate_of(j)
         if duplicate is not None and duplicate.idempotency_key == idempotency_key:
@@ -361,6 +365,9 @@ def _send(j: Journey, idempotency_key: str):
                 evidence=j.evidence(),
                 draft_id=j.draft_id,
             )
+            if not result.already_submitted:
+                secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
+                remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
     if duplicate is not None:
         return _page(
             "public/submit/duplicate.html",
@@ -370,19 +377,58 @@ def _send(j: Journey, idempotency_key: str):
             files=j.answers.get("evidence", []),
             form=ConfirmForm(),
         )
-    journey.forget(j)
     if result.already_submitted:
-        return _page("public/submit/already_submitted.html", reference=result.reference)
-    ticket = db.session.get(Ticket, result.ticket_id)
-    tracking_url = url_for_tracking(result.tracking_token)
+        return _already_sent(j, result.reference)
+    journey.mark_sent(j, confirmation_id)
+    return redirect(url_for("submit.sent"), code=303)
+
+
+def _already_sent(j: Journey, reference: str):
+    """The same form sent again (a double click, a reload of the POST): the
+    confirmation once more if this session sent it and its window is open,
+    else only the reference."""
+    # Racing the first send, this session still names the draft; after it,
+    # the confirmation. Either names the confirmation row.
+    for confirmation_id in (journey.session_draft_id(j.kind), journey.sent_confirmation_id()):
+        shown = recall_sent(confirmation_id, keyring=keyring(), now=journey.now())
+        if shown is not None and db.session.get(Ticket, shown.ticket_id).reference == reference:
+            journey.mark_sent(j, confirmation_id)
+            return redirect(url_for("submit.sent"), code=303)
+    journey.forget(j)
+    return _page("public/submit/already_submitted.html", reference=reference)
+
+
+@bp.route("/submit/sent", methods=["GET", "POST"])
+def sent():
+    """Reference, PIN, tracking link and due dates of the request just sent.
+
+    Shown to the session that sent it for ``SENT_PAGE_MINUTES``, so a reload
+    or a language switch keeps the PIN on screen; the button hides it for
+    good (a shared phone)."""
+    confirmation_id = journey.sent_confirmation_id()
+    shown = recall_sent(confirmation_id, keyring=keyring(), now=journey.now())
+    if shown is None:
+        journey.clear_sent()
+        return _page("public/submit/sent_gone.html")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        with transaction():
+            forget_sent(confirmation_id)
+        journey.clear_sent()
+        flash(_("The PIN is hidden. Follow your request with its link, or its number and PIN."))
+        return redirect(url_for("public.home"), code=303)
+    ticket = db.session.get(Ticket, shown.ticket_id)
+    tracking_url = url_for_tracking(shown.tracking_token)
     return _page(
         "public/submit/confirmation.html",
         ticket=ticket,
-        pin=result.pin,
-        token=result.tracking_token,
+        pin=shown.pin,
+        token=shown.tracking_token,
         tracking_url=tracking_url,
         qr=segno.make(tracking_url, error="m").png_data_uri(scale=4, border=4),
         office=db.session.get(Office, ticket.office_id),
+        minutes=current_app.config["SENT_PAGE_MINUTES"],
+        form=form,
     )
 
 
