@@ -237,10 +237,20 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
 
 
 def rss_mib(proc: subprocess.Popen) -> float:
+    """The workers' private (anonymous) resident memory: the heap, what a leak
+    grows. SQLite's memory-mapped database pages are shared file cache and
+    would make plain RSS grow with every page a lookup touches."""
     out = subprocess.run(
-        ["ps", "-o", "rss=", "--ppid", str(proc.pid)], capture_output=True, text=True
+        ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True
     ).stdout
-    return sum(int(x) for x in out.split()) / 1024
+    total_kib = 0
+    for pid in out.split():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total_kib += int(re.search(r"RssAnon:\s+(\d+)", status).group(1))
+    return total_kib / 1024
 
 
 def over_http(backend: str, people, runs: int, seconds: int) -> None:
@@ -274,7 +284,7 @@ def over_http(backend: str, people, runs: int, seconds: int) -> None:
         print(
             f"[{backend}] (c) overload, paced at {target:,.0f} req/s (2x): served "
             f"{over['rps']:,.0f} req/s | status {over['status']} | socket errors "
-            f"{over['socket_errors']} | p99 {over['p99_ms']:.0f} ms | gunicorn RSS "
+            f"{over['socket_errors']} | p99 {over['p99_ms']:.0f} ms | workers' anon RSS "
             f"{before:.0f} -> {after:.0f} MiB",
             flush=True,
         )
