@@ -3,6 +3,7 @@ autocommit reader the lookup's single query uses."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,3 +112,11 @@ def _read_engine() -> Engine:
         )
         current_app.extensions["portal_read_engine"] = engine
     return engine
+
+
+def stored_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time read back from the database, as an aware UTC datetime: every time
+    is stored in UTC, and SQLite returns it without its zone."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment

@@ -22,9 +22,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from portal.crypto import Keyring
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
+from portal.staff import totp
 from portal.staff.models import ROLES, StaffUser
+from portal.staff.passwords import password_problem
 
 _hasher = PasswordHasher()
 
@@ -65,7 +68,9 @@ def create_staff(
 ) -> StaffUser:
     """Add a staff account to the session and flush; the caller commits.
 
-    Operators belong to a village; handlers and supervisors to an office.
+    Operators belong to a village; handlers and supervisors to an office. The
+    password must pass ``passwords.password_problem``. The account cannot log
+    in until a TOTP secret is enrolled (``totp.enrol``).
     """
     email = normalise_email(email)
     if role not in ROLES:
@@ -80,6 +85,9 @@ def create_staff(
             raise StaffError(f"{village_code} is not a known desa/kelurahan code")
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise StaffError(f"{email} already has an account")
+    problem = password_problem(password, email)
+    if problem:
+        raise StaffError(f"password refused: {problem}")
     user = StaffUser(
         email=email,
         display_name=display_name,
@@ -139,12 +147,13 @@ class DemoResult:
     reset: list[str] = field(default_factory=list)
 
 
-def ensure_demo_accounts(env_name: str, credentials_path: Path) -> DemoResult:
+def ensure_demo_accounts(env_name: str, credentials_path: Path, keyring: Keyring) -> DemoResult:
     """Create the four demo accounts that are missing; the caller commits.
 
-    A password already in the credentials file is kept, so running this again
-    changes nothing. A demo account whose password is not there (the file was
-    deleted) gets a new one, since nobody could log in with the old.
+    A password or TOTP secret already in the credentials file is kept, so
+    running this again changes nothing. A demo account whose password is not
+    there (the file was deleted) gets a new one, since nobody could log in
+    with the old; likewise its TOTP secret.
     """
     if env_name not in DEMO_ENVIRONMENTS:
         raise DemoAccountsRefused(
@@ -156,11 +165,11 @@ def ensure_demo_accounts(env_name: str, credentials_path: Path) -> DemoResult:
     rows = []
     for spec in DEMO_ACCOUNTS:
         office, village = _demo_place(spec)
-        password = known.get(spec.email)
+        password, secret = known.get(spec.email, (None, None))
         user = db.session.scalar(select(StaffUser).where(StaffUser.email == spec.email))
         if user is None:
             password = password or new_password()
-            create_staff(
+            user = create_staff(
                 email=spec.email,
                 display_name=spec.display_name,
                 role=spec.role,
@@ -176,8 +185,11 @@ def ensure_demo_accounts(env_name: str, credentials_path: Path) -> DemoResult:
             password = new_password()
             user.password_hash = hash_password(password)
             result.reset.append(spec.email)
+        secret = secret or totp.new_secret()
+        if totp.secret_of(user, keyring) != secret:
+            totp.enrol(user, secret, keyring)
         where = f"{village.code} {village.name}" if village else f"{office.code}: {office.name}"
-        rows.append((spec.role, spec.email, password, where))
+        rows.append((spec.role, spec.email, password, secret, where))
 
     text = _credentials_text(rows)
     if not credentials_path.exists() or credentials_path.read_text() != text:
@@ -192,16 +204,16 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def read_demo_credentials(path: Path) -> dict[str, str]:
-    """Email → password from a credentials file written by ``ensure_demo_accounts``."""
+def read_demo_credentials(path: Path) -> dict[str, tuple[str, str | None]]:
+    """Email → (password, TOTP secret) from a file written by ``ensure_demo_accounts``."""
     if not path.exists():
         return {}
-    passwords = {}
+    found = {}
     for line in path.read_text().splitlines():
-        parts = line.split(None, 3)
-        if len(parts) >= 3 and parts[0] in ROLES:
-            passwords[parts[1]] = parts[2]
-    return passwords
+        parts = line.split(None, 4)
+        if len(parts) >= 4 and parts[0] in ROLES:
+            found[parts[1]] = (parts[2], parts[3])
+    return found
 
 
 def _demo_place(spec: DemoAccount) -> tuple[Office | None, Region | None]:
@@ -221,14 +233,17 @@ def _demo_place(spec: DemoAccount) -> tuple[Office | None, Region | None]:
     return None, village
 
 
-def _credentials_text(rows: list[tuple[str, str, str, str]]) -> str:
+def _credentials_text(rows: list[tuple[str, str, str, str, str]]) -> str:
     lines = [
         "# Demo staff accounts: development and testing only, never production.",
         "# Written by `flask staff demo`; delete this file to get new passwords.",
-        f"{'role':<11} {'email':<28} {'password':<24} where",
+        "# Log in at /office/login; the code: an authenticator app with the TOTP",
+        "# secret below, or `flask staff demo-code EMAIL`.",
+        f"{'role':<11} {'email':<28} {'password':<24} {'totp secret':<32} where",
     ]
     lines += [
-        f"{role:<11} {email:<28} {password:<24} {where}" for role, email, password, where in rows
+        f"{role:<11} {email:<28} {password:<24} {secret:<32} {where}"
+        for role, email, password, secret, where in rows
     ]
     return "\n".join(lines) + "\n"
 

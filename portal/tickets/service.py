@@ -30,6 +30,7 @@ from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.crypto import Keyring
+from portal.db import stored_utc
 from portal.extensions import db
 from portal.regions.routing import route_to_office
 from portal.registry.lookup import normalise_name
@@ -489,7 +490,7 @@ def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime)
             )
         if locked is None:  # unknown reference: spend the time a check takes
             references.spend_pin_check_time(pin)
-        return PinCheck(None, _aware(locked))
+        return PinCheck(None, stored_utc(locked))
     ticket_id, pin_hash = row
     if not (pin_ok_shape and references.verify_pin(keyring, canonical, pin, pin_hash)):
         return PinCheck(None)
@@ -505,9 +506,3 @@ def open_by_tracking_token(token: str, *, keyring: Keyring) -> Ticket | None:
         return None
     index = references.tracking_token_index(keyring, token)
     return db.session.scalar(select(Ticket).where(Ticket.tracking_token_index == index))
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from portal.db import keyring
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
 from portal.staff.accounts import (
@@ -62,14 +63,15 @@ def test_demo_creates_four_accounts_once(app, db_clean, app_ctx, credentials):
 def test_every_run_prints_the_credentials(app, db_clean, app_ctx, credentials):
     run_demo(app)
     output = run_demo(app).output
-    for email, password in read_demo_credentials(credentials).items():
+    for email, (password, secret) in read_demo_credentials(credentials).items():
         assert email in output
         assert password in output
+        assert secret in output
 
 
 def test_passwords_are_argon2_hashes_not_clear_text(app, db_clean, app_ctx, credentials):
     run_demo(app)
-    passwords = read_demo_credentials(credentials)
+    passwords = {e: pw for e, (pw, _) in read_demo_credentials(credentials).items()}
     users = staff_rows()
     assert set(passwords) == set(users)
     for email, password in passwords.items():
@@ -110,14 +112,14 @@ def test_lost_credentials_file_gives_new_working_passwords(app, db_clean, app_ct
     new = read_demo_credentials(credentials)
     db.session.expire_all()
     for email, user in staff_rows().items():
-        assert verify_password(user.password_hash, new[email])
-        assert not verify_password(user.password_hash, old[email])
+        assert verify_password(user.password_hash, new[email][0])
+        assert not verify_password(user.password_hash, old[email][0])
 
 
 @pytest.mark.parametrize("env_name", ["production", "staging", ""])
 def test_refused_outside_development_and_testing(app, db_clean, app_ctx, credentials, env_name):
     with pytest.raises(DemoAccountsRefused):
-        ensure_demo_accounts(env_name, credentials)
+        ensure_demo_accounts(env_name, credentials, keyring())
     assert staff_rows() == {}
     assert not credentials.exists()
 
@@ -138,7 +140,11 @@ def test_create_staff_rejects_unknown_role_and_duplicate_email(app, db_clean, ap
             email="x@example.org", display_name="X", role="root", password="pw", office=national
         )
     user = create_staff(
-        email="Admin@Example.org", display_name="A", role="admin", password="pw", office=national
+        email="Admin@Example.org",
+        display_name="A",
+        role="admin",
+        password="kebun teh di lereng gunung salak",
+        office=national,
     )
     assert user.email == "admin@example.org"
     assert user.created_at.utcoffset() == dt.timedelta(0)
@@ -157,3 +163,61 @@ def test_operator_needs_a_real_village(app, db_clean, app_ctx):
             password="pw",
             village_code="32.01",
         )
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("pendek", "at least 12"),
+        ("password1234", "most common"),
+        ("qwertyuiop123", "most common"),
+        ("budi.santoso2024!", "email address"),
+        ("aaaaaaaaaaaaaaaa", "too easy"),
+    ],
+)
+def test_weak_and_common_passwords_are_refused(app, db_clean, app_ctx, password, why):
+    """SECURITY.md AU1: the common-password list is refused."""
+    national = db.session.scalar(select(Office).where(Office.code == "national"))
+    with pytest.raises(StaffError, match=why):
+        create_staff(
+            email="budi.santoso@example.org",
+            display_name="Budi",
+            role="admin",
+            password=password,
+            office=national,
+        )
+
+
+def test_demo_accounts_are_enrolled_and_demo_code_works(app, db_clean, app_ctx, credentials):
+    from portal.staff import totp
+
+    run_demo(app)
+    found = read_demo_credentials(credentials)
+    for user in staff_rows().values():
+        assert totp.secret_of(user, keyring()) == found[user.email][1]
+    result = app.test_cli_runner().invoke(args=["staff", "demo-code", "handler.demo@example.org"])
+    assert result.exit_code == 0, result.output
+    code = result.output.strip()
+    assert len(code) == 6 and code.isdigit()
+    secret = found["handler.demo@example.org"][1]
+    now = dt.datetime.now(dt.UTC)
+    assert code in {totp.current_code(secret, now + dt.timedelta(seconds=s)) for s in (-30, 0)}
+
+
+def test_create_command_makes_an_enrolled_account(app, db_clean, app_ctx):
+    from portal.staff import totp
+
+    result = app.test_cli_runner().invoke(
+        args=["staff", "create", "--email", "Sari@Dinsos.example.go.id", "--name", "Sari",
+              "--role", "handler", "--office", "dinsos-32.01",
+              "--password", "kopi tubruk pagi hari di bogor"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = staff_rows()["sari@dinsos.example.go.id"]
+    secret = totp.secret_of(user, keyring())
+    assert secret in result.output and "otpauth://totp/" in result.output
+    weak = app.test_cli_runner().invoke(
+        args=["staff", "create", "--email", "x@example.org", "--name", "X", "--role", "admin",
+              "--office", "national", "--password", "password123"],
+    )  # fmt: skip
+    assert weak.exit_code != 0 and "password refused" in weak.output
