@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     headers.init_app(app)
 
+    from portal.web.office import bp as office_bp
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
     from portal.web.public.submit import bp as submit_bp
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(lookup_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(track_bp)
+    app.register_blueprint(office_bp)
 
     from portal import errors
 

@@ -71,6 +71,14 @@ class Config:
     # receipts and in QR codes are built on it, not on the request's Host.
     PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL") or None
 
+    # Staff (back office): sessions end after this long idle, or this long
+    # after login; per-account budgets (a Dinas Sosial's staff share one address).
+    STAFF_IDLE_MINUTES = 30
+    STAFF_SESSION_HOURS = 12
+    STAFF_LOGIN_LIMIT_PER_IP = os.environ.get("PORTAL_STAFF_LOGIN_LIMIT_PER_IP", "100 per hour")
+    STAFF_LOGIN_LIMIT_PER_ACCOUNT = "20 per hour"
+    STAFF_LIMIT_PER_ACCOUNT = os.environ.get("PORTAL_STAFF_LIMIT_PER_ACCOUNT", "1200 per hour")
+
     # Drafts of unfinished requests live this long after their last save; the
     # confirmation page (reference, PIN, tracking link) can be reloaded for
     # this long after sending, by the session that sent only.

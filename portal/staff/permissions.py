@@ -1,0 +1,70 @@
+"""Who may see which ticket (SECURITY.md AU4). The one place the rules live;
+views ask ``can_see_ticket`` and list with ``ticket_filter``.
+
+* handler: tickets routed to their own office (a Dinas Sosial: its kab/kota);
+* operator: tickets about their own village;
+* supervisor: tickets in their province (a province office) or anywhere (the
+  national office);
+* admin: manages accounts and rules, sees no tickets.
+
+Evidence follows the ticket, with one exception: files of a confidential
+objection (``reporter_confidential``) are not shown to village operators,
+except to the operator who sent it (DESIGN.md §3: only the office may know
+who reported).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, true
+
+from portal.regions.models import Office
+from portal.staff.models import StaffUser
+from portal.tickets.models import Ticket
+
+#: Roles that work tickets, and so may open the back office's ticket views.
+TICKET_ROLES = ("handler", "supervisor", "operator")
+
+
+def _province_prefix(office: Office | None) -> str | None:
+    """The code prefix a supervisor sees: ``"32."``, ``""`` for national, None otherwise."""
+    if office is None:
+        return None
+    if office.level == "national":
+        return ""
+    if office.level == "province" and office.region_code:
+        return office.region_code + "."
+    return None
+
+
+def can_see_ticket(user: StaffUser, office: Office | None, ticket: Ticket) -> bool:
+    if user.role == "handler":
+        return user.office_id is not None and ticket.office_id == user.office_id
+    if user.role == "operator":
+        return user.village_code is not None and ticket.village_code == user.village_code
+    if user.role == "supervisor":
+        prefix = _province_prefix(office)
+        return prefix is not None and ticket.village_code.startswith(prefix)
+    return False
+
+
+def can_see_evidence(user: StaffUser, office: Office | None, ticket: Ticket) -> bool:
+    if not can_see_ticket(user, office, ticket):
+        return False
+    if user.role == "operator" and ticket.reporter_confidential:
+        return ticket.submitted_by_staff_id == user.id
+    return True
+
+
+def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]:
+    """The same rule as ``can_see_ticket``, as a WHERE clause for lists."""
+    if user.role == "handler" and user.office_id is not None:
+        return Ticket.office_id == user.office_id
+    if user.role == "operator" and user.village_code is not None:
+        return Ticket.village_code == user.village_code
+    if user.role == "supervisor":
+        prefix = _province_prefix(office)
+        if prefix == "":
+            return true()
+        if prefix:
+            return Ticket.village_code.startswith(prefix)
+    return false()

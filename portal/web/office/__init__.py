@@ -1,0 +1,14 @@
+"""``/office``: the back office.
+
+``auth.py`` finds the logged-in staff member on every request and holds the
+permission decorators (every route carries one: ``tests/staff/test_office_routes.py``
+walks the URL map); ``login.py`` is login and logout; ``views.py`` the pages.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+
+from portal.web.office import auth, login, views  # noqa: E402, F401 - register the routes
+
+__all__ = ["bp"]

@@ -1,0 +1,118 @@
+"""Staff login in two steps (password, then TOTP code) and logout (AU1, AU2).
+
+After the password, the session holds only the account id for five minutes;
+the code step then clears the whole session (a new cookie, a new CSRF token)
+and starts a server-side staff session. Every wrong answer gets the same
+message, whichever part was wrong and whether the account exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from flask import current_app, flash, g, make_response, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from forms.office import CodeForm, LoginForm
+from portal import ratelimit
+from portal.db import keyring, transaction
+from portal.extensions import db
+from portal.staff.accounts import normalise_email
+from portal.staff.login import check_code, check_password
+from portal.staff.models import StaffUser
+from portal.staff.sessions import end_session, start_session
+from portal.web.office import bp
+from portal.web.office.auth import SESSION_PENDING, SESSION_STAFF, login_page, now
+
+log = logging.getLogger("portal.office")
+PENDING_SECONDS = 300
+WRONG_PASSWORD = _l(
+    "The email address or password is not right, or the account is locked for a while "
+    "after repeated mistakes."
+)
+WRONG_CODE = _l(
+    "The code is not right or was already used. Enter the code your app shows now; "
+    "after 5 mistakes the account is locked for 15 minutes."
+)
+
+
+def _refused(step: str) -> None:
+    event = {"event": "staff_login", "step": step, "outcome": "refused"}
+    log.info("staff login refused", extra={"event": event})
+
+
+def _page(template: str, form, status: int | None = None):
+    status = status or (400 if form.errors or form.form_errors else 200)
+    return make_response(render_template(template, form=form), status)
+
+
+def _account_key(email: str) -> str:
+    digest = keyring().content_digest(normalise_email(email).encode("utf-8"))
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_page
+@ratelimit.posts_per_address("STAFF_LOGIN_LIMIT_PER_IP")
+def login():
+    if g.staff is not None:
+        return redirect(url_for("office.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        limit = current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
+        ratelimit.hit_or_429(limit, "staff-login", _account_key(form.email.data))
+        moment = now()
+        with transaction():  # failures are counted even when the answer is no
+            user = check_password(form.email.data, form.password.data, moment)
+        if user is not None:
+            session[SESSION_PENDING] = {
+                "id": user.id,
+                "until": moment.timestamp() + PENDING_SECONDS,
+            }
+            return redirect(url_for("office.code"), code=303)
+        _refused("password")
+        form.form_errors.append(str(WRONG_PASSWORD))
+    return _page("office/login.html", form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@login_page
+@ratelimit.posts_per_address("STAFF_LOGIN_LIMIT_PER_IP")
+def code():
+    pending = session.get(SESSION_PENDING)
+    moment = now()
+    if not pending or pending.get("until", 0) < moment.timestamp():
+        session.pop(SESSION_PENDING, None)
+        flash(_("Log in again: the code was not entered within 5 minutes."))
+        return redirect(url_for("office.login"), code=303)
+    form = CodeForm()
+    if form.validate_on_submit():
+        limit = current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
+        ratelimit.hit_or_429(limit, "staff-code", str(pending["id"]))
+        with transaction():
+            user = db.session.get(StaffUser, pending["id"])
+            accepted = user is not None and check_code(user, form.code.data, keyring(), moment)
+            token = start_session(user, moment) if accepted else None
+        if accepted:
+            session.clear()  # a new session cookie and CSRF token: nothing carries over
+            session[SESSION_STAFF] = token
+            log.info(
+                "staff login",
+                extra={"event": {"event": "staff_login", "staff_id": user.id, "outcome": "ok"}},
+            )
+            return redirect(url_for("office.home"), code=303)
+        _refused("code")
+        form.form_errors.append(str(WRONG_CODE))
+    return _page("office/code.html", form)
+
+
+@bp.post("/logout")
+@login_page
+def logout():
+    with transaction():
+        end_session(session.get(SESSION_STAFF), now())
+    session.clear()
+    flash(_("You are logged out."))
+    return redirect(url_for("office.login"), code=303)
