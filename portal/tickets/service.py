@@ -488,8 +488,8 @@ def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime)
             locked = db.session.scalar(
                 select(t.c.pin_locked_until).where(t.c.reference == canonical)
             )
-        if locked is None:  # unknown reference: spend the time a check takes
-            references.spend_pin_check_time(pin)
+        # unknown or locked: spend the time a check takes, so neither answers faster
+        references.spend_pin_check_time(pin)
         return PinCheck(None, stored_utc(locked))
     ticket_id, pin_hash = row
     if not (pin_ok_shape and references.verify_pin(keyring, canonical, pin, pin_hash)):
