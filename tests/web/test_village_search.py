@@ -1,0 +1,58 @@
+"""The searchable village list: ``/regions/villages`` and the picker taking a
+whole path in one POST, as the script sends it."""
+
+from __future__ import annotations
+
+from tests.web.journeys import post
+
+
+def test_search_finds_villages_by_every_word(client):
+    found = client.get("/regions/villages?q=cibinong bogor").get_json()["results"]
+    assert found and len(found) <= 15
+    assert found[0] == {
+        "code": "32.01.01.1006",
+        "label": "Cibinong, Cibinong, Kabupaten Bogor, Jawa Barat",
+    }
+    assert all("bogor" in r["label"].lower() and "cibinong" in r["label"].lower() for r in found)
+
+
+def test_short_or_unknown_queries_find_nothing(client):
+    assert client.get("/regions/villages?q=ci").get_json() == {"results": []}
+    assert client.get("/regions/villages?q=zzzqqq").get_json() == {"results": []}
+    assert client.get("/regions/villages").get_json() == {"results": []}
+
+
+def test_search_is_rate_limited(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REGION_SEARCH_LIMIT_PER_IP", "2 per minute")
+    for _ in range(2):
+        assert client.get("/regions/villages?q=bogor").status_code == 200
+    refused = client.get("/regions/villages?q=bogor")
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+
+
+def test_picker_takes_the_whole_path_at_once(client, db_clean):
+    assert post(client, "/submit/proposal", {"subkind": "other_household"}).status_code == 302
+    post(
+        client,
+        "/submit/proposal/subject",
+        {"subject_name": "Siti Aminah", "subject_address": "Jl. Mawar 5"},
+    )
+    done = post(
+        client,
+        "/submit/proposal/village",
+        {"province": "32", "regency": "32.01", "district": "32.01.01", "village": "32.01.01.1006"},
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/submit/proposal/reasons"
+
+
+def test_the_picker_page_loads_the_script_and_its_texts(client, db_clean):
+    post(client, "/submit/proposal", {"subkind": "other_household"})
+    post(
+        client,
+        "/submit/proposal/subject",
+        {"subject_name": "Siti Aminah", "subject_address": "Jl. Mawar 5"},
+    )
+    page = client.get("/submit/proposal/village")
+    assert '<script src="/static/js/village-search.js" defer></script>' in page.text
+    assert 'data-label="Cari desa/kelurahan berdasarkan nama"' in page.text
