@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ def create_staff(
 # Demo accounts ---------------------------------------------------------------
 
 DEMO_ENVIRONMENTS = ("development", "testing")
+_TOTP_SECRET = re.compile(r"[A-Z2-7]{32}")
 DEMO_CREDENTIALS_FILE = "demo-credentials.txt"
 #: Kabupaten Bogor (Jawa Barat): the handler's office and the operator's village.
 DEMO_REGENCY = "32.01"
@@ -211,8 +213,10 @@ def read_demo_credentials(path: Path) -> dict[str, tuple[str, str | None]]:
     found = {}
     for line in path.read_text().splitlines():
         parts = line.split(None, 4)
-        if len(parts) >= 4 and parts[0] in ROLES:
-            found[parts[1]] = (parts[2], parts[3])
+        if len(parts) >= 3 and parts[0] in ROLES:
+            # files written before TOTP have the place where the secret now is
+            secret = parts[3] if len(parts) > 3 and _TOTP_SECRET.fullmatch(parts[3]) else None
+            found[parts[1]] = (parts[2], secret)
     return found
 
 

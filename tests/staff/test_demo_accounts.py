@@ -221,3 +221,22 @@ def test_create_command_makes_an_enrolled_account(app, db_clean, app_ctx):
               "--office", "national", "--password", "password123"],
     )  # fmt: skip
     assert weak.exit_code != 0 and "password refused" in weak.output
+
+
+def test_a_credentials_file_from_before_totp_keeps_its_passwords(
+    app, db_clean, app_ctx, credentials
+):
+    run_demo(app)
+    found = read_demo_credentials(credentials)
+    old_format = "\n".join(
+        f"{role} {email} {password} somewhere: Kab. Bogor"
+        for role, (email, (password, _)) in zip(
+            ("admin", "supervisor", "handler", "operator"), found.items(), strict=True
+        )
+    )
+    credentials.write_text(old_format + "\n")
+    result = run_demo(app)
+    assert "0 created, 0 password(s) reset" in result.output
+    again = read_demo_credentials(credentials)
+    assert {e: p for e, (p, _) in again.items()} == {e: p for e, (p, _) in found.items()}
+    assert all(len(secret) == 32 for _, secret in again.values())
