@@ -87,3 +87,17 @@ def demo_code(email: str) -> None:
     if user is None or not user.is_demo:
         raise click.ClickException(f"{email} is not a demo account")
     click.echo(totp.current_code(totp.secret_of(user, keyring()), dt.datetime.now(dt.UTC)))
+
+
+@staff_cli.command("unlock")
+@click.argument("email")
+def unlock(email: str) -> None:
+    """Lift a lock after repeated failed logins (the person asked; check it is them)."""
+    from portal.staff.login import unlock as unlock_account
+
+    with transaction():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account {email}")
+        unlock_account(user)
+    click.echo(f"{user.email} can log in again")

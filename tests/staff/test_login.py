@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.staff import totp
-from portal.staff.models import StaffSession
+from portal.staff.login import MAX_FAILURES, is_locked
+from portal.staff.models import StaffSession, StaffUser
 from tests.staff.conftest import log_in, make_staff, token
 
 pytestmark = pytest.mark.usefixtures("db_clean")
@@ -196,3 +200,83 @@ def test_login_attempts_are_limited_per_account(app, client, handler, monkeypatc
         data={"csrf_token": token(client), "email": "someone@example.org", "password": "salah"},
     )
     assert other.status_code == 400
+
+
+# -- races and leftovers ---------------------------------------------------------------
+
+
+def _after_password(app, account):
+    c = app.test_client()
+    answer = c.post(
+        "/office/login",
+        data={"csrf_token": token(c), "email": account.email, "password": account.password},
+    )
+    assert answer.status_code == 303
+    return c, token(c, "/office/login/code")
+
+
+def test_one_code_sent_twice_at_once_logs_in_once(app, handler, clock):
+    pairs = [_after_password(app, handler) for _ in range(2)]
+    code = totp.current_code(handler.secret, clock.now)
+    barrier, statuses = threading.Barrier(2), []
+
+    def send(pair):
+        c, csrf = pair
+        barrier.wait()
+        statuses.append(
+            c.post("/office/login/code", data={"csrf_token": csrf, "code": code}).status_code
+        )
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [303, 400]
+    with app.app_context():
+        assert len(db.session.scalars(select(StaffSession)).all()) == 1
+
+
+def test_wrong_passwords_sent_at_once_are_all_counted(app, handler, clock):
+    barrier = threading.Barrier(MAX_FAILURES)
+
+    def guess():
+        c = app.test_client()
+        csrf = token(c)
+        barrier.wait()
+        c.post("/office/login", data={"csrf_token": csrf, "email": handler.email, "password": "x"})
+
+    threads = [threading.Thread(target=guess) for _ in range(MAX_FAILURES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        user = db.session.get(StaffUser, handler.id)
+        assert is_locked(user, clock.now + dt.timedelta(seconds=1))
+
+
+def test_demo_accounts_cannot_log_in_outside_development(app, client, clock, monkeypatch):
+    demo = make_staff(app, "handler", office="dinsos-32.01")
+    with app.app_context():
+        db.session.get(StaffUser, demo.id).is_demo = True
+        db.session.commit()
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    refused = client.post(
+        "/office/login",
+        data={"csrf_token": token(client), "email": demo.email, "password": demo.password},
+    )
+    assert refused.status_code == 400
+    monkeypatch.setitem(app.config, "ENV_NAME", "testing")
+    assert log_in(client, demo, clock).status_code == 303
+
+
+def test_unlock_command_lifts_a_lock(app, client, handler, clock):
+    for _ in range(MAX_FAILURES):
+        client.post(
+            "/office/login",
+            data={"csrf_token": token(client), "email": handler.email, "password": "salah"},
+        )
+    result = app.test_cli_runner().invoke(args=["staff", "unlock", handler.email])
+    assert result.exit_code == 0, result.output
+    assert log_in(client, handler, clock).status_code == 303

@@ -19,7 +19,7 @@ from forms.office import CodeForm, LoginForm
 from portal import ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
-from portal.staff.accounts import normalise_email
+from portal.staff.accounts import DEMO_ENVIRONMENTS, normalise_email
 from portal.staff.login import check_code, check_password
 from portal.staff.models import StaffUser
 from portal.staff.sessions import end_session, start_session
@@ -49,8 +49,12 @@ def _page(template: str, form, status: int | None = None):
 
 
 def _account_key(email: str) -> str:
+    """The per-account login budget's key: the account (by a keyed digest of
+    its email, never the email) from this address. Per address too, so that
+    someone elsewhere spending it cannot keep the real user out."""
     digest = keyring().content_digest(normalise_email(email).encode("utf-8"))
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+    account = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+    return f"{account}:{ratelimit.client_ip()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +69,12 @@ def login():
         ratelimit.hit_or_429(limit, "staff-login", _account_key(form.email.data))
         moment = now()
         with transaction():  # failures are counted even when the answer is no
-            user = check_password(form.email.data, form.password.data, moment)
+            user = check_password(
+                form.email.data,
+                form.password.data,
+                moment,
+                allow_demo=current_app.config["ENV_NAME"] in DEMO_ENVIRONMENTS,
+            )
         if user is not None:
             session[SESSION_PENDING] = {
                 "id": user.id,
@@ -90,7 +99,7 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         limit = current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
-        ratelimit.hit_or_429(limit, "staff-code", str(pending["id"]))
+        ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.client_ip()}")
         with transaction():
             user = db.session.get(StaffUser, pending["id"])
             accepted = user is not None and check_code(user, form.code.data, keyring(), moment)
