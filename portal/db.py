@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -74,9 +75,11 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
     session: a session's connection costs a liveness ping when it is checked
     out, a ``BEGIN`` and a ``ROLLBACK`` when it is returned, each a round trip
     to PostgreSQL, for a statement that needs no transaction. This pool is in
-    autocommit mode and does not ping; a connection found dead is dropped and
-    the statement (a read, safe to repeat) runs once more on a fresh one.
-    ``sql`` uses the driver's placeholder (``?`` for SQLite, ``%s`` otherwise).
+    autocommit mode and does not ping. When the server has dropped the
+    connection (a restart, a failover), every pooled connection is as dead:
+    the pool is emptied and the statement (a read, safe to repeat) runs once
+    more on a fresh connection. ``sql`` uses the driver's placeholder (``?``
+    for SQLite, ``%s`` otherwise).
     """
     engine = _read_engine()
     for attempt in (1, 2):
@@ -91,6 +94,7 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
                 ):
                     raise
                 conn.invalidate(exc)
+                engine.dispose(close=False)  # the others are dead too: start a new pool
             finally:
                 if not conn.invalidated:
                     cursor.close()
@@ -102,15 +106,23 @@ def placeholder() -> str:
     return "?" if _read_engine().dialect.name == "sqlite" else "%s"
 
 
+_read_engine_lock = threading.Lock()
+
+
 def _read_engine() -> Engine:
     engine = current_app.extensions.get("portal_read_engine")
     if engine is None:
-        opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        opts.pop("pool_pre_ping", None)
-        engine = create_engine(
-            current_app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **opts
-        )
-        current_app.extensions["portal_read_engine"] = engine
+        with _read_engine_lock:
+            engine = current_app.extensions.get("portal_read_engine")
+            if engine is None:
+                opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+                opts.pop("pool_pre_ping", None)
+                engine = create_engine(
+                    current_app.config["SQLALCHEMY_DATABASE_URI"],
+                    isolation_level="AUTOCOMMIT",
+                    **opts,
+                )
+                current_app.extensions["portal_read_engine"] = engine
     return engine
 
 

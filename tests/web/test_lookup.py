@@ -310,6 +310,15 @@ def test_lookup_survives_the_database_dropping_its_connections(app, client, regi
 
     head = registry["first"][0]
     assert "B*** S" in post_lookup(client, head["nik"], head["full_name"]).text
+    # several pooled connections, as under load, all killed below
+    from portal.db import _read_engine
+
+    with app.app_context():
+        held = [_read_engine().connect() for _ in range(3)]
+        for conn in held:
+            conn.exec_driver_sql("SELECT 1")
+        for conn in held:
+            conn.close()
     admin = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with admin.connect() as conn:
         killed = conn.execute(
