@@ -65,7 +65,7 @@ class Config:
     SUBMIT_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_LIMIT_PER_IP", "60 per hour")
     TRACK_LIMIT_PER_IP = os.environ.get("PORTAL_TRACK_LIMIT_PER_IP", "60 per hour")
     # The village search behind the picker (a request per pause in typing).
-    REGION_SEARCH_LIMIT_PER_IP = "600 per hour"
+    REGION_SEARCH_LIMIT_PER_IP = "60 per minute"
     # Number of trusted proxies in front of the app that append X-Forwarded-For.
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 

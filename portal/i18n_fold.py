@@ -66,7 +66,9 @@ def _environment(locale: str) -> Environment:
     envs = current_app.extensions.setdefault("portal_folded_templates", {})
     env = envs.get(locale)
     if env is None:
-        env = current_app.jinja_env.overlay(extensions=[FoldTranslations])
+        # its own template cache: overlay() would otherwise copy the parent's,
+        # and templates the parent compiled first would stay unfolded
+        env = current_app.jinja_env.overlay(extensions=[FoldTranslations], cache_size=400)
         env.portal_locale = locale
         envs[locale] = env
     return env

@@ -1,17 +1,21 @@
 """Finding a desa/kelurahan by name, for the searchable village list.
 
-83,762 villages, each with its place ("Cibinong, Kec. Cibinong, Kab. Bogor,
+83,762 villages, each with its place ("Cibinong, Cibinong, Kabupaten Bogor,
 Jawa Barat"), are held in memory once per process (a few MB, built from the
 regions table on first use) and matched in Python: every typed word must
-appear somewhere in the place, so "cibinong bogor" narrows to Bogor's. The
-regions only change with ``flask regions load``, after which the server is
-restarted anyway for a new release.
+appear somewhere in the place, so "cibinong bogor" narrows to Bogor's.
+Villages whose own name starts with, then holds, the first word come first. A scan costs tens of
+milliseconds, so answers are kept for the last 2,048 queries (people type
+the same names) and the endpoint is rate limited. The regions only change
+with ``flask regions load``, after which the server is restarted anyway.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -22,7 +26,7 @@ from portal.regions.models import VILLAGE, Region
 
 MIN_QUERY = 3
 MAX_RESULTS = 15
-_lock = threading.Lock()
+CACHED_QUERIES = 2048
 
 
 @dataclass(frozen=True)
@@ -31,41 +35,77 @@ class Place:
     label: str  # "Village, District, Regency, Province"
 
 
-def _fold(text: str) -> str:
+@dataclass(frozen=True)
+class Found:
+    places: list[Place]
+    more: bool  # there were more than ``MAX_RESULTS``
+
+
+def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _index() -> list[tuple[str, Place]]:
-    cache = current_app.extensions.get("portal_village_index")
-    if cache is None:
-        with _lock:
-            cache = current_app.extensions.get("portal_village_index")
-            if cache is None:
-                cache = current_app.extensions["portal_village_index"] = _build()
-    return cache
+class VillageIndex:
+    def __init__(self, entries: list[tuple[str, str, Place]]) -> None:
+        self._entries = entries  # (folded place, folded village name, place)
+        self._answers: OrderedDict[str, Found] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def search(self, query: str) -> Found:
+        words = fold(query).split()
+        if len("".join(words)) < MIN_QUERY:
+            return Found([], False)
+        key = " ".join(words)
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        first, rest = words[0], words[1:]
+        candidates = [e for e in self._entries if first in e[0]]
+        if rest:
+            candidates = [e for e in candidates if all(w in e[0] for w in rest)]
+        # the village's own name starting with, then holding, the first word
+        best = heapq.nsmallest(
+            MAX_RESULTS + 1,
+            candidates,
+            key=lambda e: (not e[1].startswith(first), first not in e[1], e[2].label),
+        )
+        best = [e[2] for e in best]
+        found = Found(best[:MAX_RESULTS], len(best) > MAX_RESULTS)
+        with self._lock:
+            self._answers[key] = found
+            if len(self._answers) > CACHED_QUERIES:
+                self._answers.popitem(last=False)
+        return found
 
 
-def _build() -> list[tuple[str, Place]]:
+_build_lock = threading.Lock()
+
+
+def village_index() -> VillageIndex:
+    index = current_app.extensions.get("portal_village_index")
+    if index is None:
+        with _build_lock:
+            index = current_app.extensions.get("portal_village_index")
+            if index is None:
+                index = current_app.extensions["portal_village_index"] = _build()
+    return index
+
+
+def _build() -> VillageIndex:
     names = dict(db.session.execute(select(Region.code, Region.name)).all())
     villages = db.session.scalars(
         select(Region.code).where(Region.level == VILLAGE).order_by(Region.code)
     )
-    index = []
+    entries = []
     for code in villages:
         parts = code.split(".")
         path = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
         label = ", ".join(names[c] for c in path if c in names)
-        index.append((_fold(label), Place(code, label)))
-    return index
+        entries.append((fold(label), fold(names.get(code, "")), Place(code, label)))
+    return VillageIndex(entries)
 
 
-def search_villages(query: str, limit: int = MAX_RESULTS) -> list[Place]:
-    """Villages whose place holds every word of ``query``; the village's own
-    name matching first, then by place."""
-    words = _fold(query).split()
-    if len("".join(words)) < MIN_QUERY:
-        return []
-    first = words[0]
-    found = [place for folded, place in _index() if all(w in folded for w in words)]
-    found.sort(key=lambda p: (first not in _fold(p.label.split(",")[0]), p.label))
-    return found[:limit]
+def search_villages(query: str) -> Found:
+    """Up to ``MAX_RESULTS`` villages whose place holds every word of ``query``."""
+    return village_index().search(query)

@@ -36,10 +36,10 @@
   var timer = null;
   var asked = 0;
 
-  function show(results) {
+  function show(results, more) {
     list.textContent = "";
-    status.textContent = results.length
-      ? text.found.replace("{count}", String(results.length))
+    status.textContent = more ? text.more
+      : results.length ? text.found.replace("{count}", String(results.length))
       : text.none;
     results.forEach(function (place) {
       var item = el("li", {});
@@ -65,7 +65,7 @@
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       })
-      .then(function (data) { if (mine === asked) show(data.results); })
+      .then(function (data) { if (mine === asked) show(data.results, data.more); })
       .catch(function () { if (mine === asked) status.textContent = text.failed; });
   }
 

@@ -17,9 +17,17 @@ def test_search_finds_villages_by_every_word(client):
 
 
 def test_short_or_unknown_queries_find_nothing(client):
-    assert client.get("/regions/villages?q=ci").get_json() == {"results": []}
-    assert client.get("/regions/villages?q=zzzqqq").get_json() == {"results": []}
-    assert client.get("/regions/villages").get_json() == {"results": []}
+    nothing = {"results": [], "more": False}
+    assert client.get("/regions/villages?q=ci").get_json() == nothing
+    assert client.get("/regions/villages?q=zzzqqq").get_json() == nothing
+    assert client.get("/regions/villages").get_json() == nothing
+
+
+def test_a_common_name_says_there_are_more(client):
+    found = client.get("/regions/villages?q=sukamaju").get_json()
+    assert len(found["results"]) == 15 and found["more"] is True
+    # villages named Sukamaju come before places that merely contain it
+    assert found["results"][0]["label"].lower().startswith("sukamaju")
 
 
 def test_search_is_rate_limited(app, client, monkeypatch):

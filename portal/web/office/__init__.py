@@ -1,7 +1,7 @@
 """``/office``: the back office.
 
 ``auth.py`` finds the logged-in staff member on every request and holds the
-permission decorators (every route carries one: ``tests/staff/test_office_routes.py``
+permission decorators (every route carries one: ``tests/staff/test_permissions.py``
 walks the URL map); ``login.py`` is login and logout; ``views.py`` the pages.
 """
 

@@ -40,7 +40,7 @@ RELATIONSHIP_LABELS = {
 @dataclass(frozen=True)
 class ProgramLine:
     code: str
-    name: str  # a msgid: the template translates it
+    name: str | None  # a msgid the template translates; None for an unknown code
     receives: bool
     max_desil: int
 
@@ -49,6 +49,6 @@ def program_lines(status: HouseholdStatus, rules: dict[str, int]) -> list[Progra
     """Every configured programme: whether the household receives it, and the
     desil ceiling the template turns into a sentence."""
     return [
-        ProgramLine(code, PROGRAM_NAMES.get(code, code), code in status.programs, max_desil)
+        ProgramLine(code, PROGRAM_NAMES.get(code), code in status.programs, max_desil)
         for code, max_desil in rules.items()
     ]

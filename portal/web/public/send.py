@@ -140,6 +140,7 @@ def _already_sent(j: Journey, reference: str):
 
 
 @bp.route("/submit/sent", methods=["GET", "POST"])
+@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
 def sent():
     """Reference, PIN, tracking link and due dates of the request just sent.
 

@@ -39,5 +39,7 @@ def villages():
     ratelimit.hit_or_429(
         current_app.config["REGION_SEARCH_LIMIT_PER_IP"], "region-search", ratelimit.client_ip()
     )
-    places = search_villages(request.args.get("q", "")[:100])
-    return jsonify(results=[{"code": p.code, "label": p.label} for p in places])
+    found = search_villages(request.args.get("q", "")[:100])
+    return jsonify(
+        results=[{"code": p.code, "label": p.label} for p in found.places], more=found.more
+    )
