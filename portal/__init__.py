@@ -72,6 +72,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_cli(app)
     if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_BASE_URL"):
         raise RuntimeError("production needs PORTAL_PUBLIC_BASE_URL (https://…): see README")
+    if app.config["ENV_NAME"] == "production" and not app.config.get("REDIS_URL"):
+        # Limits kept in each worker's memory would multiply every budget by
+        # the number of workers (SECURITY.md RL1).
+        raise RuntimeError("production needs REDIS_URL for the rate limits: see README")
     return app
 
 

@@ -412,6 +412,7 @@ def test_the_production_app_starts_with_real_looking_keys(production_env):
             "HCAPTCHA_SITEKEY": REAL_SITEKEY,
             "HCAPTCHA_SECRET": REAL_SECRET,
             "PUBLIC_BASE_URL": "https://portal.example",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
         }
     )
 

@@ -333,7 +333,11 @@ def test_the_production_app_starts_with_environment_keys(production_env, monkeyp
         monkeypatch.setenv(name, value)
 
     app = create_app(
-        {"HCAPTCHA_REQUIRED_IN_PRODUCTION": False, "PUBLIC_BASE_URL": "https://portal.example"}
+        {
+            "HCAPTCHA_REQUIRED_IN_PRODUCTION": False,
+            "PUBLIC_BASE_URL": "https://portal.example",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
     )
 
     assert app.config["ENV_NAME"] == "production"
@@ -347,3 +351,14 @@ def test_the_production_app_needs_its_public_address(production_env, monkeypatch
         monkeypatch.setenv(name, value)
     with pytest.raises(RuntimeError, match="PORTAL_PUBLIC_BASE_URL"):
         create_app({"HCAPTCHA_REQUIRED_IN_PRODUCTION": False})
+
+
+def test_the_production_app_needs_redis_for_its_limits(production_env, monkeypatch):
+    """SECURITY.md RL1: limits in each worker's memory would multiply every budget."""
+    for name, value in _env_keys().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        create_app(
+            {"HCAPTCHA_REQUIRED_IN_PRODUCTION": False, "PUBLIC_BASE_URL": "https://portal.example"}
+        )
