@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,7 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-from portal.extensions import db
+from portal.extensions import db, once_per_app
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Reads through a memory map instead of a read() per page: a lookup touches a
@@ -106,24 +105,16 @@ def placeholder() -> str:
     return "?" if _read_engine().dialect.name == "sqlite" else "%s"
 
 
-_read_engine_lock = threading.Lock()
-
-
 def _read_engine() -> Engine:
-    engine = current_app.extensions.get("portal_read_engine")
-    if engine is None:
-        with _read_engine_lock:
-            engine = current_app.extensions.get("portal_read_engine")
-            if engine is None:
-                opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-                opts.pop("pool_pre_ping", None)
-                engine = create_engine(
-                    current_app.config["SQLALCHEMY_DATABASE_URI"],
-                    isolation_level="AUTOCOMMIT",
-                    **opts,
-                )
-                current_app.extensions["portal_read_engine"] = engine
-    return engine
+    return once_per_app("portal_read_engine", _make_read_engine)
+
+
+def _make_read_engine() -> Engine:
+    opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    opts.pop("pool_pre_ping", None)
+    return create_engine(
+        current_app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **opts
+    )
 
 
 def stored_utc(moment: dt.datetime | None) -> dt.datetime | None:

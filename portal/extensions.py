@@ -1,5 +1,11 @@
-"""Flask extensions, created unbound and initialised in ``create_app``."""
+"""Flask extensions, created unbound and initialised in ``create_app``, and
+``once_per_app`` for other per-application objects built on first use."""
 
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +23,9 @@ NAMING = {
 }
 
 
+T = TypeVar("T")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -25,3 +34,18 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+_once_lock = threading.Lock()
+
+
+def once_per_app(key: str, build: Callable[[], T]) -> T:
+    """``current_app.extensions[key]``, built by ``build()`` on first use, once
+    even when several threads ask at the same moment."""
+    value = current_app.extensions.get(key)
+    if value is None:
+        with _once_lock:
+            value = current_app.extensions.get(key)
+            if value is None:
+                value = current_app.extensions[key] = build()
+    return value

@@ -24,6 +24,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
+from portal.extensions import once_per_app
 from portal.i18n import current_lang
 
 
@@ -63,15 +64,14 @@ class FoldTranslations(Extension):
 
 
 def _environment(locale: str) -> Environment:
-    envs = current_app.extensions.setdefault("portal_folded_templates", {})
-    env = envs.get(locale)
-    if env is None:
+    def build() -> Environment:
         # its own template cache: overlay() would otherwise copy the parent's,
         # and templates the parent compiled first would stay unfolded
         env = current_app.jinja_env.overlay(extensions=[FoldTranslations], cache_size=400)
         env.portal_locale = locale
-        envs[locale] = env
-    return env
+        return env
+
+    return once_per_app(f"portal_folded_templates:{locale}", build)
 
 
 def render_page(template_name: str, **context) -> str:

@@ -88,7 +88,7 @@ def test_templates_the_app_compiled_first_are_folded_too(app):
     """The per-language environments keep their own template cache: a template
     the normal environment compiled earlier is compiled again, folded."""
     with app.test_request_context("/?lang=id"):
-        app.extensions.pop("portal_folded_templates", None)
+        app.extensions.pop("portal_folded_templates:id", None)
         render_template("public/home.html")  # the app's environment compiles base.html
         env = _environment("id")
         assert env.get_template("base.html").environment is env

@@ -18,10 +18,9 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.extensions import db, once_per_app
 from portal.regions.models import VILLAGE, Region
 
 MIN_QUERY = 3
@@ -79,17 +78,8 @@ class VillageIndex:
         return found
 
 
-_build_lock = threading.Lock()
-
-
 def village_index() -> VillageIndex:
-    index = current_app.extensions.get("portal_village_index")
-    if index is None:
-        with _build_lock:
-            index = current_app.extensions.get("portal_village_index")
-            if index is None:
-                index = current_app.extensions["portal_village_index"] = _build()
-    return index
+    return once_per_app("portal_village_index", _build)
 
 
 def _build() -> VillageIndex:

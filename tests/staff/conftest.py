@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from portal.db import transaction
 from portal.extensions import db
-from portal.ratelimit import limiter
 from portal.regions.models import Office
 from portal.staff import totp
 from portal.staff.accounts import create_staff
+from tests.web.conftest import clean_limits  # noqa: F401 - autouse here too
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _serial = itertools.count(1)
@@ -68,15 +68,6 @@ def clock(monkeypatch) -> Clock:
     monkeypatch.setattr(auth, "now", clock)
     monkeypatch.setattr(login, "now", clock)
     return clock
-
-
-@pytest.fixture(autouse=True)
-def clean_limits(app):
-    with app.app_context():
-        limiter.reset()
-    yield
-    with app.app_context():
-        limiter.reset()
 
 
 def token(client, path: str = "/office/login") -> str:
