@@ -280,3 +280,27 @@ def test_unlock_command_lifts_a_lock(app, client, handler, clock):
     result = app.test_cli_runner().invoke(args=["staff", "unlock", handler.email])
     assert result.exit_code == 0, result.output
     assert log_in(client, handler, clock).status_code == 303
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_office_pages_have_the_shell(app, client, handler, clock, lang):
+    """One h1, skip link first, language switch, no duplicate ids, scripts only as
+    enhancements (the checks every public page passes)."""
+    from tests.test_templates import _check_shell
+
+    _check_shell(client.get(f"/office/login?lang={lang}").text, lang)
+    client.post(
+        "/office/login",
+        data={"csrf_token": token(client), "email": handler.email, "password": handler.password},
+    )
+    _check_shell(client.get("/office/login/code").text, lang)
+    log_in_page = client.post(
+        "/office/login/code",
+        data={
+            "csrf_token": token(client, "/office/login/code"),
+            "code": totp.current_code(handler.secret, clock.now),
+        },
+    )
+    assert log_in_page.status_code == 303
+    _check_shell(client.get("/office/").text, lang)
+    _check_shell(client.get("/submit/sent").text, lang)  # nothing sent: the "gone" page
