@@ -6,10 +6,11 @@ Needs a registry of 1M households: imported once into
 
 (a) in process: a full lookup POST (CSRF, limits, one indexed query,
     decrypt and compare, template) against a bare Flask route, through the
-    same test client, interleaved;
+    same test client, interleaved; one process, so in-memory limits;
 (b) over HTTP: gunicorn gthread (2 workers x 4 threads) pinned to core 1,
-    wrk (32 connections) pinned to core 0: lookups/s against the same
-    server's bare route (``/healthz``), p99, errors; the median of 5 runs;
+    rate limits in Redis as two processes require (RL1), wrk (32
+    connections) pinned to core 0: lookups/s against the same server's bare
+    route (``/healthz``), p99, errors; the median of 5 runs;
 (c) overload: wrk paced at twice the measured lookup capacity; every status
     code counted; gunicorn's memory before and after.
 
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/portal_lookup"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 UNLIMITED = {
     "PORTAL_LOOKUP_LIMIT_PER_IP": "1000000000 per hour",
     "PORTAL_LOOKUP_LIMIT_PER_NIK": "1000000000 per day",
@@ -143,7 +145,14 @@ def free_port() -> int:
 
 
 def start_server(backend: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, **backend_env(backend)}
+    # Two worker processes: the rate limits must live in Redis (SECURITY.md RL1),
+    # as in production; a prefix of its own keeps the run's counters apart.
+    env = {
+        **os.environ,
+        **backend_env(backend),
+        "REDIS_URL": REDIS_URL,
+        "PORTAL_RATELIMIT_PREFIX": f"bench-{os.getpid()}-{port}",
+    }
     proc = subprocess.Popen(
         [
             "taskset", "-c", "1",
