@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lokal import parse_nik
 
-from portal.registry import names, synthetic, synthetic_tables
+from portal.registry import names, synthetic, synthetic_identity, synthetic_tables
 from portal.registry.models import RELATIONSHIPS
 from portal.registry.schema import CONDITION_VALUES, CSV_COLUMNS, HOUSEHOLD_COLUMNS
 from portal.registry.synthetic import generate_csv
@@ -93,7 +93,7 @@ def test_kk_number_is_district_issue_date_and_serial(households):
         assert kk.isdigit() and len(kk) == 16
         assert kk[:6] == household[0]["village_code"][:8].replace(".", "")
         issued = dt.datetime.strptime(kk[6:12], "%d%m%y").date()
-        assert synthetic.FIRST_KK_ISSUE <= issued <= synthetic.SNAPSHOT_DATE
+        assert synthetic_identity.FIRST_KK_ISSUE <= issued <= synthetic_identity.SNAPSHOT_DATE
         assert issued.isoformat() >= max(r["birth_date"] for r in household)
         assert kk[12:] != "0000"
 
@@ -218,16 +218,18 @@ def test_zero_households_writes_only_the_header(tmp_path):
 
 
 def test_a_full_day_of_nik_serials_moves_to_another_day():
-    book = synthetic._SerialBook("32.01.01")
-    birth = synthetic._day(dt.date(1980, 5, 17))
-    for _ in range(synthetic.MAX_SERIAL):
+    book = synthetic_identity._SerialBook("32.01.01")
+    birth = synthetic_identity._day(dt.date(1980, 5, 17))
+    for _ in range(synthetic_identity.MAX_SERIAL):
         _, used = book.nik(birth, "P")
         assert used == birth
     nik, moved = book.nik(birth, "P")
     assert moved != birth
     info = parse_nik(nik)
     assert info.valid
-    assert info.birth_date == (synthetic.FIRST_BIRTH + dt.timedelta(days=moved)).isoformat()
+    assert (
+        info.birth_date == (synthetic_identity.FIRST_BIRTH + dt.timedelta(days=moved)).isoformat()
+    )
 
 
 def test_condition_weights_cover_exactly_the_schema_values():
