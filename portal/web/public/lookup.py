@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, make_response, request, session
+from flask import Blueprint, current_app, g, request, session
 from flask_babel import gettext as _
 
 from forms.lookup import LookupForm
@@ -17,6 +17,7 @@ from portal import captcha, ratelimit
 from portal.db import keyring
 from portal.i18n_fold import render_page
 from portal.registry.lookup import find_household_status
+from portal.web.pages import private_page
 from portal.web.public.labels import RELATIONSHIP_LABELS, program_lines
 
 bp = Blueprint("lookup", __name__)
@@ -33,9 +34,7 @@ def _log(outcome: str, nik_key: str | None = None) -> None:
 
 
 def _page(template: str, http_status: int = 200, **context):
-    response = make_response(render_page(template, **context), http_status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_page(template, http_status, render=render_page, **context)
 
 
 @bp.route("/lookup", methods=["GET", "POST"])

@@ -23,9 +23,10 @@ from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, 
 from portal.tickets.models import Evidence, Ticket
 from portal.tickets.service import InvalidAnswers, add_evidence, find_open_duplicate, submit_ticket
 from portal.tickets.workflow import Actor, public_label
+from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
-from portal.web.public.submit import KIND, _page, bp
+from portal.web.public.submit import KIND, bp
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES, REASONS, SUBKIND_LABELS
 
 
@@ -43,12 +44,12 @@ def check(kind: str):
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
-        return _page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
+        return private_page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
     if request.method == "POST" and not form.errors:
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-    return _page(
+    return private_page(
         "public/submit/check.html",
         400 if form.errors else 200,
         form=form,
@@ -110,7 +111,7 @@ def _send(j: Journey, idempotency_key: str):
                 secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
                 remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
     if duplicate is not None:
-        return _page(
+        return private_page(
             "public/submit/duplicate.html",
             kind=j.kind,
             status_label=public_label(duplicate.status),
@@ -136,7 +137,7 @@ def _already_sent(j: Journey, reference: str):
             journey.mark_sent(j, confirmation_id)
             return redirect(url_for("submit.sent"), code=303)
     journey.forget(j)
-    return _page("public/submit/already_submitted.html", reference=reference)
+    return private_page("public/submit/already_submitted.html", reference=reference)
 
 
 @bp.route("/submit/sent", methods=["GET", "POST"])
@@ -151,7 +152,7 @@ def sent():
     shown = recall_sent(confirmation_id, keyring=keyring(), now=journey.now())
     if shown is None:
         journey.clear_sent()
-        return _page("public/submit/sent_gone.html")
+        return private_page("public/submit/sent_gone.html")
     form = ConfirmForm()
     if form.validate_on_submit():
         with transaction():
@@ -161,7 +162,7 @@ def sent():
         return redirect(url_for("public.home"), code=303)
     ticket = db.session.get(Ticket, shown.ticket_id)
     tracking_url = url_for_tracking(shown.tracking_token)
-    return _page(
+    return private_page(
         "public/submit/confirmation.html",
         ticket=ticket,
         pin=shown.pin,
@@ -192,8 +193,8 @@ def add_to_existing(kind: str):
             try:
                 add_evidence(duplicate, files, Actor.resident(), now=journey.now())
             except InvalidAnswers:
-                return _page("public/submit/duplicate_full.html", http_status=409)
+                return private_page("public/submit/duplicate_full.html", http_status=409)
     if duplicate is None:
         return redirect(question_url(kind, None))
     journey.forget(j, discard=True)
-    return _page("public/submit/evidence_added.html", count=len(files))
+    return private_page("public/submit/evidence_added.html", count=len(files))

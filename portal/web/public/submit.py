@@ -13,9 +13,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     current_app,
-    make_response,
     redirect,
-    render_template,
     request,
 )
 from flask_babel import gettext as _
@@ -32,6 +30,7 @@ from forms.submit import (
 )
 from portal import ratelimit
 from portal.tickets import evidence
+from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import (
     CONSENT_VERSION,
@@ -57,16 +56,10 @@ HOUSE_PHOTOS = ("house_front", "house_inside")
 REGION_LEVELS = ("province", "regency", "district", "village")
 
 
-def _page(template: str, http_status: int = 200, **context):
-    response = make_response(render_template(template, **context), http_status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _question_page(j: Journey, name: str, form, http_status: int | None = None, **context):
     status = http_status or (400 if form.errors or form.form_errors else 200)
     previous = j.previous_question(name)
-    return _page(
+    return private_page(
         f"public/submit/{name}.html",
         status,
         form=form,
@@ -80,7 +73,7 @@ def _question_page(j: Journey, name: str, form, http_status: int | None = None, 
 
 @bp.get("/submit")
 def choose():
-    return _page("public/submit/choose.html")
+    return private_page("public/submit/choose.html")
 
 
 @bp.route(f"/submit/{KIND}", methods=["GET", "POST"])
@@ -122,7 +115,9 @@ def _ask_subkind(j: Journey):
         j.forget_done("reasons")
     if j.needs_registry_household() and j.household_id is None:
         journey.save(j)
-        return _page("public/submit/need_lookup.html", kind=j.kind, title=KIND_TITLES[j.kind])
+        return private_page(
+            "public/submit/need_lookup.html", kind=j.kind, title=KIND_TITLES[j.kind]
+        )
     return _answered(j, "subkind")
 
 

@@ -18,7 +18,6 @@ from flask import (
     abort,
     current_app,
     make_response,
-    render_template,
     url_for,
 )
 from flask_babel import get_locale
@@ -35,6 +34,7 @@ from portal.regions.models import Office
 from portal.tickets.models import P_EVENT_NOTE, Ticket, TicketEvent
 from portal.tickets.service import open_by_pin, open_by_tracking_token
 from portal.tickets.workflow import public_label
+from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import url_for_tracking
 from portal.web.public.ticket_labels import EVENT_LABELS, KIND_TITLES, SUBKIND_LABELS
@@ -55,25 +55,19 @@ class PublicEvent:
     note: str | None
 
 
-def _page(template: str, http_status: int = 200, **context):
-    response = make_response(render_template(template, **context), http_status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/track", methods=["GET", "POST"])
 @ratelimit.posts_per_address("TRACK_LIMIT_PER_IP")
 def track():
     form = TrackForm()
     if not form.validate_on_submit():
-        return _page("public/track/track.html", 400 if form.errors else 200, form=form)
+        return private_page("public/track/track.html", 400 if form.errors else 200, form=form)
     with transaction():  # commit the attempt count whatever the result
         result = open_by_pin(
             form.reference.data, form.pin.data, keyring=keyring(), now=journey.now()
         )
         if result.ticket is not None:
             context = _status_context(result.ticket)
-            return _page("public/track/status.html", receipt_url=None, **context)
+            return private_page("public/track/status.html", receipt_url=None, **context)
     too_many = not _attempt_allowed(form.reference.data)
     if result.locked_until is not None or too_many:
         minutes = current_app.config.get("PIN_LOCK_MINUTES", 30)
@@ -82,7 +76,7 @@ def track():
         message = _("The ticket number and PIN do not match. Check them and try again.")
     form.form_errors.append(message)
     form.pin.data = ""
-    return _page("public/track/track.html", 400, form=form)
+    return private_page("public/track/track.html", 400, form=form)
 
 
 def _attempt_allowed(reference: str) -> bool:
@@ -101,7 +95,7 @@ def by_token(token: str):
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
         abort(404)
-    return _page(
+    return private_page(
         "public/track/status.html",
         receipt_url=url_for("track.receipt", token=token),
         **_status_context(ticket),
