@@ -26,15 +26,22 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions (same keys, salt, fallbacks, signer)."""
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Built once per secret key (Flask builds one per call, twice a request)."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("portal_session_serializer")
+        if cached is not None and cached[0] == keys:
+            return cached[1]
         signer = super().get_signing_serializer(app)
         if signer is None:
             return None
-        return UncompressedSerializer(
+        serializer = UncompressedSerializer(
             signer.secret_keys,
             salt=signer.salt,
             serializer=signer.serializer,
             signer_kwargs=signer.signer_kwargs,
         )
+        app.extensions["portal_session_serializer"] = (keys, serializer)
+        return serializer
 
 
 def init_app(app: Flask) -> None:
