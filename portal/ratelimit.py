@@ -8,6 +8,10 @@
 * Per NIK: keyed by a truncated HMAC of the NIK (``nik_key``), never the NIK.
 * Captcha quota: how many lookups an address may make before a captcha.
 
+A request's limits go to the storage together (``portal.ratelimit_steps``):
+a lookup checks four (address, quota, NIK, quota spent) in two Redis round
+trips, one before the form is read and one after.
+
 Storage is Redis when ``REDIS_URL`` is set (shared by every process), memory
 otherwise. A storage failure raises ``limits.errors.StorageError``, which the
 error handler turns into a 503: the limits fail closed.
@@ -19,11 +23,14 @@ import base64
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import ratelimit_steps
+from portal.ratelimit_steps import HIT, HIT_OR_STOP, PEEK, Step
 
 
 def client_ip() -> str:
@@ -50,12 +57,16 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_address_limit)
 
 
-def posts_per_address(config_key: str):
+def posts_per_address(config_key: str, *, captcha_quota: bool = False):
     """Limit POSTs to the view per client address; the limit text (``"300
-    per hour"``) is read from ``app.config[config_key]`` on every request."""
+    per hour"``) is read from ``app.config[config_key]`` on every request.
+
+    ``captcha_quota``: the view asks ``captcha_required``; the answer is
+    fetched in the same storage round trip as the address's hit."""
 
     def mark(view):
         view.per_address_limit = config_key
+        view.captcha_quota = captcha_quota
         return view
 
     return mark
@@ -66,8 +77,16 @@ def _check_address_limit() -> None:
         return
     view = current_app.view_functions.get(request.endpoint)
     config_key = getattr(view, "per_address_limit", None)
-    if config_key:
-        hit_or_429(current_app.config[config_key], f"ip:{request.endpoint}", client_ip())
+    if not config_key:
+        return
+    ip = client_ip()
+    steps = [_step(HIT_OR_STOP, current_app.config[config_key], f"ip:{request.endpoint}", ip)]
+    quota = _captcha_quota() if view.captcha_quota else None
+    if quota is not None:
+        steps.append(Step(PEEK, quota, _ids("captcha-free", ip)))
+    answers = _run_or_429(steps)
+    if quota is not None:
+        g.captcha_quota_left = (ip, answers[1])
 
 
 def nik_key(nik_index: bytes) -> str:
@@ -82,25 +101,47 @@ def _ids(scope: str, key: str) -> tuple[str, str, str]:
     return current_app.config["RATELIMIT_KEY_PREFIX"], scope, key
 
 
-def hit_or_429(limit_text: str, scope: str, key: str) -> None:
-    """Count one hit; raise 429 with ``Retry-After`` once the limit is spent."""
-    item = parse(limit_text)
-    strategy = limiter.limiter
-    if not strategy.hit(item, *_ids(scope, key)):
-        reset = strategy.get_window_stats(item, *_ids(scope, key)).reset_time
+def _step(op: int, limit_text: str, scope: str, key: str) -> Step:
+    return Step(op, parse(limit_text), _ids(scope, key))
+
+
+def _run_or_429(steps: list[Step]) -> list[bool]:
+    """Run the steps in one round trip; a refused ``HIT_OR_STOP`` raises 429
+    with ``Retry-After``."""
+    answers = ratelimit_steps.run(limiter.limiter, steps)
+    refused = steps[len(answers) - 1]
+    if refused.op == HIT_OR_STOP and not answers[-1]:
+        reset = limiter.limiter.get_window_stats(refused.item, *refused.identifiers).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+    return answers
+
+
+def hit_or_429(limit_text: str, scope: str, key: str, *, spend_free_lookup: str = "") -> None:
+    """Count one hit; raise 429 with ``Retry-After`` once the limit is spent.
+
+    ``spend_free_lookup``: an address whose captcha quota (``captcha_required``)
+    this request spends, counted in the same round trip when this hit is allowed."""
+    steps = [_step(HIT_OR_STOP, limit_text, scope, key)]
+    quota = _captcha_quota() if spend_free_lookup else None
+    if quota is not None:
+        steps.append(Step(HIT, quota, _ids("captcha-free", spend_free_lookup)))
+    _run_or_429(steps)
+
+
+def _captcha_quota():
+    """The free lookups an address has before a captcha; ``None`` when
+    every lookup needs one."""
+    free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
+    if free <= 0:
+        return None
+    return parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
 
 
 def captcha_required(ip: str) -> bool:
-    free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
-    if free <= 0:
+    quota = _captcha_quota()
+    if quota is None:
         return True
-    item = parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
-    return not limiter.limiter.test(item, *_ids("captcha-free", ip))
-
-
-def spend_free_lookup(ip: str) -> None:
-    free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
-    if free > 0:
-        item = parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
-        limiter.limiter.hit(item, *_ids("captcha-free", ip))
+    known = g.pop("captcha_quota_left", None)
+    if known is not None and known[0] == ip:
+        return not known[1]
+    return not limiter.limiter.test(quota, *_ids("captcha-free", ip))

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 #: Fixtures shared across folders: ``servers`` (real server processes).
@@ -21,6 +22,7 @@ pytest_plugins = ["tests.live_server"]
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 REGION_TABLES = {"regions", "offices", "alembic_version"}
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _reset_postgres(url: str) -> None:
@@ -101,3 +103,19 @@ def no_nik_in_logs(caplog):
         if record.exc_text:
             line += record.exc_text
         assert not SIXTEEN_DIGITS.search(line), f"16-digit run in log: {record.name}"
+
+
+def _redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def needs_redis():
+    """Skip without a Redis server, except in CI, where it must be there."""
+    if not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
+        pytest.skip("no Redis server")

@@ -7,37 +7,23 @@ themselves share (Redis).
 
 from __future__ import annotations
 
-import os
 import secrets
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-import redis
+from limits import parse
+from limits.storage import RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from portal.ratelimit import limiter
+from tests.conftest import REDIS_URL
 from tests.factories import VILLAGE, nik
 from tests.live_server import free_port
 from tests.web.conftest import post_lookup
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def needs_redis():
-    if not _redis_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
-        pytest.skip("no Redis server")
 
 
 # -- RL1 ----------------------------------------------------------------------
@@ -62,6 +48,46 @@ def test_two_servers_share_one_budget_through_redis(servers, needs_redis):
 
 
 # -- RL2 ----------------------------------------------------------------------
+@pytest.fixture
+def redis_limits(monkeypatch, needs_redis):
+    """This process's limiter on Redis (restored afterwards); yields the client."""
+    storage = RedisStorage(REDIS_URL, key_prefix=f"t{secrets.token_hex(4)}")
+    monkeypatch.setattr(limiter, "_storage", storage)
+    monkeypatch.setattr(limiter, "_limiter", SlidingWindowCounterRateLimiter(storage))
+    yield storage.get_connection()
+    storage.reset()
+
+
+def _scripts_run(client) -> int:
+    stats = client.info("commandstats")
+    return sum(stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("eval", "evalsha"))
+
+
+def test_a_lookup_takes_two_redis_round_trips_for_its_four_limits(
+    app, client, redis_limits, monkeypatch
+):
+    """The address, its captcha quota (read), the NIK and the quota (spent):
+    two scripts, one before the form is read and one after."""
+    monkeypatch.setitem(app.config, "HCAPTCHA_FREE_LOOKUPS", 2)
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "3 per hour")
+    post_lookup(client, nik("32.01.01", 15, 3, 90, 1), "Budi")  # registers the script with Redis
+    before = _scripts_run(redis_limits)
+    assert post_lookup(client, nik("32.01.01", 15, 3, 90, 2), "Budi").status_code == 200
+    assert _scripts_run(redis_limits) - before == 2
+    # and the counts are right: both free lookups spent, the third address hit refused
+    ip_limit, quota = parse("3 per hour"), parse("2 per 10 minutes")
+    prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    assert (
+        limiter.limiter.get_window_stats(
+            ip_limit, prefix, "ip:lookup.lookup", "198.51.100.7"
+        ).remaining
+        == 1
+    )
+    assert not limiter.limiter.test(quota, prefix, "captcha-free", "198.51.100.7")
+    post_lookup(client, nik("32.01.01", 15, 3, 90, 3), "Budi")
+    assert post_lookup(client, nik("32.01.01", 15, 3, 90, 4), "Budi").status_code == 429
+
+
 def test_forged_forwarded_for_does_not_reset_the_budget(servers):
     s = servers(PORTAL_PROXY_HOPS="1", PORTAL_LOOKUP_LIMIT_PER_IP="3 per hour")
     codes = []

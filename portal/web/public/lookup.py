@@ -38,7 +38,7 @@ def _page(template: str, http_status: int = 200, **context):
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
-@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP")
+@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True)
 def lookup():
     form = LookupForm()
     ip = ratelimit.client_ip()
@@ -63,8 +63,9 @@ def lookup():
     ring = keyring()
     nik_index = ring.nik_index(form.nik.data)
     key = ratelimit.nik_key(nik_index)
-    ratelimit.hit_or_429(current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", key)
-    ratelimit.spend_free_lookup(ip)
+    ratelimit.hit_or_429(
+        current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", key, spend_free_lookup=ip
+    )
 
     status = find_household_status(ring, form.nik.data, form.name.data)
     if status is None:
