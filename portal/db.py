@@ -74,7 +74,8 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
     session: a session's connection costs a liveness ping when it is checked
     out, a ``BEGIN`` and a ``ROLLBACK`` when it is returned, each a round trip
     to PostgreSQL, for a statement that needs no transaction. This pool is in
-    autocommit mode and does not ping. When the server has dropped the
+    autocommit mode, does not ping and hands out the DB-API connection without
+    SQLAlchemy's ``Connection`` around it. When the server has dropped the
     connection (a restart, a failover), every pooled connection is as dead:
     the pool is emptied and the statement (a read, safe to repeat) runs once
     more on a fresh connection. ``sql`` uses the driver's placeholder (``?``
@@ -82,21 +83,21 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
     """
     engine = _read_engine()
     for attempt in (1, 2):
-        with engine.connect() as conn:
-            fairy = conn.connection
-            cursor = fairy.driver_connection.cursor()
-            try:
-                return cursor.execute(sql, params).fetchall()
-            except engine.dialect.loaded_dbapi.Error as exc:
-                if attempt == 2 or not engine.dialect.is_disconnect(
-                    exc, fairy.dbapi_connection, cursor
-                ):
-                    raise
-                conn.invalidate(exc)
-                engine.dispose(close=False)  # the others are dead too: start a new pool
-            finally:
-                if not conn.invalidated:
-                    cursor.close()
+        fairy = engine.raw_connection()  # the pooled DB-API connection itself
+        cursor = fairy.driver_connection.cursor()
+        try:
+            return cursor.execute(sql, params).fetchall()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if attempt == 2 or not engine.dialect.is_disconnect(
+                exc, fairy.dbapi_connection, cursor
+            ):
+                raise
+            fairy.invalidate(exc)
+            engine.dispose(close=False)  # the others are dead too: start a new pool
+        finally:
+            if fairy.is_valid:
+                cursor.close()
+            fairy.close()  # back to the pool (or discarded when invalidated)
     raise AssertionError("unreachable")
 
 
@@ -112,8 +113,13 @@ def _read_engine() -> Engine:
 def _make_read_engine() -> Engine:
     opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     opts.pop("pool_pre_ping", None)
+    # Autocommit: no transaction is ever open, so nothing to roll back when a
+    # connection goes back to the pool.
     return create_engine(
-        current_app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **opts
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        **opts,
     )
 
 
