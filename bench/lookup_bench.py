@@ -6,7 +6,8 @@ Needs a registry of 1M households: imported once into
 
 (a) in process: a full lookup POST (CSRF, limits, one indexed query,
     decrypt and compare, template) against a bare Flask route, through the
-    same test client, interleaved; one process, so in-memory limits;
+    same test client, interleaved; one process, so in-memory limits; each
+    run's medians, then the median of the runs;
 (b) over HTTP: gunicorn gthread (2 workers x 4 threads) pinned to core 1,
     rate limits in Redis as two processes require (RL1), wrk (32
     connections) pinned to core 0: lookups/s against the same server's bare
@@ -104,12 +105,16 @@ def sample_people(csv_path: Path, n: int) -> list[tuple[str, str]]:
 
 
 # -- (a) in process -------------------------------------------------------------
-def in_process(backend: str, people: list[tuple[str, str]], rounds: int = 3000) -> dict:
+def make_app(backend: str):
     os.environ.update(backend_env(backend))
     from portal import create_app
 
     app = create_app()
     app.add_url_rule("/_bare", "bare", lambda: "ok")
+    return app
+
+
+def in_process(app, people: list[tuple[str, str]], rounds: int = 3000) -> dict:
     client = app.test_client()
     page = client.get("/lookup").data
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
@@ -315,11 +320,22 @@ def main() -> None:
         sys.exit(f"{csv_path} missing: run bench/import_bench.py --households {args.households}")
     ensure_registry(args.backend, csv_path)
     people = sample_people(csv_path, 2000)
-    res = in_process(args.backend, people)
+    app = make_app(args.backend)
+    runs = [in_process(app, people) for _ in range(args.runs)]
+    for res in runs:
+        print(
+            f"[{args.backend}] (a) in process: bare route {res['bare_us']:.0f} us | lookup (match) "
+            f"{res['lookup_us']:.0f} us = {res['ratio']:.2f}x bare | lookup (no match) "
+            f"{res['mismatch_us']:.0f} us",
+            flush=True,
+        )
+    med = statistics.median
     print(
-        f"[{args.backend}] (a) in process: bare route {res['bare_us']:.0f} us | lookup (match) "
-        f"{res['lookup_us']:.0f} us = {res['ratio']:.2f}x bare | lookup (no match) "
-        f"{res['mismatch_us']:.0f} us",
+        f"[{args.backend}] (a) median of {len(runs)}: "
+        f"bare {med(r['bare_us'] for r in runs):.0f} us "
+        f"| lookup {med(r['lookup_us'] for r in runs):.0f} us "
+        f"| ratio {med(r['ratio'] for r in runs):.2f}x "
+        f"(runs {min(r['ratio'] for r in runs):.2f}-{max(r['ratio'] for r in runs):.2f}x)",
         flush=True,
     )
     if not args.skip_http:

@@ -10,8 +10,9 @@ same keys: ``test``, ``get_window_stats``, ``clear`` and ``reset`` of the
 ``limits`` library keep working on them, and the counts are exactly the ones
 separate calls would leave.
 
-Other storages (memory in development and tests) take the steps one by one
-through the ``limits`` strategy.
+Other storages (memory in development and tests, a Redis cluster, whose
+scripts may only touch keys of one hash slot) and other strategies take the
+steps one by one through the ``limits`` strategy.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem
 from limits.errors import StorageError
-from limits.storage import RedisStorage
+from limits.storage import RedisSentinelStorage, RedisStorage
 from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
 #: Count a hit; if it is refused, stop: later steps are not run.
@@ -83,7 +84,9 @@ def run(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
     """Run ``steps`` in order; one answer per step run (a refused
     ``HIT_OR_STOP`` is the last answer)."""
     storage = strategy.storage
-    if isinstance(storage, RedisStorage) and isinstance(strategy, SlidingWindowCounterRateLimiter):
+    # Not on a Redis cluster: one script's keys must share a hash slot there.
+    one_server = type(storage) in (RedisStorage, RedisSentinelStorage)
+    if one_server and isinstance(strategy, SlidingWindowCounterRateLimiter):
         return _run_redis(storage, steps)
     answers = []
     for step in steps:
