@@ -84,20 +84,23 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
     engine = _read_engine()
     for attempt in (1, 2):
         fairy = engine.raw_connection()  # the pooled DB-API connection itself
-        cursor = fairy.driver_connection.cursor()
         try:
-            return cursor.execute(sql, params).fetchall()
-        except engine.dialect.loaded_dbapi.Error as exc:
-            if attempt == 2 or not engine.dialect.is_disconnect(
-                exc, fairy.dbapi_connection, cursor
-            ):
-                raise
-            fairy.invalidate(exc)
-            engine.dispose(close=False)  # the others are dead too: start a new pool
-        finally:
-            if fairy.is_valid:
+            cursor = fairy.driver_connection.cursor()
+            try:
+                return cursor.execute(sql, params).fetchall()
+            finally:
                 cursor.close()
-            fairy.close()  # back to the pool (or discarded when invalidated)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if not engine.dialect.is_disconnect(exc, fairy.dbapi_connection, None):
+                raise
+            # Never hand a dead connection back (there is no reset on return
+            # to find it out); the others are as dead: start a new pool.
+            fairy.invalidate(exc)
+            engine.dispose(close=False)
+            if attempt == 2:
+                raise
+        finally:
+            fairy.close()  # back to the pool, or discarded when invalidated
     raise AssertionError("unreachable")
 
 

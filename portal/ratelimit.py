@@ -109,9 +109,9 @@ def _run_or_429(steps: list[Step]) -> list[bool]:
     """Run the steps in one round trip; a refused ``HIT_OR_STOP`` raises 429
     with ``Retry-After``."""
     answers = ratelimit_steps.run(limiter.limiter, steps)
-    refused = steps[len(answers) - 1]
-    if refused.op == HIT_OR_STOP and not answers[-1]:
-        reset = limiter.limiter.get_window_stats(refused.item, *refused.identifiers).reset_time
+    last = steps[len(answers) - 1]
+    if last.op == HIT_OR_STOP and not answers[-1]:
+        reset = limiter.limiter.get_window_stats(last.item, *last.identifiers).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
     return answers
 
@@ -138,6 +138,11 @@ def _captcha_quota():
 
 
 def captcha_required(ip: str) -> bool:
+    """Whether this address has used up its free lookups.
+
+    Answered from the address hook's peek when it ran for the same address in
+    this request (``posts_per_address(..., captcha_quota=True)``, a POST);
+    otherwise (a GET of the form) one more storage round trip."""
     quota = _captcha_quota()
     if quota is None:
         return True

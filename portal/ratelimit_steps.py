@@ -12,7 +12,14 @@ separate calls would leave.
 
 Other storages (memory in development and tests, a Redis cluster, whose
 scripts may only touch keys of one hash slot) and other strategies take the
-steps one by one through the ``limits`` strategy.
+steps one by one through the ``limits`` strategy. A single Redis endpoint that
+is really a cluster behind a proxy would refuse the script (``CROSSSLOT``) and
+every limited request would get the fail-closed 503: deploy a plain Redis, or
+a Sentinel set, or name the cluster as such in ``RATELIMIT_STORAGE_URI``.
+
+The script copies ``limits`` 5.8's and uses its private key names
+(``_previous_window_key``); ``tests/test_ratelimit_steps.py`` runs both side by
+side on the same key states, so an upgrade that changes either fails there.
 """
 
 from __future__ import annotations

@@ -74,8 +74,7 @@ def test_peek_changes_nothing(strategy):
     assert strategy.get_window_stats(parse("3 per minute"), "test", "a").remaining == 3
 
 
-def test_the_window_slides_as_limits_slides_it(strategy):
-    """Past one window the previous count weighs by the time left of it."""
+def test_an_expired_budget_starts_afresh(strategy):
     two = parse("2 per 1 second")
     assert run(strategy, [_step(HIT_OR_STOP, "2 per 1 second")] * 2) == [True, True]
     assert run(strategy, [_step(HIT_OR_STOP, "2 per 1 second")]) == [False]
@@ -90,3 +89,61 @@ def test_a_dead_redis_raises_the_storage_error_the_503_handler_expects():
     )
     with pytest.raises(StorageError):
         run(SlidingWindowCounterRateLimiter(storage), [_step(HIT_OR_STOP)])
+
+
+# Side by side with limits' own scripts, on crafted window states ---------------
+# (previous count, its ms to live, current count, its ms to live) for a
+# 5-per-10-seconds limit; None: no key, -1: a key without expiry.
+STATES = [
+    (None, None, None, None),  # nothing yet
+    (None, None, 3, 15_000),  # current window only
+    (9, 3_000, 2, 4_000),  # current window over: shifted to previous
+    (4, 6_000, 2, 15_000),  # previous weighs 0.6: 2.4 -> 2, +2 +1 = 5 allowed
+    (5, 9_000, 0, 15_000),  # 4.5: a hit allowed (floor), a peek too (4.5 < 5)
+    (5, 9_990, 1, 15_000),  # 4.995 + 1: a hit refused, a peek says no
+    (None, None, 2, -1),  # a current key without expiry: never shifted
+    (3, -1, 1, 15_000),  # a previous key without expiry weighs nothing
+    (None, None, 5, 15_000),  # spent
+]
+
+
+def _set(client, key: str, count, ttl) -> None:
+    if count is None:
+        client.delete(key)
+    elif ttl == -1:
+        client.set(key, count)
+    else:
+        client.set(key, count, px=ttl)
+
+
+def _state(client, key: str) -> tuple:
+    return client.get(key), client.pttl(key)
+
+
+@pytest.mark.parametrize("op", [HIT_OR_STOP, HIT, PEEK])
+@pytest.mark.parametrize("state", STATES)
+def test_the_script_does_what_limits_does(needs_redis, state, op):
+    storage = RedisStorage(REDIS_URL, key_prefix=f"steps{secrets.token_hex(4)}")
+    theirs, client = SlidingWindowCounterRateLimiter(storage), storage.get_connection()
+    item = parse("5 per 10 seconds")
+    try:
+        keys = {}
+        for who in ("limits", "ours"):
+            key = item.key_for("test", who)
+            keys[who] = [
+                storage.prefixed_key(storage._previous_window_key(key)),
+                storage.prefixed_key(storage._current_window_key(key)),
+            ]
+            _set(client, keys[who][0], *state[:2])
+            _set(client, keys[who][1], *state[2:])
+        if op == PEEK:
+            expected = theirs.test(item, "test", "limits")
+        else:
+            expected = theirs.hit(item, "test", "limits")
+        assert run(theirs, [Step(op, item, ("test", "ours"))]) == [expected]
+        for mine, reference in zip(keys["ours"], keys["limits"], strict=True):
+            (count, ttl), (ref_count, ref_ttl) = _state(client, mine), _state(client, reference)
+            assert count == ref_count
+            assert ttl == ref_ttl if ref_ttl < 0 else abs(ttl - ref_ttl) < 100
+    finally:
+        storage.reset()

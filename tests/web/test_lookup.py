@@ -334,6 +334,58 @@ def test_lookup_survives_the_database_dropping_its_connections(app, client, regi
     assert "B*** S" in again.text
 
 
+def _dead_connection_in_the_pool(engine) -> None:
+    """Close the driver connection under a pooled one, as a server would."""
+    fairy = engine.raw_connection()
+    fairy.driver_connection.close()
+    fairy.close()  # back to the pool, dead
+
+
+def test_reader_replaces_a_dead_connection_and_never_pools_it_again(app):
+    """On both databases: a pooled connection whose driver is closed is
+    thrown away, the read succeeds on a fresh one, and every connection the
+    pool hands out afterwards works."""
+    from portal.db import _read_engine, read_rows
+
+    with app.test_request_context():
+        engine = _read_engine()
+        read_rows("SELECT 1", ())
+        _dead_connection_in_the_pool(engine)
+        assert read_rows("SELECT 1", ()) == [(1,)]
+        held = [engine.raw_connection() for _ in range(3)]
+        try:
+            for fairy in held:
+                cursor = fairy.driver_connection.cursor()
+                assert cursor.execute("SELECT 1").fetchall() == [(1,)]
+                cursor.close()
+        finally:
+            for fairy in held:
+                fairy.close()
+
+
+def test_reader_gives_up_after_one_retry_and_pools_no_dead_connection(app, monkeypatch):
+    from portal.db import _read_engine, read_rows
+
+    with app.test_request_context():
+        engine = _read_engine()
+        raw_connection = engine.raw_connection
+        handed_out = []
+
+        def always_dead():
+            fairy = raw_connection()
+            fairy.driver_connection.close()
+            handed_out.append(fairy)
+            return fairy
+
+        monkeypatch.setattr(engine, "raw_connection", always_dead)
+        with pytest.raises(engine.dialect.loaded_dbapi.Error):
+            read_rows("SELECT 1", ())
+        assert len(handed_out) == 2
+        assert not any(fairy.is_valid for fairy in handed_out)  # both invalidated
+        monkeypatch.undo()
+        assert read_rows("SELECT 1", ()) == [(1,)]
+
+
 def test_reader_raises_other_errors_at_once(app):
     from portal.db import read_rows
 
