@@ -119,3 +119,18 @@ def needs_redis():
         if os.environ.get("CI"):
             pytest.fail(f"Redis is required in CI at {REDIS_URL}")
         pytest.skip("no Redis server")
+
+
+@pytest.fixture(autouse=True)
+def one_limiter_storage():
+    """Flask-Limiter's ``limiter`` is one object per process, and every
+    ``create_app`` points it at that app's storage. A test that builds an app
+    of its own (production settings, a Redis URL) would leave the next tests
+    limiting through that storage, and their ``limiter.reset()`` clearing a
+    shared Redis: put the storage back after each test."""
+    from portal.ratelimit import limiter
+
+    storage, strategy = getattr(limiter, "_storage", None), getattr(limiter, "_limiter", None)
+    yield
+    if storage is not None and limiter._storage is not storage:
+        limiter._storage, limiter._limiter = storage, strategy
