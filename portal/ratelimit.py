@@ -20,6 +20,7 @@ error handler turns into a 503: the limits fail closed.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import time
 
@@ -101,8 +102,19 @@ def _ids(scope: str, key: str) -> tuple[str, str, str]:
     return current_app.config["RATELIMIT_KEY_PREFIX"], scope, key
 
 
+#: ``"300 per hour"`` → a ``RateLimitItem``, parsed once per text (a regex
+#: each time otherwise, four times per lookup).
+_limit = functools.lru_cache(maxsize=64)(parse)
+
+
 def _step(op: int, limit_text: str, scope: str, key: str) -> Step:
-    return Step(op, parse(limit_text), _ids(scope, key))
+    return Step(op, _limit(limit_text), _ids(scope, key))
+
+
+def allowed(limit_text: str, scope: str, key: str) -> bool:
+    """Count one hit if the limit allows it; ``False`` once it is spent (no 429:
+    the caller decides what a spent limit means)."""
+    return limiter.limiter.hit(_limit(limit_text), *_ids(scope, key))
 
 
 def _run_or_429(steps: list[Step]) -> list[bool]:
@@ -134,7 +146,7 @@ def _captcha_quota():
     free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
     if free <= 0:
         return None
-    return parse(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
+    return _limit(f"{free} per {current_app.config['HCAPTCHA_FREE_WINDOW']}")
 
 
 def captcha_required(ip: str) -> bool:

@@ -118,13 +118,19 @@ def stream(data: bytes, entries: bytes = b"") -> bytes:
 CONTENT = stream(b"BT /F1 12 Tf 72 720 Td (Surat keterangan tidak mampu) Tj ET")
 
 
-def assemble(objects: list[bytes], trailer: bytes = b"") -> bytes:
-    """A PDF with a classic cross-reference table and correct offsets."""
+def _body(objects: list[bytes]) -> tuple[bytearray, list[int]]:
+    """Header and numbered objects (1, 2, …); the offset of each object."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    return out, offsets
+
+
+def assemble(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF with a classic cross-reference table and correct offsets."""
+    out, offsets = _body(objects)
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
@@ -167,11 +173,7 @@ def pdf_with_object_stream(
     cross-reference stream (a type 2 entry) so readers find it there."""
     objects = [CATALOG % catalog, PAGES, PAGE % page, CONTENT]
     objects.append(object_stream({6: hidden}, filters, entries))
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    out, offsets = _body(objects)
     xref_at = len(out)
     rows = [struct.pack(">BIH", 0, 0, 0xFFFF)]
     rows += [struct.pack(">BIH", 1, offset, 0) for offset in offsets]

@@ -23,7 +23,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from limits import parse
 from sqlalchemy import select
 
 from forms.track import TrackForm
@@ -82,12 +81,8 @@ def track():
 def _attempt_allowed(reference: str) -> bool:
     """Count an attempt for the typed reference, known or not, with the PIN limit."""
     config = current_app.config
-    item = parse(
-        f"{config.get('PIN_MAX_ATTEMPTS', 5)} per {config.get('PIN_LOCK_MINUTES', 30)} minutes"
-    )
-    return ratelimit.limiter.limiter.hit(
-        item, config["RATELIMIT_KEY_PREFIX"], "track-reference", reference
-    )
+    limit = f"{config.get('PIN_MAX_ATTEMPTS', 5)} per {config.get('PIN_LOCK_MINUTES', 30)} minutes"
+    return ratelimit.allowed(limit, "track-reference", reference)
 
 
 @bp.get("/t/<token>")
