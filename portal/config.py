@@ -86,6 +86,10 @@ class Config:
     # this long after sending, by the session that sent only.
     DRAFT_TTL_HOURS = 24
     SENT_PAGE_MINUTES = 30
+    # Tracking by reference and PIN: this many wrong PINs per ticket (and per
+    # typed reference) lock it for this long (SECURITY.md).
+    PIN_MAX_ATTEMPTS = 5
+    PIN_LOCK_MINUTES = 30
 
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence

@@ -25,6 +25,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_VERSION = 1
@@ -219,3 +221,21 @@ def load_keys(env: dict, instance_path: Path, allow_generated: bool) -> tuple[Ke
     keys = {int(k): _unb64(v, "keys.json") for k, v in data["data_keys"].items()}
     ring = Keyring(_unb64(data["index_key"], "keys.json"), keys, int(data["active_data_key"]))
     return ring, data["secret_key"]
+
+
+# -- slow hashes for secrets people type (staff passwords, ticket PINs) --------
+#: Argon2id at argon2-cffi's defaults, the RFC 9106 "low memory" profile
+#: (64 MiB, 3 passes, 4 lanes); SECURITY.md AU1.
+_argon2 = PasswordHasher()
+
+
+def argon2_hash(secret: str) -> str:
+    return _argon2.hash(secret)
+
+
+def argon2_verify(secret_hash: str, secret: str) -> bool:
+    """True when ``secret`` matches; a malformed hash is a mismatch, not an error."""
+    try:
+        return _argon2.verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False

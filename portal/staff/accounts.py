@@ -1,7 +1,6 @@
 """Staff accounts: password hashing, creating an account, and the demo accounts.
 
-Passwords are hashed with Argon2id (SECURITY.md AU1) at argon2-cffi's defaults,
-the RFC 9106 "low memory" profile (64 MiB, 3 passes, 4 lanes).
+Passwords are hashed with Argon2id (SECURITY.md AU1, ``portal.crypto.argon2_hash``).
 
 The demo accounts exist so that a developer who runs ``make run`` can log in
 as each role at once. They are refused outside development and testing
@@ -19,18 +18,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from portal.crypto import Keyring
+from portal.crypto import Keyring, argon2_hash, argon2_verify
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
 from portal.staff import totp
 from portal.staff.models import ROLES, StaffUser
 from portal.staff.passwords import password_problem
-
-_hasher = PasswordHasher()
 
 
 class StaffError(ValueError):
@@ -42,15 +37,12 @@ class DemoAccountsRefused(StaffError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return argon2_hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True when ``password`` matches; a malformed hash is a mismatch, not an error."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return argon2_verify(password_hash, password)
 
 
 def normalise_email(email: str) -> str:

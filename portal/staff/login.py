@@ -15,6 +15,7 @@ commits (failures count even when the answer is no).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 
@@ -30,8 +31,14 @@ from portal.staff.models import StaffUser
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 log = logging.getLogger("portal.office")
-#: Verified against when the email is unknown: the same Argon2 work either way.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown: the same Argon2 work either
+    way. Made on first use, not at import (every worker and CLI command would
+    pay an Argon2 hash at start-up)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def is_locked(user: StaffUser, now: dt.datetime) -> bool:
@@ -70,7 +77,7 @@ def check_password(
         select(StaffUser).where(StaffUser.email == normalise_email(email), StaffUser.active)
     )
     if user is None or (user.is_demo and not allow_demo):
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if is_locked(user, now):
         verify_password(user.password_hash, password)

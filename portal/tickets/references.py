@@ -17,13 +17,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from contextlib import suppress
 from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from portal.crypto import Keyring
+from portal.crypto import Keyring, argon2_hash, argon2_verify
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_PATTERN = re.compile(rf"DT-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}")
@@ -32,7 +28,6 @@ TRACKING_TOKEN_BYTES = 16  # 128 bits
 #: ``secrets.token_urlsafe(16)``: 22 characters of the URL-safe base64 alphabet.
 TRACKING_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
 
-_hasher = PasswordHasher()
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
@@ -65,27 +60,23 @@ def _keyed_pin(keyring: Keyring, reference: str, pin: str) -> str:
 
 def hash_pin(keyring: Keyring, reference: str, pin: str) -> str:
     """Argon2id of HMAC(index key, reference + PIN)."""
-    return _hasher.hash(_keyed_pin(keyring, reference, pin))
+    return argon2_hash(_keyed_pin(keyring, reference, pin))
 
 
 def verify_pin(keyring: Keyring, reference: str, pin: str, pin_hash: str) -> bool:
     """True when ``pin`` is the ticket's PIN; a malformed hash is a mismatch."""
-    try:
-        return _hasher.verify(pin_hash, _keyed_pin(keyring, reference, pin))
-    except (VerificationError, InvalidHashError):
-        return False
+    return argon2_verify(pin_hash, _keyed_pin(keyring, reference, pin))
 
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return _hasher.hash("not a pin")
+    return argon2_hash("not a pin")
 
 
 def spend_pin_check_time(pin: str) -> None:
     """Check ``pin`` against a dummy hash, so that an unknown reference costs
     as much time as a wrong PIN."""
-    with suppress(VerificationError, InvalidHashError):
-        _hasher.verify(_dummy_hash(), pin)
+    argon2_verify(_dummy_hash(), pin)
 
 
 def new_tracking_token() -> str:

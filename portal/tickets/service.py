@@ -462,8 +462,8 @@ def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime)
     """
     now = sla.as_utc(now)
     config = current_app.config
-    max_attempts = int(config.get("PIN_MAX_ATTEMPTS", 5))
-    lock_until = now + dt.timedelta(minutes=int(config.get("PIN_LOCK_MINUTES", 30)))
+    max_attempts = config["PIN_MAX_ATTEMPTS"]
+    lock_until = now + dt.timedelta(minutes=config["PIN_LOCK_MINUTES"])
     canonical = references.parse_reference(reference)
     pin_ok_shape = pin.isdigit() and len(pin) == references.PIN_DIGITS
 

@@ -35,6 +35,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.crypto import Keyring
+from portal.db import keyring as portal_keyring
 from portal.extensions import db
 from portal.tickets import sla
 from portal.tickets.models import P_EVENT_NOTE, OutboxMessage, Ticket, TicketEvent
@@ -337,5 +338,5 @@ def _set_due_dates(ticket: Ticket, due: sla.DueDates) -> None:
 def _encrypt_note(note: str | None, keyring: Keyring | None) -> bytes | None:
     if not note:
         return None
-    keyring = keyring or current_app.extensions["keyring"]
+    keyring = keyring or portal_keyring()
     return keyring.encrypt(note, P_EVENT_NOTE)

@@ -30,6 +30,7 @@ from forms.submit import (
 )
 from portal import ratelimit
 from portal.tickets import evidence
+from portal.tickets.models import KINDS
 from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import (
@@ -49,8 +50,9 @@ from portal.web.public.ticket_labels import (
 
 bp = Blueprint("submit", __name__)
 
-KIND = "<any(proposal, objection, correction):kind>"
-ASKED = "<any(subject, village, reasons, evidence, contact, consent):name>"
+KIND = f"<any({', '.join(KINDS)}):kind>"
+#: Every question after the first (the subkind, asked on the kind's own page).
+ASKED = f"<any({', '.join(journey.QUESTIONS[1:])}):name>"
 #: Photos whose location the resident may choose to keep (objections).
 HOUSE_PHOTOS = ("house_front", "house_inside")
 REGION_LEVELS = ("province", "regency", "district", "village")

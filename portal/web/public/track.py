@@ -20,7 +20,6 @@ from flask import (
     make_response,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from forms.track import TrackForm
 from portal import ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
+from portal.i18n import current_lang
 from portal.regions.models import Office
 from portal.tickets.models import P_EVENT_NOTE, Ticket, TicketEvent
 from portal.tickets.service import open_by_pin, open_by_tracking_token
@@ -69,7 +69,7 @@ def track():
             return private_page("public/track/status.html", receipt_url=None, **context)
     too_many = not _attempt_allowed(form.reference.data)
     if result.locked_until is not None or too_many:
-        minutes = current_app.config.get("PIN_LOCK_MINUTES", 30)
+        minutes = current_app.config["PIN_LOCK_MINUTES"]
         message = _("Too many tries. Please try again in %(minutes)d minutes.", minutes=minutes)
     else:
         message = _("The ticket number and PIN do not match. Check them and try again.")
@@ -81,7 +81,7 @@ def track():
 def _attempt_allowed(reference: str) -> bool:
     """Count an attempt for the typed reference, known or not, with the PIN limit."""
     config = current_app.config
-    limit = f"{config.get('PIN_MAX_ATTEMPTS', 5)} per {config.get('PIN_LOCK_MINUTES', 30)} minutes"
+    limit = f"{config['PIN_MAX_ATTEMPTS']} per {config['PIN_LOCK_MINUTES']} minutes"
     return ratelimit.allowed(limit, "track-reference", reference)
 
 
@@ -104,7 +104,7 @@ def receipt(token: str):
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
         abort(404)
-    lang = get_locale().language if get_locale() else "id"
+    lang = current_lang()
     data = ReceiptData(
         reference=ticket.reference,
         kind=ticket.kind,
