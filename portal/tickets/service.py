@@ -139,7 +139,7 @@ def submit_ticket(
     if not idempotency_key or len(idempotency_key) > 64:
         raise InvalidAnswers("an idempotency key of 1-64 characters is required")
     now = sla.as_utc(now)
-    existing = _ticket_by_idempotency_key(idempotency_key)
+    existing = ticket_by_idempotency_key(idempotency_key)
     if existing is not None:
         return _already_submitted(existing, draft_id)
     files = list(evidence)
@@ -166,7 +166,7 @@ def submit_ticket(
             break
         except IntegrityError as exc:
             db.session.rollback()
-            existing = _ticket_by_idempotency_key(idempotency_key)
+            existing = ticket_by_idempotency_key(idempotency_key)
             if existing is not None:
                 return _already_submitted(existing, draft_id)
             failure = exc  # most likely a reference collision: draw again
@@ -292,7 +292,8 @@ def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime) -> Evidence:
     )
 
 
-def _ticket_by_idempotency_key(key: str) -> Ticket | None:
+def ticket_by_idempotency_key(key: str) -> Ticket | None:
+    """The ticket a form with this idempotency key already created, if any."""
     return db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 

@@ -28,7 +28,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app, session, url_for
+from flask import current_app, g, session, url_for
 from sqlalchemy import select
 
 from portal.db import keyring, transaction
@@ -238,11 +238,17 @@ def household_village(household_id: int | None) -> str | None:
 
 
 def child_regions(parent_code: str | None) -> list[tuple[str, str]]:
-    """(code, name) of the regions under ``parent_code`` (provinces for None), by name."""
-    query = select(Region.code, Region.name).where(
-        Region.parent_code == parent_code if parent_code else Region.parent_code.is_(None)
-    )
-    return [(code, name) for code, name in db.session.execute(query.order_by(Region.name))]
+    """(code, name) of the regions under ``parent_code`` (provinces for None), by
+    name; read once per request (the village page checks a POST's choices, then
+    lists the same levels again when one is missing)."""
+    known = g.setdefault("child_regions", {})
+    if parent_code not in known:
+        query = select(Region.code, Region.name).where(
+            Region.parent_code == parent_code if parent_code else Region.parent_code.is_(None)
+        )
+        rows = db.session.execute(query.order_by(Region.name))
+        known[parent_code] = [(code, name) for code, name in rows]
+    return known[parent_code]
 
 
 def region_path_names(village_code: str | None) -> list[str]:

@@ -21,7 +21,13 @@ from portal.extensions import db
 from portal.regions.models import Office
 from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, remember_sent
 from portal.tickets.models import Evidence, Ticket
-from portal.tickets.service import InvalidAnswers, add_evidence, find_open_duplicate, submit_ticket
+from portal.tickets.service import (
+    InvalidAnswers,
+    add_evidence,
+    find_open_duplicate,
+    submit_ticket,
+    ticket_by_idempotency_key,
+)
 from portal.tickets.workflow import Actor, public_label
 from portal.web.pages import private_page
 from portal.web.public import journey
@@ -38,9 +44,9 @@ def check(kind: str):
     # form that wins meanwhile has either left the draft or committed the key.
     j = journey.load(kind)
     if request.method == "POST" and form.validate_on_submit():
-        already = _reference_by_idempotency_key(form.idempotency_key.data)
+        already = ticket_by_idempotency_key(form.idempotency_key.data)
         if already is not None:
-            return _already_sent(j, already)
+            return _already_sent(j, already.reference)
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
@@ -71,10 +77,6 @@ def _summary(j: Journey) -> dict:
         "reasons": [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])],
         "files": [str(DOC_TYPE_LABELS[f["doc_type"]]) for f in j.answers.get("evidence", [])],
     }
-
-
-def _reference_by_idempotency_key(key: str) -> str | None:
-    return db.session.scalar(select(Ticket.reference).where(Ticket.idempotency_key == key))
 
 
 def _duplicate_of(j: Journey) -> Ticket | None:
