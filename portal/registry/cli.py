@@ -35,22 +35,76 @@ def generate(households: int, seed: int, out_path: Path, regions: tuple[str, ...
 @dtsen_cli.command("import")
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--warnings",
+    "warnings_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where unknown condition values go (default FILE.warnings.csv).",
+)
+@click.option(
+    "--codes",
+    "codes_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV column,source_value,portal_value translating the source's condition codes.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=None)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def import_(csv_path: Path, rejects: Path | None, workers: int | None, quiet: bool) -> None:
-    """Import a snapshot CSV; bad rows go to the rejects file with line and reason."""
+def import_(
+    csv_path: Path,
+    rejects: Path | None,
+    warnings_path: Path | None,
+    codes_path: Path | None,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Import a snapshot CSV; bad rows go to the rejects file with line and reason.
+
+    Identity and decision columns (NIK, KK, village, relationship, sex, dates,
+    desil, programmes, floor area) are strict: a bad value rejects the row.
+    A value of the eight house-condition columns (floor_material,
+    wall_material, roof_material, drinking_water, lighting_source,
+    cooking_fuel, toilet_facility, home_ownership) that the portal does not
+    know is imported as given (control characters removed, at most 32
+    characters) and listed in the warnings file (line, column, value).
+
+    --codes MAP.csv translates a source's codes first. Its format, one
+    translation per line, with this header:
+
+    \b
+        column,source_value,portal_value
+        roof_material,3,genteng
+        drinking_water,PDAM,ledeng
+
+    column is one of the eight condition columns, portal_value one of that
+    column's values. A wrong mapping file stops the command before anything
+    is imported. Rows of one kk_number are compared after mapping.
+    """
+    from portal.registry.codes import CodesError, load_codes
     from portal.registry.importer import import_snapshot
 
+    codes = None
+    if codes_path is not None:
+        try:
+            codes = load_codes(codes_path)
+        except CodesError as exc:
+            raise click.ClickException(str(exc)) from None
     rejects = rejects or csv_path.with_suffix(".rejects.csv")
+    warnings_path = warnings_path or csv_path.with_suffix(".warnings.csv")
     report = import_snapshot(
         csv_path,
         rejects,
         workers=workers or current_app.config["IMPORT_WORKERS"],
         progress=not quiet,
+        warnings_path=warnings_path,
+        codes=codes,
     )
     click.echo(report.summary())
     if report.rows_rejected:
         click.echo(f"rejected rows written to {rejects}")
+    if report.warnings:
+        click.echo(f"unknown condition values written to {warnings_path}")
 
 
 @dtsen_cli.command("demo")

@@ -8,7 +8,8 @@ Pipeline (bounded memory, whatever the file size):
 2. worker processes parse, validate and encrypt each block
    (``portal.registry.validation.prepare_block``), a few blocks in flight;
 3. the main process writes each prepared block in its own transaction
-   (``portal.registry.writers``) and appends rejected rows to the rejects file;
+   (``portal.registry.writers``) and appends rejected rows to the rejects file
+   and unknown house-condition values (imported as given) to the warnings file;
 4. at the end, households of earlier snapshots that this file no longer holds
    are marked removed (never deleted).
 
@@ -39,6 +40,7 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Region
 from portal.registry import validation
+from portal.registry.codes import CodeMap
 from portal.registry.models import Household, ImportRun, ImportSeen
 from portal.registry.schema import CSV_COLUMNS
 from portal.registry.writers import writer_for
@@ -55,6 +57,9 @@ class ImportReport:
     run_id: int
     rows_read: int = 0
     rows_rejected: int = 0
+    #: condition values outside the vocabulary, imported as given (warnings file)
+    warnings: int = 0
+    codes_mapped: int = 0
     persons_written: int = 0
     households_new: int = 0
     households_changed: int = 0
@@ -68,7 +73,8 @@ class ImportReport:
     def summary(self) -> str:
         wall = self.timings.get("wall", 0.0) or 1e-9
         return (
-            f"import #{self.run_id}: {self.rows_read} rows read, {self.rows_rejected} rejected; "
+            f"import #{self.run_id}: {self.rows_read} rows read, {self.rows_rejected} rejected, "
+            f"{self.warnings} unknown codes kept as given, {self.codes_mapped} codes mapped; "
             f"households {self.households_new} new, {self.households_changed} changed, "
             f"{self.households_unchanged} unchanged, {self.households_removed} marked removed; "
             f"{self.persons_written} persons written in {wall:.1f}s "
@@ -84,8 +90,12 @@ def import_snapshot(
     progress: bool = False,
     batch: int | None = None,
     today: dt.date | None = None,
+    warnings_path: Path | None = None,
+    codes: CodeMap | None = None,
 ) -> ImportReport:
-    """Import ``csv_path``; write rejected rows to ``rejects_path``."""
+    """Import ``csv_path``; write rejected rows to ``rejects_path`` and unknown
+    condition values (imported as given) to ``warnings_path``. ``codes`` (from
+    ``codes.load_codes``) translates a source's condition codes first."""
     started = time.perf_counter()
     batch = batch or current_app.config["IMPORT_BATCH_HOUSEHOLDS"]
     today = today or dt.date.today()
@@ -94,12 +104,17 @@ def import_snapshot(
     report = ImportReport(run_id=run)
     timings = {"read": 0.0, "parse": 0.0, "validate": 0.0, "crypto": 0.0, "write": 0.0}
     try:
-        with open(csv_path, "rb") as source, _open_rejects(rejects_path) as rejects:
+        with (
+            open(csv_path, "rb") as source,
+            _open_rejects(rejects_path) as rejects,
+            _CsvOut(warnings_path, WARNING_HEADER) as warnings,
+        ):
             _check_header(source.readline())
             bar = _progress_bar(progress, csv_path)
             blocks = _blocks(source, batch, timings)
-            for block, first_line, prepared in _prepare_all(blocks, workers, today):
+            for block, first_line, prepared in _prepare_all(blocks, workers, today, codes):
                 _write_chunk(block, first_line, prepared, run, report, timings, rejects)
+                _write_warnings(prepared, report, warnings)
                 bar.update(len(block))
             bar.render_finish()
         report.households_removed = _finish_run(run, report)
@@ -169,7 +184,7 @@ def _known_villages() -> frozenset[str]:
 
 # -- parsing, validation and encryption, in worker processes ------------------
 def _prepare_all(
-    blocks: Iterator[tuple[bytes, int]], workers: int, today: dt.date
+    blocks: Iterator[tuple[bytes, int]], workers: int, today: dt.date, codes: CodeMap | None
 ) -> Iterator[tuple[bytes, int, validation.PreparedChunk]]:
     """Yield (block, first line, prepared chunk) in file order, at most
     ``2 × workers`` blocks in flight so memory stays bounded."""
@@ -177,14 +192,14 @@ def _prepare_all(
     villages = _known_villages()
     today_iso = today.isoformat()
     if workers <= 1:
-        validation.init_worker(raw_keys, villages)
+        validation.init_worker(raw_keys, villages, codes)
         for block, first_line in blocks:
             yield block, first_line, validation.prepare_block(block, first_line, today_iso)
         return
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=validation.init_worker,
-        initargs=(raw_keys, villages),
+        initargs=(raw_keys, villages, codes),
     ) as pool:
         pending: deque[tuple[bytes, int, Future]] = deque()
         for block, first_line in blocks:
@@ -242,12 +257,31 @@ def _save_progress(run: int, report: ImportReport) -> None:
     )
 
 
-class _Rejects:
-    """CSV writer for rejected rows, created readable by the owner only
-    (the rows hold personal data)."""
+def _write_warnings(prepared, report: ImportReport, warnings: _CsvOut) -> None:
+    for line, column, value in prepared.warnings:
+        warnings.writerow([line, column, _inert(value)])
+    report.warnings += len(prepared.warnings)
+    report.codes_mapped += prepared.codes_mapped
 
-    def __init__(self, path: Path | None) -> None:
+
+def _inert(value: str) -> str:
+    """A value a spreadsheet opening the warnings file will not run as a
+    formula (``=…``, ``+…``, ``@…``): prefixed with ``'``. Numbers stay as they are."""
+    if value[:1] in ("=", "+", "@") or (value[:1] == "-" and not value[1:].isdigit()):
+        return "'" + value
+    return value
+
+
+WARNING_HEADER = ("line", "column", "value")
+
+
+class _CsvOut:
+    """CSV writer for rejected rows or warnings, created readable by the owner
+    only (rejected rows hold personal data)."""
+
+    def __init__(self, path: Path | None, header=("line", "reason", *CSV_COLUMNS)) -> None:
         self.path = path
+        self.header = header
         self.fh = None
         self.writer = None
 
@@ -256,7 +290,7 @@ class _Rejects:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
             self.writer = csv.writer(self.fh, lineterminator="\n")
-            self.writer.writerow(["line", "reason", *CSV_COLUMNS])
+            self.writer.writerow(self.header)
         return self
 
     def writerow(self, row: list) -> None:
@@ -270,8 +304,8 @@ class _Rejects:
             self.fh.close()
 
 
-def _open_rejects(path: Path | None) -> _Rejects:
-    return _Rejects(path)
+def _open_rejects(path: Path | None) -> _CsvOut:
+    return _CsvOut(path)
 
 
 # -- run bookkeeping ---------------------------------------------------------

@@ -3,8 +3,17 @@
 Runs in worker processes: everything here is a pure function of the rows and
 the keyring, so it can be spread over the CPU cores. A household arrives as
 its consecutive CSV rows; it leaves as one prepared household (blind indexes,
-ciphertexts, plain columns) plus its prepared members, and a list of rejected
-rows with their line number and reason.
+ciphertexts, plain columns) plus its prepared members, a list of rejected
+rows with their line number and reason, and a list of warnings: descriptive
+values the portal does not know, imported as given (line, column, value).
+
+Strict and forgiving columns: identity and decision columns (NIK, KK,
+village, relationship, sex, dates, desil, programmes, floor area) reject the
+row when they break a rule. The eight categorical house-condition columns
+never do: a value is first translated by the ``--codes`` mapping
+(``portal.registry.codes``), then either is in the vocabulary or is kept as
+given (control characters removed, spaces trimmed, at most ``MAX_CODE``
+characters) and reported as a warning on the household's first line.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from lokal import parse_nik
 from lokal.provinces import PROVINCES
 
 from portal.crypto import Keyring
+from portal.registry.codes import CodeMap
 from portal.registry.identity import seal_identity
 from portal.registry.models import RELATIONSHIPS
 from portal.registry.schema import (
@@ -43,6 +53,13 @@ PROGRAM_SET = frozenset(PROGRAM_CODES)
 MAX_NAME = 120
 MAX_ADDRESS = 200
 EARLIEST_DATE = dt.date(1900, 1, 1)
+#: Longest condition value stored (the columns are VARCHAR(32)).
+MAX_CODE = 32
+#: (column, CSV index, vocabulary) of the categorical condition columns.
+CONDITION_CHECKS = tuple(
+    (column, COL[column], frozenset(allowed)) for column, allowed in CONDITION_VALUES.items()
+)
+CONDITION_BY_IDX = {i: (column, allowed) for column, i, allowed in CONDITION_CHECKS}
 
 #: Purposes (AES-GCM associated data): a ciphertext only decrypts in its column.
 P_KK = b"household.kk"
@@ -62,7 +79,7 @@ class PreparedHousehold(NamedTuple):
     desil: int | None
     programs: str
     floor_area_m2: int | None
-    conditions: tuple[str | None, ...]  # the eight categorical columns
+    conditions: tuple[str | None, ...]  # the eight categorical columns, as stored
     data_as_of: str
     content_digest: bytes
     first_line: int
@@ -82,7 +99,10 @@ class PreparedPerson(NamedTuple):
 class PreparedChunk:
     households: list[PreparedHousehold] = field(default_factory=list)
     rejects: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    #: (line, column, value as stored) of condition values outside the vocabulary
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
     rows: int = 0
+    codes_mapped: int = 0  # condition values translated by the --codes mapping
     parse_s: float = 0.0
     validate_s: float = 0.0
     crypto_s: float = 0.0
@@ -95,12 +115,80 @@ class RowError(ValueError):
 # Worker process state, set once by ``init_worker``.
 _keyring: Keyring | None = None
 _villages: frozenset[str] = frozenset()
+_codes: CodeMap = {}
 
 
-def init_worker(raw_keys: tuple, villages: frozenset[str]) -> None:
-    global _keyring, _villages
+def init_worker(raw_keys: tuple, villages: frozenset[str], codes: CodeMap | None = None) -> None:
+    global _keyring, _villages, _codes
     _keyring = Keyring.from_raw(raw_keys)
     _villages = villages
+    _codes = codes or {}
+
+
+class Conditions(NamedTuple):
+    """The condition columns of a household as they will be stored."""
+
+    values: tuple[str | None, ...]
+    unknown: tuple[tuple[str, str], ...]  # (column, value kept as given)
+    mapped: int  # how many were translated by the mapping
+    altered: bool  # stored values differ from the CSV's (mapped or cleaned)
+
+
+def _clean(value: str) -> str:
+    return CONTROL.sub("", value).strip()[:MAX_CODE]
+
+
+def _resolve(column: str, allowed: frozenset[str], value: str) -> tuple[str | None, bool, bool]:
+    """(value to store, is it unknown, was it mapped) for one condition value."""
+    table = _codes.get(column)
+    if table:
+        target = table.get(value)
+        if target is not None:
+            return target, False, True
+    if not value or value in allowed:
+        return value or None, False, False
+    clean = _clean(value)
+    if table and clean in table:
+        return table[clean], False, True
+    if not clean or clean in allowed:
+        return clean or None, False, False
+    return clean, True, False
+
+
+def resolve_conditions(values: list[str]) -> Conditions:
+    """Map, check and clean the categorical condition columns of a row."""
+    stored: list[str | None] = []
+    unknown: list[tuple[str, str]] = []
+    mapped = 0
+    altered = False
+    codes = _codes
+    for column, i, allowed in CONDITION_CHECKS:
+        raw = values[i]
+        if not codes and (raw in allowed or not raw):
+            stored.append(raw or None)  # the common case: one set lookup
+            continue
+        value, is_unknown, is_mapped = _resolve(column, allowed, raw)
+        stored.append(value)
+        mapped += is_mapped
+        altered = altered or value != (raw or None)
+        if is_unknown:
+            unknown.append((column, value))
+    return Conditions(tuple(stored), tuple(unknown), mapped, altered)
+
+
+def _first_disagreement(values: list[str], head: list[str]) -> str | None:
+    """The first household column where ``values`` differs from ``head``, after
+    mapping: ``3`` and ``genteng`` agree when the mapping says ``3`` is ``genteng``."""
+    for i in HOUSEHOLD_IDX:
+        if values[i] == head[i]:
+            continue
+        check = CONDITION_BY_IDX.get(i)
+        if check is not None:
+            column, allowed = check
+            if _resolve(column, allowed, values[i])[0] == _resolve(column, allowed, head[i])[0]:
+                continue
+        return CSV_COLUMNS[i]
+    return None
 
 
 def _date(value: str, column: str, today: dt.date) -> dt.date:
@@ -139,8 +227,8 @@ def check_person(values: list[str], today: dt.date) -> None:
     _date(values[COL["updated_at"]], "updated_at", today)
 
 
-def check_household(values: list[str]) -> tuple[int | None, int | None]:
-    """Rules for the household columns; returns (desil, floor_area_m2)."""
+def check_household(values: list[str]) -> tuple[int | None, int | None, Conditions]:
+    """Rules for the household columns; returns (desil, floor_area_m2, conditions)."""
     village = values[COL["village_code"]]
     if village not in _villages:
         raise RowError(f"village_code: unknown desa/kelurahan {village!r}")
@@ -164,11 +252,7 @@ def check_household(values: list[str]) -> tuple[int | None, int | None]:
         if not area_text.isdigit() or not 1 <= int(area_text) <= 10000:
             raise RowError("floor_area_m2: must be a whole number 1-10000 or empty")
         area = int(area_text)
-    for column, allowed in CONDITION_VALUES.items():
-        value = values[COL[column]]
-        if value and value not in allowed:
-            raise RowError(f"{column}: unknown value {value!r}")
-    return desil, area
+    return desil, area, resolve_conditions(values)
 
 
 def parse_block(block: bytes, first_line: int) -> list[list[Row]]:
@@ -221,7 +305,7 @@ def _prepare_household(rows: list[Row], today: dt.date, out: PreparedChunk) -> N
     good: list[Row] = []
     head: list[str] | None = None
     head_line = 0
-    household_values: tuple[int | None, int | None] = (None, None)
+    household_values: tuple[int | None, int | None, Conditions] | None = None
     seen_nik: dict[str, int] = {}
     for line, values in rows:
         try:
@@ -230,11 +314,12 @@ def _prepare_household(rows: list[Row], today: dt.date, out: PreparedChunk) -> N
                 household_values = check_household(values)
                 head, head_line = values, line
             elif values[HOUSEHOLD_SLICE] != head[HOUSEHOLD_SLICE]:
-                differing = next(CSV_COLUMNS[i] for i in HOUSEHOLD_IDX if values[i] != head[i])
-                raise RowError(
-                    f"{differing}: household columns disagree with line {head_line} "
-                    "of the same kk_number"
-                )
+                differing = _first_disagreement(values, head)
+                if differing is not None:
+                    raise RowError(
+                        f"{differing}: household columns disagree with line {head_line} "
+                        "of the same kk_number"
+                    )
             nik = values[COL["nik"]]
             if nik in seen_nik:
                 raise RowError(f"nik: duplicate of line {seen_nik[nik]}")
@@ -246,7 +331,10 @@ def _prepare_household(rows: list[Row], today: dt.date, out: PreparedChunk) -> N
     out.validate_s += t1 - t0
     if not good:
         return
-    assert head is not None
+    assert head is not None and household_values is not None
+    desil, area, conditions = household_values
+    out.warnings.extend((head_line, column, value) for column, value in conditions.unknown)
+    out.codes_mapped += conditions.mapped
     persons = tuple(
         PreparedPerson(
             nik_index=ring.nik_index(v[COL["nik"]]),
@@ -260,8 +348,12 @@ def _prepare_household(rows: list[Row], today: dt.date, out: PreparedChunk) -> N
         )
         for line, v in good
     )
-    digest = ring.content_digest("\x1e".join("\x1f".join(v) for _, v in good).encode("utf-8"))
-    desil, area = household_values
+    content = "\x1e".join("\x1f".join(v) for _, v in good)
+    if conditions.altered:
+        # What is stored depends on the mapping too: a new mapping for the same
+        # file must update the household, the same mapping must not.
+        content += "\x1d" + "\x1f".join(c or "" for c in conditions.values)
+    digest = ring.content_digest(content.encode("utf-8"))
     out.households.append(
         PreparedHousehold(
             kk_index=ring.kk_index(head[COL["kk_number"]]),
@@ -271,7 +363,7 @@ def _prepare_household(rows: list[Row], today: dt.date, out: PreparedChunk) -> N
             desil=desil,
             programs=head[COL["programs"]],
             floor_area_m2=area,
-            conditions=tuple(head[COL[c]] or None for c in CONDITION_VALUES),
+            conditions=conditions.values,
             data_as_of=max(v[COL["updated_at"]] for _, v in good),
             content_digest=digest,
             first_line=good[0][0],
