@@ -42,13 +42,21 @@ class ProgramLine:
     code: str
     name: str | None  # a msgid the template translates; None for an unknown code
     receives: bool
-    max_desil: int
+    max_desil: int | None  # None: a received programme the rules do not list
 
 
 def program_lines(status: HouseholdStatus, rules: dict[str, int]) -> list[ProgramLine]:
     """Every configured programme: whether the household receives it, and the
-    desil ceiling the template turns into a sentence."""
-    return [
+    desil ceiling the template turns into a sentence; then every programme the
+    household receives that the rules do not list, never hidden (the template
+    shows an unknown code as given, escaped)."""
+    lines = [
         ProgramLine(code, PROGRAM_NAMES.get(code), code in status.programs, max_desil)
         for code, max_desil in rules.items()
     ]
+    lines += [
+        ProgramLine(code, PROGRAM_NAMES.get(code), True, None)
+        for code in status.programs
+        if code not in rules
+    ]
+    return lines
