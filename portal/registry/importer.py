@@ -113,8 +113,8 @@ def import_snapshot(
             bar = _progress_bar(progress, csv_path)
             blocks = _blocks(source, batch, timings)
             for block, first_line, prepared in _prepare_all(blocks, workers, today, codes):
-                _write_chunk(block, first_line, prepared, run, report, timings, rejects)
-                _write_warnings(prepared, report, warnings)
+                dropped = _write_chunk(block, first_line, prepared, run, report, timings, rejects)
+                _write_warnings(prepared, dropped, report, warnings)
                 bar.update(len(block))
             bar.render_finish()
         report.households_removed = _finish_run(run, report)
@@ -216,7 +216,9 @@ def _prepare_all(
 # -- writing -----------------------------------------------------------------
 def _write_chunk(
     block: bytes, first_line: int, prepared, run: int, report: ImportReport, timings, rejects
-) -> None:
+) -> frozenset[int]:
+    """Write one chunk; return the first lines of the households the writer
+    rejected whole (their warnings are not worth reporting)."""
     t0 = time.perf_counter()
     with transaction():
         result = writer_for(db.session, run, _utcnow()).write(prepared)
@@ -241,6 +243,12 @@ def _write_chunk(
     for line, reason, values in sorted(bad, key=lambda r: r[0]):
         rejects.writerow([line, reason, *values])
     report.rows_rejected += len(bad)
+    if not result.rejects:
+        return frozenset()
+    rejected = {line for line, _, _ in result.rejects}
+    return frozenset(
+        h.first_line for h in prepared.households if all(p.line in rejected for p in h.persons)
+    )
 
 
 def _save_progress(run: int, report: ImportReport) -> None:
@@ -257,10 +265,13 @@ def _save_progress(run: int, report: ImportReport) -> None:
     )
 
 
-def _write_warnings(prepared, report: ImportReport, warnings: _CsvOut) -> None:
+def _write_warnings(
+    prepared, dropped: frozenset[int], report: ImportReport, warnings: _CsvOut
+) -> None:
     for line, column, value in prepared.warnings:
-        warnings.writerow([line, column, _inert(value)])
-    report.warnings += len(prepared.warnings)
+        if line not in dropped:
+            warnings.writerow([line, column, _inert(value)])
+            report.warnings += 1
     report.codes_mapped += prepared.codes_mapped
 
 

@@ -89,6 +89,16 @@ def test_warnings_file_does_not_run_formulas_in_a_spreadsheet(app_ctx, tmp_path)
     assert [v for _, _, v in warnings_of(tmp_path / "w.csv")] == ["'=1+2", "-1", "'@x"]
 
 
+def test_no_warning_for_a_household_the_import_rejects_whole(app_ctx, tmp_path):
+    again = household(KK1, 1, roof_material="4")[0]  # line 8: KK1 again, not consecutive
+    rows = household(KK1, 1, roof_material="3") + household(KK2, 2) + [again]
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = import_snapshot(path, tmp_path / "rej.csv", warnings_path=tmp_path / "w.csv")
+    assert rejects_of(tmp_path / "rej.csv")[8].startswith("kk_number: already seen at line 2")
+    assert warnings_of(tmp_path / "w.csv") == [("2", "roof_material", "3")]
+    assert report.warnings == 1
+
+
 # -- what stays strict ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
