@@ -63,12 +63,13 @@ def demo(households: int) -> None:
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.UsageError("demo data is for development and testing only")
+    from portal.registry.demo import DEMO_FILE_NAME, create_private
+
+    path = Path(current_app.instance_path) / DEMO_FILE_NAME
     if db.session.scalar(select(func.count()).select_from(Household)):
         click.echo("registry already has households; demo data not needed")
+        path.unlink(missing_ok=True)  # left world-readable by an older version
     else:
-        from portal.registry.demo import DEMO_FILE_NAME, create_private
-
-        path = Path(current_app.instance_path) / DEMO_FILE_NAME
         rejects = path.with_suffix(".rejects.csv")
         create_private(path)
         try:

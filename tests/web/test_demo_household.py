@@ -86,8 +86,11 @@ def test_the_snapshot_is_private_and_removed_after_the_import(app, demo_run):
 
 def test_a_second_run_imports_nothing_and_prints_the_same_household(app, demo_run):
     printed, _, _ = demo_run
+    leftover = Path(app.instance_path) / "demo-snapshot.csv"  # from an older version
+    leftover.write_text("nik\n")
     again = app.test_cli_runner().invoke(args=["dtsen", "demo", "--households", "40"])
     assert "demo data not needed" in again.output
+    assert not leftover.exists()
     assert {k: (n, m.strip()) for k, n, m in PRINTED.findall(again.output)} == printed
 
 
