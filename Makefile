@@ -60,8 +60,8 @@ run: setup ## migrate, load regions and demo data, serve on http://127.0.0.1:500
 	$(FLASK) db upgrade
 	$(FLASK) regions load
 ifneq ($(PORTAL_ENV),production)
-	$(FLASK) dtsen demo
 	$(FLASK) staff demo
+	$(FLASK) dtsen demo
 endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) exec $(GUNICORN) app:app
