@@ -113,3 +113,11 @@ def test_the_readme_shows_the_household_make_run_prints(tmp_path):
 
 def readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_production_refuses_demo_data(app, monkeypatch, db_clean):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    result = app.test_cli_runner().invoke(args=["dtsen", "demo", "--households", "5"])
+    assert result.exit_code != 0
+    assert "development and testing only" in result.output
+    assert "NIK" not in result.output
