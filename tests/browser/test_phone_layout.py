@@ -4,7 +4,8 @@ tall. Set ``SCREENSHOTS=DIR`` to keep a full-page screenshot of every page.
 
 The walk: home, lookup (found and not found), a proposal for another household
 from the first question to the confirmation, its tracking page, /track, and the
-back office (login, code, the latest requests table with an evidence file)."""
+back office (login, code, the latest requests table with an evidence file),
+with JavaScript on and off (the village lists one after another)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ CHOICE_ROWS_JS = """() => [...document.querySelectorAll('main .choice')].map(row
 
 
 class Walk:
-    def __init__(self, page) -> None:
+    def __init__(self, page, name: str) -> None:
         self.page = page
         self.problems: list[str] = []
         self.seen: list[str] = []
-        self.shots = Path(os.environ["SCREENSHOTS"]) if os.environ.get("SCREENSHOTS") else None
+        shots = os.environ.get("SCREENSHOTS")
+        self.shots = Path(shots) / name if shots else None
 
     def check(self, name: str) -> None:
         """Measure the page the browser shows now."""
@@ -85,15 +87,16 @@ def jpeg_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path, javascript):
     rows = household("3201011503100001", 1)
     with app.app_context():
         import_snapshot(write_csv(tmp_path / "s.csv", rows), None)
     handler = make_staff(app, "handler", office="dinsos-32.01")
     server = servers()
-    context = browser.new_context(viewport=PHONE, locale="id-ID")
+    context = browser.new_context(viewport=PHONE, locale="id-ID", java_script_enabled=javascript)
     page = context.new_page()
-    walk = Walk(page)
+    walk = Walk(page, "js" if javascript else "no-js")
 
     page.goto(server.url + "/")
     walk.check("home")
@@ -118,8 +121,16 @@ def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path):
     page.fill("#subject_address", "Jl. Mawar 5, RT 001/RW 002")
     walk.submit()
     walk.check("submit-village")
-    page.fill("#village-search", "cibinong bogor")
-    page.locator(".village-result").first.click()
+    if javascript:
+        page.fill("#village-search", "cibinong bogor")
+        page.locator(".village-result").first.click()
+    else:  # the lists one after another
+        for level, value in (("province", "32"), ("regency", "32.01"), ("district", "32.01.01")):
+            page.select_option(f"#{level}", value)
+            walk.submit()
+            walk.check(f"submit-village-{level}")
+        page.select_option("#village", "32.01.01.1006")
+        walk.submit()
     page.wait_for_url("**/reasons")
     walk.check("submit-reasons")
     page.locator("input[name=reason_codes]").first.check()
@@ -163,4 +174,4 @@ def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path):
     context.close()
 
     assert walk.problems == [], "\n".join(walk.problems)
-    assert len(walk.seen) == 19
+    assert len(walk.seen) == (19 if javascript else 22)
