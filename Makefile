@@ -25,13 +25,25 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
 FREEZE_VENV := $(VENV)/.freeze
 
-.PHONY: help setup venv run test lint format freeze clean
+.PHONY: help setup venv run test lint format freeze clean system-packages test-packages
+
+# Debian packages outside the venv, installed by scripts/system-packages.sh when
+# missing (as root with apt-get; otherwise it prints the command to run):
+# HarfBuzz subsetting for the receipt PDFs; Chromium for the browser tests.
+SYSTEM_PACKAGES := libharfbuzz-subset0
+TEST_PACKAGES := chromium
 
 help: ## list the targets
 	@grep -E '^[a-z ]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN { FS = ":.*## " } { printf "  make %-12s %s\n", $$1, $$2 }'
 
-setup venv: $(INSTALLED) $(CATALOGS) ## create .venv, install the pinned requirements, compile translations
+setup venv: system-packages $(INSTALLED) $(CATALOGS) ## Debian packages, .venv with the pinned requirements, translations
+
+system-packages:
+	@scripts/system-packages.sh $(SYSTEM_PACKAGES)
+
+test-packages:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,13 +60,13 @@ run: setup ## migrate, load regions and demo data, serve on http://127.0.0.1:500
 	$(FLASK) db upgrade
 	$(FLASK) regions load
 ifneq ($(PORTAL_ENV),production)
-	$(FLASK) dtsen demo
 	$(FLASK) staff demo
+	$(FLASK) dtsen demo
 endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) exec $(GUNICORN) app:app
 
-test: setup ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: setup test-packages ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED) ## ruff lint and format check

@@ -83,6 +83,12 @@ echo "first make run (fresh clone)"
 start_server "$tmp/first-run.log" "$FIRST_START_LIMIT"
 check_pages
 grep -q 'admin.demo@example.org' "$log" || fail "make run did not print the demo staff credentials"
+# The household README.md shows, found by /lookup (tests/web/test_demo_household.py).
+grep -Eq 'found: +NIK 3201016510750001 +name Yati' "$log" || fail "make run did not print the demo household"
+[[ ! -e $tmp/portal/instance/demo-snapshot.csv ]] || fail "the demo snapshot was left in instance/"
+for file in "$tmp"/portal/instance/portal.db*; do
+    [[ $(stat -c %a "$file") == 600 ]] || fail "$(basename "$file") is not mode 0600"
+done
 stop_server
 
 echo "second make run (everything already in place)"

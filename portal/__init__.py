@@ -38,7 +38,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
 
     _init_keys(app)
-    from portal import logs
+    from portal import assets, compression, logs
+
+    # Registered first, so it runs last, on every other hook's final body.
+    compression.init_app(app)
+    assets.init_app(app)
 
     # First, so that every response (429s and CSRF 400s included) has a request id.
     logs.init_app(app)

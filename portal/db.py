@@ -3,13 +3,15 @@ autocommit reader the lookup's single query uses."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db, once_per_app
@@ -42,9 +44,25 @@ def configure_engine_options(app: Flask) -> None:
     opts = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
         opts.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        private_sqlite_files(uri)
     else:
         opts.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
+
+
+def private_sqlite_files(uri: str) -> None:
+    """Create the SQLite database file readable by its owner only (0600), and
+    make an older one so. SQLite gives the ``-wal`` and ``-shm`` files it
+    creates the database file's mode; ones left by an earlier run are fixed here."""
+    path = make_url(uri).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    # Best effort: a missing folder or a file of another user is SQLite's to report.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(OSError):
+            os.chmod(name, 0o600)
 
 
 def is_sqlite() -> bool:

@@ -17,6 +17,8 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from tests.services import missing
+
 #: Fixtures shared across folders: ``servers`` (real server processes).
 pytest_plugins = ["tests.live_server"]
 
@@ -116,9 +118,7 @@ def _redis_available() -> bool:
 def needs_redis():
     """Skip without a Redis server, except in CI, where it must be there."""
     if not _redis_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI at {REDIS_URL}")
-        pytest.skip("no Redis server")
+        missing("Redis", f"at {REDIS_URL}")
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import text
 
 
@@ -16,7 +17,7 @@ def test_sqlite_pragmas(app_ctx):
     from portal.extensions import db
 
     if db.engine.dialect.name != "sqlite":
-        return
+        pytest.skip("SQLite pragmas; PostgreSQL has none")
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL

@@ -110,18 +110,47 @@ def import_(
 @dtsen_cli.command("demo")
 @click.option("--households", type=click.IntRange(min=1), default=5000, show_default=True)
 def demo(households: int) -> None:
-    """Generate and import demo households if the registry is empty."""
+    """Generate and import demo households if the registry is empty; print one to try."""
     from portal.registry.importer import import_snapshot
     from portal.registry.models import Household
     from portal.registry.synthetic import generate_csv
 
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.UsageError("demo data is for development and testing only")
+    from portal.registry.demo import DEMO_FILE_NAME, create_private
+
+    path = Path(current_app.instance_path) / DEMO_FILE_NAME
     if db.session.scalar(select(func.count()).select_from(Household)):
         click.echo("registry already has households; demo data not needed")
+        path.unlink(missing_ok=True)  # left world-readable by an older version
+    else:
+        rejects = path.with_suffix(".rejects.csv")
+        create_private(path)
+        try:
+            generate_csv(path, households=households, seed=2026, regions=DEMO_REGIONS)
+            report = import_snapshot(path, rejects, workers=1, progress=False)
+        finally:
+            # Imported (or failed): the plaintext copy has no further use.
+            path.unlink(missing_ok=True)
+        click.echo(report.summary())
+        if report.rows_rejected:
+            click.echo(f"rejected rows written to {rejects}")
+        else:
+            rejects.unlink(missing_ok=True)
+    _print_demo_household()
+
+
+def _print_demo_household() -> None:
+    from portal.registry.demo import demo_household
+
+    found = demo_household(current_app.extensions["keyring"])
+    if found is None:
         return
-    path = Path(current_app.instance_path) / "demo-snapshot.csv"
-    generate_csv(path, households=households, seed=2026, regions=DEMO_REGIONS)
-    report = import_snapshot(path, path.with_suffix(".rejects.csv"), workers=1, progress=False)
-    click.echo(report.summary())
+    click.echo(
+        "Try /lookup with the demo household (synthetic data, the same on every machine):\n"
+        f"  found:     NIK {found.nik}  name {found.name}\n"
+        f"  not found: NIK {found.unknown_nik}  name {found.name}"
+    )
 
 
 #: Demo households live in a few regencies so queues and villages are not empty.

@@ -8,6 +8,8 @@ import shutil
 
 import pytest
 
+from tests.services import missing
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = [
     "--headless=new",
@@ -24,9 +26,7 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI at {CHROMIUM}")
-        pytest.skip("no Chromium")
+        missing("Chromium", f"at {CHROMIUM} (make test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

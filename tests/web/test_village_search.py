@@ -3,6 +3,8 @@ whole path in one POST, as the script sends it."""
 
 from __future__ import annotations
 
+import re
+
 from tests.web.journeys import post
 
 
@@ -62,5 +64,7 @@ def test_the_picker_page_loads_the_script_and_its_texts(client, db_clean):
         {"subject_name": "Siti Aminah", "subject_address": "Jl. Mawar 5"},
     )
     page = client.get("/submit/proposal/village")
-    assert '<script src="/static/js/village-search.js" defer></script>' in page.text
+    # Content-hashed name (portal/assets.py).
+    script = r'<script src="/static/js/village-search\.[0-9a-f]{12}\.js" defer></script>'
+    assert re.search(script, page.text)
     assert 'data-label="Cari desa/kelurahan berdasarkan nama"' in page.text
