@@ -89,10 +89,16 @@ class Config:
     # this long after sending, by the session that sent only.
     DRAFT_TTL_HOURS = 24
     SENT_PAGE_MINUTES = 30
-    # Tracking by reference and PIN: this many wrong PINs per ticket (and per
-    # typed reference) lock it for this long (SECURITY.md).
-    PIN_MAX_ATTEMPTS = 5
-    PIN_LOCK_MINUTES = 30
+    # Tracking by reference and PIN (SECURITY.md AU5, LK6). The reference is
+    # printed on the receipt, so a stranger who saw it must not lock the owner
+    # out: wrong PINs stop one address first; past a budget per reference
+    # every address is asked for the captcha instead; only this many PIN
+    # checks per ticket (and per typed reference) lock it for everyone, for
+    # this long (the tracking link on the receipt still works).
+    PIN_ATTEMPTS_PER_ADDRESS = "5 per 30 minutes"
+    PIN_FREE_ATTEMPTS_PER_REFERENCE = "10 per 30 minutes"
+    PIN_MAX_ATTEMPTS = 100
+    PIN_LOCK_MINUTES = 24 * 60
 
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
