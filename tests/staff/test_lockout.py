@@ -261,3 +261,21 @@ def test_the_table_holds_neither_emails_nor_addresses(app, handler):
     assert len(rows) == 2
     stored = " ".join(f"{r.account_key} {r.address_key}" for r in rows)
     assert "203.0.113" not in stored and "dinsos" not in stored and "handler" not in stored
+
+
+def test_old_counts_are_forgotten_and_purged(app, handler, clock):
+    import datetime as dt
+
+    from portal.db import transaction
+    from portal.staff.login import forget_old_failures
+
+    client = at(app, "203.0.113.7")
+    fail(client, handler.email, 4)
+    clock.advance(days=1, seconds=1)
+    # a day later the four are forgotten: four more are not a lock
+    assert fail(client, handler.email, 4).status_code == 400
+    with app.app_context(), transaction():
+        assert forget_old_failures(clock.now) == 0  # counted again just now
+        assert forget_old_failures(clock.now + dt.timedelta(days=1, seconds=1)) == 2
+    result = app.test_cli_runner().invoke(args=["staff", "purge-failures"])
+    assert result.exit_code == 0 and "0 old failed-login counts removed" in result.output
