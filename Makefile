@@ -64,7 +64,8 @@ ifneq ($(PORTAL_ENV),production)
 	$(FLASK) dtsen demo
 endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
-	PORTAL_ENV=$(PORTAL_ENV) exec $(GUNICORN) app:app
+	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+		exec $(GUNICORN) app:app
 
 test: setup test-packages ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal.config import CONFIGS, ROOT, database_url
+from portal.config import CONFIGS, ROOT, check_settings, database_url
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -74,8 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.cli import register_cli
 
     register_cli(app)
-    if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_BASE_URL"):
-        raise RuntimeError("production needs PORTAL_PUBLIC_BASE_URL (https://…): see README")
+    check_settings(app.config)
     if app.config["ENV_NAME"] == "production" and not app.config.get("REDIS_URL"):
         # Limits kept in each worker's memory would multiply every budget by
         # the number of workers (SECURITY.md RL1).

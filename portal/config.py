@@ -7,6 +7,8 @@ Secrets come only from the environment or from files generated into
 from __future__ import annotations
 
 import os
+import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +72,8 @@ class Config:
     PROXY_FIX_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", "0"))
 
     # The address residents reach the portal at (https://…): tracking links on
-    # receipts and in QR codes are built on it, not on the request's Host.
+    # receipts and in QR codes are built on it, never on the request's Host
+    # (a LAN address or a forged Host would end up printed on a receipt).
     PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL") or None
 
     # Staff (back office): sessions end after this long idle, or this long
@@ -86,10 +89,16 @@ class Config:
     # this long after sending, by the session that sent only.
     DRAFT_TTL_HOURS = 24
     SENT_PAGE_MINUTES = 30
-    # Tracking by reference and PIN: this many wrong PINs per ticket (and per
-    # typed reference) lock it for this long (SECURITY.md).
-    PIN_MAX_ATTEMPTS = 5
-    PIN_LOCK_MINUTES = 30
+    # Tracking by reference and PIN (SECURITY.md AU5, LK6). The reference is
+    # printed on the receipt, so a stranger who saw it must not lock the owner
+    # out: wrong PINs stop one address first; past a budget per reference
+    # every address is asked for the captcha instead; only this many PIN
+    # checks per ticket (and per typed reference) lock it for everyone, for
+    # this long (the tracking link on the receipt still works).
+    PIN_ATTEMPTS_PER_ADDRESS = "5 per 30 minutes"
+    PIN_FREE_ATTEMPTS_PER_REFERENCE = "10 per 30 minutes"
+    PIN_MAX_ATTEMPTS = 100
+    PIN_LOCK_MINUTES = 24 * 60
 
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
@@ -120,6 +129,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False  # the debugger stays off; `make run` is close to production
+    PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
 
 
 class TestingConfig(Config):
@@ -131,6 +141,8 @@ class TestingConfig(Config):
     HCAPTCHA_SITEKEY = None
     HCAPTCHA_SECRET = None
     HCAPTCHA_EXPECTED_HOSTNAME = None
+    # The test client's own host, whatever the environment says.
+    PUBLIC_BASE_URL = "http://localhost"
 
 
 class ProductionConfig(Config):
@@ -141,3 +153,33 @@ class ProductionConfig(Config):
 
 
 CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+#: Shorter Flask secret keys can be found offline from one signed cookie; the
+#: generated ones (docs/keys.md) are 44 characters.
+MIN_SECRET_KEY_CHARS = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting the app must not start with."""
+
+
+def check_settings(config: Mapping) -> None:
+    """Refuse, at start, settings that would only fail later: a tracking link
+    with no configured address (it would follow the Host header), and in
+    production a short secret key or a public address that is not https
+    (every receipt would then fail)."""
+    production = config["ENV_NAME"] == "production"
+    base = config.get("PUBLIC_BASE_URL")
+    if not base:
+        raise ConfigError("PORTAL_PUBLIC_BASE_URL is not set (https://…): see README")
+    parts = urllib.parse.urlsplit(base)
+    schemes = ("https",) if production else ("https", "http")
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        wanted = "an https://" if production else "an http(s)://"
+        raise ConfigError(f"PORTAL_PUBLIC_BASE_URL must be {wanted} address, not {base!r}")
+    if production and len(config.get("SECRET_KEY") or "") < MIN_SECRET_KEY_CHARS:
+        raise ConfigError(
+            f"PORTAL_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters "
+            "(see docs/keys.md)"
+        )

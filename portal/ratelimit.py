@@ -117,6 +117,16 @@ def allowed(limit_text: str, scope: str, key: str) -> bool:
     return limiter.limiter.hit(_limit(limit_text), *_ids(scope, key))
 
 
+def wait_seconds(limit_text: str, scope: str, key: str) -> int:
+    """Seconds until the limit allows a hit again, 0 when it allows one now.
+    Counts nothing (a peek)."""
+    item, ids = _limit(limit_text), _ids(scope, key)
+    if limiter.limiter.test(item, *ids):
+        return 0
+    reset = limiter.limiter.get_window_stats(item, *ids).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
 def _run_or_429(steps: list[Step]) -> list[bool]:
     """Run the steps in one round trip; a refused ``HIT_OR_STOP`` raises 429
     with ``Retry-After``."""

@@ -26,9 +26,11 @@ def _msgids(catalog) -> set:
 
 
 def _translations(catalog) -> dict:
-    """(context, msgid) -> msgstr, plural forms as a tuple."""
+    """(context, msgid) -> msgstr, plural forms (msgids and msgstrs) as tuples."""
     return {
-        (m.context, m.id): m.string if isinstance(m.string, str) else tuple(m.string)
+        (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): (
+            m.string if isinstance(m.string, str) else tuple(m.string)
+        )
         for m in catalog
         if m.id
     }

@@ -92,12 +92,23 @@ def demo_code(email: str) -> None:
 @staff_cli.command("unlock")
 @click.argument("email")
 def unlock(email: str) -> None:
-    """Lift a lock after repeated failed logins (the person asked; check it is them)."""
+    """Lift the locks after repeated failed logins, from every address (the
+    person asked; check it is them)."""
     from portal.staff.login import unlock as unlock_account
 
     with transaction():
         user = db.session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
         if user is None:
             raise click.ClickException(f"no account {email}")
-        unlock_account(user)
+        unlock_account(keyring(), user.email)
     click.echo(f"{user.email} can log in again")
+
+
+@staff_cli.command("purge-failures")
+def purge_failures() -> None:
+    """Remove failed-login counts a day old whose lock is over. Run daily."""
+    from portal.staff.login import forget_old_failures
+
+    with transaction():
+        removed = forget_old_failures(dt.datetime.now(dt.UTC))
+    click.echo(f"{removed} old failed-login counts removed")

@@ -1,35 +1,54 @@
-"""Logging a staff member in: password, then a TOTP code (SECURITY.md AU1).
+"""Logging a staff member in: password, then a TOTP code (SECURITY.md AU1, AU7).
 
-Five wrong passwords or codes in a row lock the account for 15 minutes;
-while locked even the right password is refused (``flask staff unlock``
-lifts it). An unknown email costs the same Argon2 work as a known one and
-gets the same answer, so the login form does not tell which accounts exist.
-Demo accounts cannot log in outside development and testing.
+Wrong passwords and codes are counted per account *and address*
+(``LoginFailures``): ``PER_ADDRESS`` (5) from one address lock the account
+from that address only, for 1 minute, the next 5 for 2, then 4, 8, … up to
+an hour. A stranger guessing from one place therefore cannot keep the owner
+out from another. From every address together, ``PER_ACCOUNT`` (50) failures
+lock the whole account for 30 minutes: someone guessing from many addresses
+is stopped too, far later. A successful login clears the account's count for
+its address and for every address; failures a day old are forgotten, and
+``flask staff unlock`` lifts every lock of an account.
 
-Counting a failure and accepting a code are single UPDATE statements that
-decide under the row's lock: parallel wrong guesses are all counted, and of
-two parallel requests with the same code only one logs in. The caller
-commits (failures count even when the answer is no).
+Counts are kept for unknown emails too, with the same limits and answers,
+and an unknown email costs the same Argon2 work as a known one, so neither
+the answers nor the locks tell which accounts exist. Demo accounts cannot
+log in outside development and testing.
+
+Counting a failure is one INSERT … ON CONFLICT DO UPDATE … RETURNING per
+count, and accepting a code is one conditional UPDATE: parallel wrong
+guesses are all counted, and of two parallel requests with the same code
+only one logs in. The caller commits (failures count even when the answer
+is no).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import logging
+import math
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from portal.crypto import Keyring
-from portal.db import stored_utc
+from portal.db import is_sqlite, stored_utc
 from portal.extensions import db
 from portal.staff import totp
 from portal.staff.accounts import hash_password, normalise_email, verify_password
-from portal.staff.models import StaffUser
+from portal.staff.models import LoginFailures, StaffUser
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+PER_ADDRESS = 5
+FIRST_LOCK = dt.timedelta(minutes=1)
+LONGEST_LOCK = dt.timedelta(hours=1)
+PER_ACCOUNT = 50
+ACCOUNT_LOCK = dt.timedelta(minutes=30)
+FORGET_AFTER = dt.timedelta(days=1)
+#: ``address_key`` of the count over every address.
+EVERY_ADDRESS = "*"
 log = logging.getLogger("portal.office")
 
 
@@ -41,81 +60,201 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def is_locked(user: StaffUser, now: dt.datetime) -> bool:
-    return user.locked_until is not None and stored_utc(user.locked_until) > now
+@dataclass(frozen=True)
+class Attempt:
+    """Who is logging in from where, as the keys of their failure counts:
+    keyed digests, so the table holds neither emails nor addresses."""
+
+    account_key: str
+    address_key: str
 
 
-def _fail(user: StaffUser, now: dt.datetime) -> None:
-    """Count a failure in the database (not from the value read earlier)."""
-    reaches_limit = StaffUser.failed_logins + 1 >= MAX_FAILURES
-    locked_until = db.session.execute(
-        update(StaffUser)
-        .where(StaffUser.id == user.id)
-        .values(
-            failed_logins=case((reaches_limit, 0), else_=StaffUser.failed_logins + 1),
-            locked_until=case(
-                (reaches_limit, now + dt.timedelta(minutes=LOCK_MINUTES)),
-                else_=StaffUser.locked_until,
-            ),
+def attempt(keyring: Keyring, email: str, address: str) -> Attempt:
+    return Attempt(
+        _key(keyring, b"staff-login-account:" + normalise_email(email).encode("utf-8")),
+        _key(keyring, b"staff-login-address:" + address.encode("utf-8")),
+    )
+
+
+def _key(keyring: Keyring, data: bytes) -> str:
+    return base64.urlsafe_b64encode(keyring.content_digest(data)[:16]).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Logging in is refused until ``until``: from this address, or from
+    anywhere when ``whole_account``."""
+
+    until: dt.datetime
+    whole_account: bool
+
+    def minutes_left(self, now: dt.datetime) -> int:
+        return max(1, math.ceil((self.until - now).total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """``user`` when the password is right; ``lock`` when logging in is
+    refused for a while (already, or from this failure on)."""
+
+    user: StaffUser | None
+    lock: Lock | None = None
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    ok: bool
+    lock: Lock | None = None
+
+
+def lock_of(who: Attempt, now: dt.datetime) -> Lock | None:
+    """The lock in force for this account from this address, if any (the
+    longer one when both the address's and the whole account's are)."""
+    t = LoginFailures
+    rows = db.session.execute(
+        select(t.address_key, t.locked_until).where(
+            t.account_key == who.account_key,
+            t.address_key.in_((who.address_key, EVERY_ADDRESS)),
+            t.locked_until.is_not(None),
         )
-        .returning(StaffUser.locked_until)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    db.session.expire(user)
-    if locked_until is not None and stored_utc(locked_until) > now:
-        log.warning(
-            "staff account locked",
-            extra={"event": {"event": "staff_locked", "staff_id": user.id}},
+    ).all()
+    locks = [Lock(stored_utc(until), key == EVERY_ADDRESS) for key, until in rows]
+    return max((lock for lock in locks if lock.until > now), key=lambda k: k.until, default=None)
+
+
+def _insert(table):
+    if is_sqlite():
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(table)
+
+
+def _count(account_key: str, address_key: str, now: dt.datetime) -> Lock | None:
+    """Count one failure in the database (never from a value read earlier);
+    at the limit, lock and start the count afresh."""
+    t = LoginFailures.__table__
+    stale = t.c.last_failure_at < now - FORGET_AFTER
+    insert = _insert(t).values(
+        account_key=account_key, address_key=address_key, failures=1, locks=0, last_failure_at=now
+    )
+    failures, locks = db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[t.c.account_key, t.c.address_key],
+            set_={
+                "failures": case((stale, 1), else_=t.c.failures + 1),
+                "locks": case((stale, 0), else_=t.c.locks),
+                "last_failure_at": now,
+            },
+        ).returning(t.c.failures, t.c.locks)
+    ).one()
+    whole_account = address_key == EVERY_ADDRESS
+    if failures < (PER_ACCOUNT if whole_account else PER_ADDRESS):
+        return None
+    # The row stays locked by this transaction since the upsert: no other
+    # failure can count in between.
+    length = ACCOUNT_LOCK if whole_account else min(FIRST_LOCK * 2**locks, LONGEST_LOCK)
+    lock = Lock(now + length, whole_account)
+    db.session.execute(
+        update(t)
+        .where(t.c.account_key == account_key, t.c.address_key == address_key)
+        .values(failures=0, locks=locks + 1, locked_until=lock.until)
+    )
+    log.warning(
+        "staff login locked",
+        extra={"event": {"event": "staff_locked", "whole_account": whole_account}},
+    )
+    return lock
+
+
+def _fail(who: Attempt, now: dt.datetime) -> Lock | None:
+    """Count a failure from this address and from every address (in this
+    order in every transaction, so two never wait on each other)."""
+    locks = [_count(who.account_key, key, now) for key in (who.address_key, EVERY_ADDRESS)]
+    return max((k for k in locks if k), key=lambda k: k.until, default=None)
+
+
+def _succeed(who: Attempt) -> None:
+    """A login: the account's counts for this address and every address end."""
+    db.session.execute(
+        delete(LoginFailures).where(
+            LoginFailures.account_key == who.account_key,
+            LoginFailures.address_key.in_((who.address_key, EVERY_ADDRESS)),
         )
+    )
 
 
 def check_password(
-    email: str, password: str, now: dt.datetime, *, allow_demo: bool
-) -> StaffUser | None:
-    """The active account whose password this is, unless it is locked."""
+    email: str,
+    password: str,
+    now: dt.datetime,
+    *,
+    keyring: Keyring,
+    address: str,
+    allow_demo: bool,
+) -> PasswordCheck:
+    """The active account whose password this is, unless a lock is in force."""
+    who = attempt(keyring, email, address)
+    lock = lock_of(who, now)
+    if lock is not None:
+        return PasswordCheck(None, lock)
     user = db.session.scalar(
         select(StaffUser).where(StaffUser.email == normalise_email(email), StaffUser.active)
     )
     if user is None or (user.is_demo and not allow_demo):
         verify_password(_dummy_hash(), password)
-        return None
-    if is_locked(user, now):
-        verify_password(user.password_hash, password)
-        return None
-    if verify_password(user.password_hash, password):
-        return user
-    _fail(user, now)
-    return None
+    elif verify_password(user.password_hash, password):
+        return PasswordCheck(user)
+    return PasswordCheck(None, _fail(who, now))
 
 
-def check_code(user: StaffUser, code: str, keyring: Keyring, now: dt.datetime) -> bool:
+def check_code(
+    user: StaffUser, code: str, keyring: Keyring, now: dt.datetime, *, address: str
+) -> CodeCheck:
     """The second step: a TOTP code for a step later than any used before.
 
     The step is claimed with one conditional UPDATE, so a code sent twice at
-    once logs in once."""
-    if is_locked(user, now) or not user.active:
-        return False
+    once logs in once. A lock that began after the password step refuses the
+    right code too."""
+    who = attempt(keyring, user.email, address)
+    lock = lock_of(who, now)
+    if lock is not None or not user.active:
+        return CodeCheck(False, lock)
     secret = totp.secret_of(user, keyring)
     step = totp.accepted_step(secret, code, now, user.totp_last_step) if secret else None
     if step is None:
-        _fail(user, now)
-        return False
+        return CodeCheck(False, _fail(who, now))
     claimed = db.session.execute(
         update(StaffUser)
         .where(
             StaffUser.id == user.id,
             or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
         )
-        .values(totp_last_step=step, failed_logins=0, locked_until=None)
+        .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(user)
     if claimed != 1:
-        _fail(user, now)
-        return False
-    return True
+        return CodeCheck(False, _fail(who, now))
+    _succeed(who)
+    return CodeCheck(True)
 
 
-def unlock(user: StaffUser) -> None:
-    user.failed_logins = 0
-    user.locked_until = None
+def unlock(keyring: Keyring, email: str) -> int:
+    """Lift every lock and count of the account, from every address."""
+    account_key = attempt(keyring, email, "").account_key
+    return db.session.execute(
+        delete(LoginFailures).where(LoginFailures.account_key == account_key)
+    ).rowcount
+
+
+def forget_old_failures(now: dt.datetime) -> int:
+    """Remove counts a day old whose lock (if any) is over: they would be
+    started afresh anyway (``FORGET_AFTER``)."""
+    t = LoginFailures
+    return db.session.execute(
+        delete(t).where(
+            t.last_failure_at < now - FORGET_AFTER,
+            or_(t.locked_until.is_(None), t.locked_until <= now),
+        )
+    ).rowcount

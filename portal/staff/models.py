@@ -31,9 +31,6 @@ class StaffUser(db.Model):
     totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: The last 30-second step a code was accepted for: a code works once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    #: Consecutive failed passwords or codes; the account locks at the limit.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StaffSession(db.Model):
@@ -49,3 +46,22 @@ class StaffSession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailures(db.Model):
+    """Failed logins (wrong passwords and codes) of one account from one
+    address, or from every address (``address_key`` ``"*"``); see
+    ``portal.staff.login``. Keyed by digests, not by the email or the
+    address, and kept for unknown emails too, so a lock says nothing about
+    whether an account exists."""
+
+    __tablename__ = "staff_login_failures"
+
+    account_key: Mapped[str] = mapped_column(String(22), primary_key=True)
+    address_key: Mapped[str] = mapped_column(String(22), primary_key=True)
+    #: Failures since the last lock (or success): the next lock comes at the limit.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: Locks so far: each one from an address lasts twice as long as the last.
+    locks: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

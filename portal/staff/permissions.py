@@ -3,8 +3,9 @@ views ask ``can_see_ticket`` and list with ``ticket_filter``.
 
 * handler: tickets routed to their own office (a Dinas Sosial: its kab/kota);
 * operator: tickets about their own village;
-* supervisor: tickets in their province (a province office) or anywhere (the
-  national office);
+* supervisor: tickets in their province (a province office), anywhere (the
+  national office), or those routed to their office when it is a kab/kota
+  Dinas Sosial (the head of a Dinas Sosial supervises its own handlers);
 * admin: manages accounts and rules, sees no tickets.
 
 Evidence follows the ticket, with one exception: files of a confidential
@@ -42,9 +43,15 @@ def can_see_ticket(user: StaffUser, office: Office | None, ticket: Ticket) -> bo
     if user.role == "operator":
         return user.village_code is not None and ticket.village_code == user.village_code
     if user.role == "supervisor":
+        if _supervises_own_office(office):
+            return ticket.office_id == office.id
         prefix = _province_prefix(office)
         return prefix is not None and ticket.village_code.startswith(prefix)
     return False
+
+
+def _supervises_own_office(office: Office | None) -> bool:
+    return office is not None and office.level == "regency"
 
 
 def can_see_evidence(user: StaffUser, office: Office | None, ticket: Ticket) -> bool:
@@ -62,6 +69,8 @@ def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]
     if user.role == "operator" and user.village_code is not None:
         return Ticket.village_code == user.village_code
     if user.role == "supervisor":
+        if _supervises_own_office(office):
+            return Ticket.office_id == office.id
         prefix = _province_prefix(office)
         if prefix == "":
             return true()

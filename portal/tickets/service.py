@@ -454,8 +454,10 @@ class PinCheck:
 
 
 def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime) -> PinCheck:
-    """Check a PIN, at most ``PIN_MAX_ATTEMPTS`` (5) times per ticket per
-    ``PIN_LOCK_MINUTES`` (30): 240 guesses a day, years for 10^6 PINs.
+    """Check a PIN; ``PIN_MAX_ATTEMPTS`` (100) wrong ones in a row lock the
+    ticket for ``PIN_LOCK_MINUTES`` (a day): at most 100 guesses a day, over ten years
+    for 10^6 PINs. The far-later lock behind the per-address limits and the
+    captcha of ``/track`` (``web/public/track.py``).
 
     An attempt is counted *before* the PIN is checked, in one atomic UPDATE,
     so parallel guesses cannot slip past the limit; a right PIN resets the

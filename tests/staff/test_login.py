@@ -1,8 +1,8 @@
-"""Staff login, sessions and per-account limits: SECURITY.md AU1, AU2, AU3, RL4."""
+"""Staff login, sessions and per-account limits: SECURITY.md AU1, AU2, AU3, RL4
+(lockouts: test_lockout.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.staff import totp
-from portal.staff.login import MAX_FAILURES, is_locked
 from portal.staff.models import StaffSession, StaffUser
 from tests.staff.conftest import log_in, make_staff, token
 
@@ -50,23 +49,6 @@ def test_wrong_email_or_password_get_the_same_answer(client, handler, which):
     assert page.status_code == 400
     assert "Alamat email atau kata sandi tidak benar" in page.text
     assert 'href="#' not in page.text or "error-summary" in page.text
-
-
-def test_five_mistakes_lock_the_account_for_fifteen_minutes(app, client, handler, clock):
-    for _ in range(4):
-        client.post(
-            "/office/login",
-            data={"csrf_token": token(client), "email": handler.email, "password": "salah"},
-        )
-    # the fifth mistake is a wrong code: codes count too
-    assert log_in(client, handler, clock, code="000000").status_code == 400
-    refused = client.post(
-        "/office/login",
-        data={"csrf_token": token(client), "email": handler.email, "password": handler.password},
-    )
-    assert refused.status_code == 400  # the right password, but locked
-    clock.advance(minutes=15, seconds=1)
-    assert log_in(client, handler, clock).status_code == 303
 
 
 def test_a_code_works_once(client, handler, clock, app):
@@ -237,25 +219,6 @@ def test_one_code_sent_twice_at_once_logs_in_once(app, handler, clock):
         assert len(db.session.scalars(select(StaffSession)).all()) == 1
 
 
-def test_wrong_passwords_sent_at_once_are_all_counted(app, handler, clock):
-    barrier = threading.Barrier(MAX_FAILURES)
-
-    def guess():
-        c = app.test_client()
-        csrf = token(c)
-        barrier.wait()
-        c.post("/office/login", data={"csrf_token": csrf, "email": handler.email, "password": "x"})
-
-    threads = [threading.Thread(target=guess) for _ in range(MAX_FAILURES)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    with app.app_context():
-        user = db.session.get(StaffUser, handler.id)
-        assert is_locked(user, clock.now + dt.timedelta(seconds=1))
-
-
 def test_demo_accounts_cannot_log_in_outside_development(app, client, clock, monkeypatch):
     demo = make_staff(app, "handler", office="dinsos-32.01")
     with app.app_context():
@@ -269,17 +232,6 @@ def test_demo_accounts_cannot_log_in_outside_development(app, client, clock, mon
     assert refused.status_code == 400
     monkeypatch.setitem(app.config, "ENV_NAME", "testing")
     assert log_in(client, demo, clock).status_code == 303
-
-
-def test_unlock_command_lifts_a_lock(app, client, handler, clock):
-    for _ in range(MAX_FAILURES):
-        client.post(
-            "/office/login",
-            data={"csrf_token": token(client), "email": handler.email, "password": "salah"},
-        )
-    result = app.test_cli_runner().invoke(args=["staff", "unlock", handler.email])
-    assert result.exit_code == 0, result.output
-    assert log_in(client, handler, clock).status_code == 303
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

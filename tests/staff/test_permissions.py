@@ -36,6 +36,8 @@ EXPECTED = {
     "supervisor Jawa Barat": {BOGOR_A, BOGOR_B, BANDUNG},
     "supervisor Jakarta": {JAKARTA},
     "supervisor national": {BOGOR_A, BOGOR_B, BANDUNG, JAKARTA},
+    "supervisor Dinas Sosial Bogor": {BOGOR_A, BOGOR_B},
+    "supervisor Dinas Sosial Bandung": {BANDUNG},
     "admin": set(),
 }
 ACCOUNTS = {
@@ -46,6 +48,8 @@ ACCOUNTS = {
     "supervisor Jawa Barat": ("supervisor", {"office": "prov-32"}),
     "supervisor Jakarta": ("supervisor", {"office": "prov-31"}),
     "supervisor national": ("supervisor", {"office": "national"}),
+    "supervisor Dinas Sosial Bogor": ("supervisor", {"office": "dinsos-32.01"}),
+    "supervisor Dinas Sosial Bandung": ("supervisor", {"office": "dinsos-32.73"}),
     "admin": ("admin", {"office": "national"}),
 }
 

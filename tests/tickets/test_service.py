@@ -323,7 +323,14 @@ def test_open_by_pin(app_ctx, keyring):
     assert check.locked_until is None
 
 
-def test_pin_attempts_are_limited_per_ticket(app_ctx, keyring):
+@pytest.fixture
+def pin_lock(app, monkeypatch):
+    """The per-ticket lock made small: 5 wrong PINs in a row lock for 30 minutes."""
+    monkeypatch.setitem(app.config, "PIN_MAX_ATTEMPTS", 5)
+    monkeypatch.setitem(app.config, "PIN_LOCK_MINUTES", 30)
+
+
+def test_pin_attempts_are_limited_per_ticket(app_ctx, keyring, pin_lock):
     result = submit(keyring)
     wrong = f"{(int(result.pin) + 1) % 10**6:06d}"
 
@@ -338,7 +345,7 @@ def test_pin_attempts_are_limited_per_ticket(app_ctx, keyring):
     assert db.session.get(Ticket, result.ticket_id).pin_failures == 0
 
 
-def test_a_right_pin_resets_the_count(app_ctx, keyring):
+def test_a_right_pin_resets_the_count(app_ctx, keyring, pin_lock):
     result = submit(keyring)
     wrong = f"{(int(result.pin) + 1) % 10**6:06d}"
     for _ in range(4):
@@ -350,7 +357,7 @@ def test_a_right_pin_resets_the_count(app_ctx, keyring):
     assert _try_pin(keyring, result.reference, result.pin, NOW).ticket is not None
 
 
-def test_parallel_guesses_cannot_pass_the_limit(app, keyring):
+def test_parallel_guesses_cannot_pass_the_limit(app, keyring, pin_lock):
     with app.app_context():
         result = submit(keyring)
     guesses = [f"{n:06d}" for n in range(20) if f"{n:06d}" != result.pin][:16]
@@ -368,6 +375,39 @@ def test_parallel_guesses_cannot_pass_the_limit(app, keyring):
 
     assert len(checked) == 16
     assert sum(c.locked_until is None for c in checked) == 5  # only 5 were really checked
+
+
+def test_a_pin_failure_count_starts_afresh_after_a_lock_expires(app_ctx, keyring, pin_lock):
+    result = submit(keyring)
+    wrong = f"{(int(result.pin) + 1) % 10**6:06d}"
+    for _ in range(5):
+        _try_pin(keyring, result.reference, wrong, NOW)
+    assert _try_pin(keyring, result.reference, wrong, NOW).locked_until is not None
+
+    later = NOW + dt.timedelta(minutes=30, seconds=1)  # the lock is over
+    assert _try_pin(keyring, result.reference, wrong, later).locked_until is None
+    ticket = db.session.get(Ticket, result.ticket_id)
+    db.session.refresh(ticket)
+    assert (ticket.pin_failures, ticket.pin_locked_until) == (1, None)
+    for _ in range(3):  # 4 in the new round: not yet a lock
+        _try_pin(keyring, result.reference, wrong, later)
+    assert _try_pin(keyring, result.reference, result.pin, later).ticket is not None
+
+
+def test_the_default_lock_comes_far_later(app_ctx, keyring):
+    """100 wrong PINs in a row lock the ticket for a day (the captcha and the
+    per-address limits of /track come first)."""
+    from sqlalchemy import update
+
+    result = submit(keyring)
+    wrong = f"{(int(result.pin) + 1) % 10**6:06d}"
+    ticket_id = result.ticket_id
+    db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(pin_failures=98))
+    db.session.commit()
+    assert _try_pin(keyring, result.reference, wrong, NOW).locked_until is None  # 99th
+    _try_pin(keyring, result.reference, wrong, NOW)  # 100th
+    locked = _try_pin(keyring, result.reference, result.pin, NOW)
+    assert locked.locked_until == NOW + dt.timedelta(hours=24)
 
 
 def test_an_unknown_reference_looks_like_a_wrong_pin(app_ctx, keyring):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.journeys import post
 
 
@@ -68,3 +70,45 @@ def test_the_picker_page_loads_the_script_and_its_texts(client, db_clean):
     script = r'<script src="/static/js/village-search\.[0-9a-f]{12}\.js" defer></script>'
     assert re.search(script, page.text)
     assert 'data-label="Cari desa/kelurahan berdasarkan nama"' in page.text
+
+
+def _index(app):
+    from portal.regions.search import village_index
+
+    with app.app_context():
+        return village_index()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        " ".join(["a"] * 50),  # one-letter words: nothing to search for
+        " ".join(["ba"] * 50),  # one word, repeated
+        " ".join(f"{a}{b}" for a in "aiu" for b in "bcdgjkmnst"),  # 30 different words
+        "ka ab bu up pa at te en ko ot ta",  # each in most places (Kabupaten, Kota)
+        "sukamaju " + " ".join(["jawa barat"] * 20),
+    ],
+)
+def test_the_work_of_one_query_is_bounded_whatever_is_typed(app, client, query):
+    """At most four word tests per village, however many words arrive (it
+    was one full scan per word: ``a a a …`` cost 618 ms a request)."""
+    index = _index(app)
+    villages = len(index._entries)
+    assert villages > 80_000
+    before = index.word_tests
+    assert client.get("/regions/villages", query_string={"q": query}).status_code == 200
+    assert index.word_tests - before <= 4 * villages
+
+
+def test_one_letter_and_repeated_words_are_ignored(client):
+    plain = client.get("/regions/villages?q=cibinong bogor").get_json()
+    padded = client.get("/regions/villages?q=a cibinong b bogor cibinong x").get_json()
+    assert padded == plain
+    nothing = {"results": [], "more": False}
+    assert client.get("/regions/villages", query_string={"q": "a " * 40}).get_json() == nothing
+
+
+def test_only_the_first_four_words_narrow_the_search(client):
+    four = client.get("/regions/villages?q=cibinong cibinong bogor jawa barat").get_json()
+    more = client.get("/regions/villages?q=cibinong bogor jawa barat zzzqqq").get_json()
+    assert four["results"] and more == four

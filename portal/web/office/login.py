@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 
 from flask import current_app, flash, g, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from forms.office import CodeForm, LoginForm
 from portal import ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.staff.accounts import DEMO_ENVIRONMENTS, normalise_email
-from portal.staff.login import check_code, check_password
+from portal.staff.login import CodeCheck, Lock, check_code, check_password
 from portal.staff.models import StaffUser
 from portal.staff.sessions import end_session, start_session
 from portal.web.office import bp
@@ -28,14 +30,8 @@ from portal.web.office.auth import SESSION_PENDING, SESSION_STAFF, login_page, n
 
 log = logging.getLogger("portal.office")
 PENDING_SECONDS = 300
-WRONG_PASSWORD = _l(
-    "The email address or password is not right, or the account is locked for a while "
-    "after repeated mistakes."
-)
-WRONG_CODE = _l(
-    "The code is not right or was already used. Enter the code your app shows now; "
-    "after 5 mistakes the account is locked for 15 minutes."
-)
+WRONG_PASSWORD = _l("The email address or password is not right.")
+WRONG_CODE = _l("The code is not right or was already used. Enter the code your app shows now.")
 
 
 def _refused(step: str) -> None:
@@ -46,6 +42,31 @@ def _refused(step: str) -> None:
 def _page(template: str, form, status: int | None = None):
     status = status or (400 if form.errors or form.form_errors else 200)
     return make_response(render_template(template, form=form), status)
+
+
+def _locked(template: str, form, lock: Lock, moment):
+    """The limit page (AU7): what happened, and how long to wait."""
+    minutes = lock.minutes_left(moment)
+    if lock.whole_account:
+        message = ngettext(
+            "This account is locked after many wrong tries from several places. "
+            "Try again in %(num)d minute, or ask an administrator to unlock it.",
+            "This account is locked after many wrong tries from several places. "
+            "Try again in %(num)d minutes, or ask an administrator to unlock it.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Logging in to this account from your network is paused after 5 wrong tries. "
+            "Try again in %(num)d minute.",
+            "Logging in to this account from your network is paused after 5 wrong tries. "
+            "Try again in %(num)d minutes.",
+            minutes,
+        )
+    form.form_errors.append(message)
+    response = _page(template, form, 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil((lock.until - moment).total_seconds())))
+    return response
 
 
 def _account_key(email: str) -> str:
@@ -69,12 +90,15 @@ def login():
         ratelimit.hit_or_429(limit, "staff-login", _account_key(form.email.data))
         moment = now()
         with transaction():  # failures are counted even when the answer is no
-            user = check_password(
+            checked = check_password(
                 form.email.data,
                 form.password.data,
                 moment,
+                keyring=keyring(),
+                address=ratelimit.client_ip(),
                 allow_demo=current_app.config["ENV_NAME"] in DEMO_ENVIRONMENTS,
             )
+        user = checked.user
         if user is not None:
             session[SESSION_PENDING] = {
                 "id": user.id,
@@ -82,6 +106,8 @@ def login():
             }
             return redirect(url_for("office.code"), code=303)
         _refused("password")
+        if checked.lock is not None:
+            return _locked("office/login.html", form, checked.lock, moment)
         form.form_errors.append(str(WRONG_PASSWORD))
     return _page("office/login.html", form)
 
@@ -102,9 +128,13 @@ def code():
         ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.client_ip()}")
         with transaction():
             user = db.session.get(StaffUser, pending["id"])
-            accepted = user is not None and check_code(user, form.code.data, keyring(), moment)
-            token = start_session(user, moment) if accepted else None
-        if accepted:
+            checked = (
+                check_code(user, form.code.data, keyring(), moment, address=ratelimit.client_ip())
+                if user is not None
+                else CodeCheck(False)
+            )
+            token = start_session(user, moment) if checked.ok else None
+        if checked.ok:
             session.clear()  # a new session cookie and CSRF token: nothing carries over
             session[SESSION_STAFF] = token
             log.info(
@@ -113,6 +143,8 @@ def code():
             )
             return redirect(url_for("office.home"), code=303)
         _refused("code")
+        if checked.lock is not None:
+            return _locked("office/code.html", form, checked.lock, moment)
         form.form_errors.append(str(WRONG_CODE))
     return _page("office/code.html", form)
 

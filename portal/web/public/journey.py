@@ -265,8 +265,5 @@ def region_path_names(village_code: str | None) -> list[str]:
 def url_for_tracking(token: str) -> str:
     """The tracking link printed on the receipt and in its QR code: built on
     the configured public address, never on whatever Host header arrived."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("track.by_token", token=token)
-    return (
-        base.rstrip("/") + path if base else url_for("track.by_token", token=token, _external=True)
-    )
+    base = current_app.config["PUBLIC_BASE_URL"]  # checked at start (config.check_settings)
+    return base.rstrip("/") + url_for("track.by_token", token=token)

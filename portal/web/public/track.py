@@ -2,30 +2,46 @@
 tracking link on the receipt's QR code), and the receipt PDF.
 
 Both show the same public view: the simple status label, due dates and the
-public events; internal notes never. A wrong PIN and an unknown reference
-give the same answer, and so do a locked ticket and an unknown reference
-tried too often (SECURITY.md AU5): ``open_by_pin`` counts attempts per
-ticket, and the limiter counts them per typed reference, with the same limit.
-The receipt is reachable only with the tracking token, never by reference.
+public events; internal notes never. The receipt is reachable only with the
+tracking token, never by reference.
+
+PIN guesses (SECURITY.md AU5, LK6). The reference is printed on the receipt,
+so anyone who saw it can try PINs; they must not lock its owner out:
+
+1. per reference *and address*, ``PIN_ATTEMPTS_PER_ADDRESS`` (5 per 30
+   minutes): that address waits, others are not touched;
+2. per reference, ``PIN_FREE_ATTEMPTS_PER_REFERENCE`` (10 per 30 minutes)
+   from every address together; past it each try needs the captcha, which
+   the owner can pass;
+3. far later, ``PIN_MAX_ATTEMPTS`` (100) wrong PINs in a row lock the ticket
+   for ``PIN_LOCK_MINUTES`` (a day): ``open_by_pin`` counts them per ticket,
+   the limiter per typed reference, with the same limit.
+
+All three count the *typed* reference, so a wrong PIN and an unknown
+reference get the same answer at every step, locks and captcha included.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     make_response,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from forms.track import TrackForm
-from portal import ratelimit
+from portal import captcha, ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.i18n import current_lang
@@ -59,27 +75,80 @@ class PublicEvent:
 def track():
     form = TrackForm()
     if not form.validate_on_submit():
-        return private_page("public/track/track.html", 400 if form.errors else 200, form=form)
-    with transaction():  # commit the attempt count whatever the result
-        result = open_by_pin(
-            form.reference.data, form.pin.data, keyring=keyring(), now=journey.now()
+        return private_page(
+            "public/track/track.html", 400 if form.errors else 200, form=form, captcha=False
         )
+    reference, ip = form.reference.data, ratelimit.client_ip()
+    refused = _refused_here(form, reference, ip) or _captcha_needed(form, reference, ip)
+    if refused is not None:
+        return refused
+    with transaction():  # commit the attempt count whatever the result
+        result = open_by_pin(reference, form.pin.data, keyring=keyring(), now=journey.now())
         if result.ticket is not None:
             context = _status_context(result.ticket)
             return private_page("public/track/status.html", receipt_url=None, **context)
-    too_many = not _attempt_allowed(form.reference.data)
+    too_many = not _attempt_allowed(reference)
     if result.locked_until is not None or too_many:
-        minutes = current_app.config["PIN_LOCK_MINUTES"]
-        message = _("Too many tries. Please try again in %(minutes)d minutes.", minutes=minutes)
-    else:
-        message = _("The ticket number and PIN do not match. Check them and try again.")
+        hours = math.ceil(current_app.config["PIN_LOCK_MINUTES"] / 60)
+        message = ngettext(
+            "This ticket number is locked after too many wrong PINs. Try again in %(num)d "
+            "hour, or open your request with the tracking link on your receipt.",
+            "This ticket number is locked after too many wrong PINs. Try again in %(num)d "
+            "hours, or open your request with the tracking link on your receipt.",
+            hours,
+        )
+        return _track_page(form, message, 429, retry_after=hours * 3600)
+    return _track_page(form, _("The ticket number and PIN do not match. Check them and try again."))
+
+
+def _track_page(form, message, status=400, *, retry_after=None, captcha_on=False):
     form.form_errors.append(message)
-    form.pin.data = ""
-    return private_page("public/track/track.html", 400, form=form)
+    if not captcha_on:
+        form.pin.data = ""
+    g.captcha_on_page = captcha_on
+    response = private_page("public/track/track.html", status, form=form, captcha=captcha_on)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _refused_here(form: TrackForm, reference: str, ip: str):
+    """Step 1: this address has tried enough PINs on this reference for now.
+    Counted here, before anything else, so parallel tries cannot pass it."""
+    limit = current_app.config["PIN_ATTEMPTS_PER_ADDRESS"]
+    if ratelimit.allowed(limit, "track-address", f"{reference}:{ip}"):
+        return None
+    seconds = ratelimit.wait_seconds(limit, "track-address", f"{reference}:{ip}") or 60
+    minutes = math.ceil(seconds / 60)
+    message = ngettext(
+        "Too many tries for this ticket number from your network. Try again in "
+        "%(num)d minute, or open your request with the tracking link on your receipt.",
+        "Too many tries for this ticket number from your network. Try again in "
+        "%(num)d minutes, or open your request with the tracking link on your receipt.",
+        minutes,
+    )
+    return _track_page(form, message, 429, retry_after=seconds)
+
+
+def _captcha_needed(form: TrackForm, reference: str, ip: str):
+    """Step 2: past the reference's free budget, a try needs the captcha
+    (without one configured, as in development, none is asked)."""
+    free = ratelimit.allowed(
+        current_app.config["PIN_FREE_ATTEMPTS_PER_REFERENCE"], "track-reference-free", reference
+    )
+    if free or not captcha.captcha_enabled(current_app):
+        return None
+    if captcha.verify(request.form.get("h-captcha-response"), ip).ok:
+        return None
+    message = _(
+        "Many PINs were tried on this ticket number. Complete the security check, "
+        "then press Show status again."
+    )
+    return _track_page(form, message, captcha_on=True)
 
 
 def _attempt_allowed(reference: str) -> bool:
-    """Count an attempt for the typed reference, known or not, with the PIN limit."""
+    """Step 3 for the typed reference, known or not, with the per-ticket limit."""
     config = current_app.config
     limit = f"{config['PIN_MAX_ATTEMPTS']} per {config['PIN_LOCK_MINUTES']} minutes"
     return ratelimit.allowed(limit, "track-reference", reference)
