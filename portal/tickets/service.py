@@ -325,7 +325,41 @@ def add_evidence(
     return rows
 
 
+def add_resident_addition(
+    ticket: Ticket,
+    note: str,
+    files: Iterable[StoredFile],
+    *,
+    now: dt.datetime,
+    keyring: Keyring,
+) -> None:
+    """What a resident of the same household wrote (and uploaded) for a
+    request already under review, instead of sending it again: a public
+    ``resident_added`` event carrying the text, plus the files. Raises
+    ``InvalidAnswers`` once the ticket is decided or full, like ``add_evidence``."""
+    files = list(files)
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidAnswers("the ticket is decided or closed: it takes no additions")
+    if not note and not files:
+        raise InvalidAnswers("nothing to add")
+    now = sla.as_utc(now)
+    if files:
+        add_evidence(ticket, files, Actor.resident(), now=now)
+    if note:
+        record_event(ticket, Actor.resident(), "resident_added", note, now=now, keyring=keyring)
+    db.session.flush()
+
+
 # Duplicates ----------------------------------------------------------------------------
+
+#: Corrections about one member of the household: a second death (or birth,
+#: move, name) is usually another person, so the household and the subkind
+#: are not enough to call it the same request. The portal does not know which
+#: member a correction names (it is in the free text): the office joins real
+#: duplicates of these in the workflow.
+MEMBER_SUBKINDS = frozenset(
+    {"member_died", "member_born", "member_moved", "wrong_name", "wrong_birth_date"}
+)
 
 
 def find_open_duplicate(
