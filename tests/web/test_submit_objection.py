@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.extensions import db
 from portal.db import keyring
+from portal.extensions import db
 from portal.tickets.models import P_EVENT_NOTE, Evidence, Ticket, TicketEvent
 from tests.tickets.evidence_files import phone_jpeg
 from tests.web.conftest import post_lookup
@@ -120,9 +120,7 @@ def test_an_open_objection_for_the_same_household_is_found_before_typing(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
         assert db.session.scalar(select(func.count()).select_from(Evidence)) == 2
-        event = db.session.scalar(
-            select(TicketEvent).where(TicketEvent.kind == "resident_added")
-        )
+        event = db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "resident_added"))
         assert event.public and event.actor == "resident"
         note = keyring().decrypt(event.note_enc, P_EVENT_NOTE)
         assert "Suami di-PHK bulan Mei." in note and "Penghasilan kami turun" in note
