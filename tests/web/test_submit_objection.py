@@ -75,7 +75,7 @@ def test_house_photo_location_is_kept_only_when_asked(app, client, uploads, keep
     send(client, "objection", get(client, "/submit/objection/check"))
     with app.app_context():
         row = db.session.scalar(select(Evidence))
-        assert (row.gps_lat is not None) is expected
+        assert (row.gps_enc is not None) is expected
 
 
 def test_an_open_objection_for_the_same_household_is_found_before_typing(
