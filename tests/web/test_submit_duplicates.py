@@ -151,3 +151,26 @@ def test_the_already_page_needs_a_lookup_and_an_open_request(app, client, regist
     assert post(client, "/submit/objection/add-to-existing").status_code == 302
     with client.session_transaction() as s:
         assert "add_to_existing" not in str(s)
+
+
+def test_adding_to_a_request_decided_meanwhile_becomes_a_new_request(app, registry, uploads):
+    client, _ = _correction_after_lookup(app, registry, "house_changed")
+    kw = {"subject": False, "village": False, "reasons": (), "files": 0}
+    send(client, "correction", answer_up_to_check(client, "correction", "house_changed", **kw))
+    client, _ = _correction_after_lookup(app, registry, "house_changed")
+    assert get(client, "/submit/correction/reasons").headers["Location"].endswith("/already")
+    assert post(client, "/submit/correction/add-to-existing").status_code == 302
+    with client.session_transaction() as s:
+        draft_kept = s["submit_drafts"]["correction"]
+    with app.app_context():
+        db.session.scalar(select(Ticket)).status = "accepted"
+        db.session.commit()
+    # The next page notices, says so, and asks the contact question again.
+    page = get(client, "/submit/correction/reasons")
+    assert page.status_code == 200
+    assert "sudah diputuskan" in page.text
+    with client.session_transaction() as s:
+        assert s["submit_drafts"]["correction"] == draft_kept
+    post(client, "/submit/correction/reasons", {"details": "Lantai sudah keramik."})
+    done = post(client, "/submit/correction/evidence", {"action": "continue"})
+    assert done.headers["Location"] == "/submit/correction/contact"

@@ -171,7 +171,9 @@ def open_duplicate(journey: Journey) -> Ticket | None:
     described household are always sent; the office marks duplicates. A
     correction about one member is never a duplicate of another
     (``service.MEMBER_SUBKINDS``)."""
-    if not journey.subject_from_lookup() or journey.subkind in MEMBER_SUBKINDS:
+    if "subkind" not in journey.done or not journey.subject_from_lookup():
+        return None
+    if journey.subkind in MEMBER_SUBKINDS:
         return None
     return find_open_duplicate(
         journey.kind, household_id=journey.household_id, subkind=journey.subkind
