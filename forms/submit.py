@@ -19,13 +19,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.base import BaseForm
 
 DETAILS_MAX = 2000
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
+#: Syntax only (``email-validator``): there is no network for a DNS check, and
+#: an address that looks right but bounces costs nothing but the message.
+EMAIL = Email(
+    message=_l("Enter an email address like name@example.com"),
+    check_deliverability=False,
+    allow_smtputf8=False,
+)
 PHONE_SEPARATORS = re.compile(r"[\s().\-]")
 #: Indonesian mobile or landline: 08…, +62…, 62…; 9 to 13 digits after the 0.
 PHONE = re.compile(r"(\+62|62|0)[1-9][0-9]{7,12}")
@@ -53,7 +59,9 @@ class SubkindForm(BaseForm):
 class SubjectForm(BaseForm):
     subject_name = StringField(
         _l("Full name of the head of the household"),
-        description=_l("As written on the KTP, if you know it"),
+        description=_l(
+            "As written on the KTP. If you do not know it, write the name people know them by"
+        ),
         validators=[
             InputRequired(message=_l("Enter the name of the head of the household")),
             Length(max=120, message=_l("The name must be 120 characters or fewer")),
@@ -93,9 +101,17 @@ class ReasonsForm(BaseForm):
         ],
     )
 
-    def __init__(self, *args, details_required: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        details_required: bool = False,
+        explain_codes: tuple[str, ...] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.details_required = details_required
+        #: Reasons that say nothing by themselves ("another reason"): the text must.
+        self.explain_codes = explain_codes
 
     def validate_reason_codes(self, field):
         if self.reason_codes.choices and not field.data:
@@ -107,6 +123,9 @@ class ReasonsForm(BaseForm):
     def validate_details(self, field):
         if self.details_required and not field.data:
             raise ValidationError(_l("Describe what is wrong and what is right"))
+        chosen = set(self.reason_codes.data or ())
+        if chosen.intersection(self.explain_codes) and not field.data:
+            raise ValidationError(_l("You chose another reason: write what it is"))
 
 
 class EvidenceForm(BaseForm):
@@ -146,8 +165,7 @@ class ContactForm(BaseForm):
     def validate_contact(self, field):
         value = field.data or ""
         if "@" in value:
-            if not EMAIL.fullmatch(value):
-                raise ValidationError(_l("Enter an email address like name@example.com"))
+            EMAIL(self, field)
             return
         digits = PHONE_SEPARATORS.sub("", value)
         if not PHONE.fullmatch(digits):

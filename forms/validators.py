@@ -50,3 +50,26 @@ class ValidNik:
         if codes:
             raise ValidationError(_l("This is not a valid NIK"))
         field.data = digits
+
+
+# Free text ------------------------------------------------------------------------------
+
+#: C0/C1 controls (NUL, ESC, …) and the invisible marks that reorder or hide
+#: text (bidi embeddings, overrides and isolates, the byte-order mark): an
+#: officer must read what the resident wrote, not a line that displays
+#: differently from what it holds. Line breaks are handled apart.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
+
+
+def clean_text(value: str | None, *, multiline: bool) -> str | None:
+    """``value`` without control characters: a tab becomes a space, line
+    breaks become ``\\n`` (kept only when ``multiline``, else a space)."""
+    if not isinstance(value, str):
+        return value
+    value = _LINE_BREAKS.sub("\n", value).replace("\t", " ")
+    if not multiline:
+        value = value.replace("\n", " ")
+    return _CONTROLS.sub("", value)

@@ -16,7 +16,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -63,6 +62,7 @@ P_SUBJECT_ADDRESS = b"ticket.subject_address"
 P_DETAILS = b"ticket.details"
 P_REPORTER_CONTACT = b"ticket.reporter_contact"
 P_EVENT_NOTE = b"ticket_event.note"
+P_EVIDENCE_GPS = b"evidence.gps"
 P_DRAFT = b"draft.data"
 P_SENT = b"sent_confirmation.secrets"
 
@@ -180,9 +180,9 @@ class Evidence(db.Model):
     #: Hex SHA-256 of the stored bytes.
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    #: Only when the resident agreed to share where the photo was taken.
-    gps_lat: Mapped[float | None] = mapped_column(Float)
-    gps_lon: Mapped[float | None] = mapped_column(Float)
+    #: Only when the resident agreed to share where the photo was taken: where
+    #: the house is, encrypted and bound to this row (``service.evidence_gps``).
+    gps_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

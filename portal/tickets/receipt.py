@@ -8,8 +8,10 @@ What is deliberately *not* on it:
 
 * **the PIN.** The PIN is shown once on screen. A receipt gets printed,
   photographed, forwarded on WhatsApp and handed to a village operator; if it
-  carried the PIN, anyone holding the paper could open the ticket. The tracking
-  link in the QR code still needs the PIN (SECURITY.md AU5).
+  carried the PIN, anyone holding the paper could open the ticket by its
+  reference (SECURITY.md AU5). The tracking link in the QR code opens the
+  ticket's public status on its own, without the PIN: the receipt says so, so
+  the resident keeps it like a key.
 * **the subject's name** (UU PDP 27/2022, data minimisation). The reference is
   enough for the resident and for the office.
 
@@ -122,6 +124,8 @@ class ReceiptData:
     version: int
     lang: Lang
     timezone: str = "Asia/Jakarta"
+    #: Objections only: when the objection is verified (``sla.due_dates``).
+    due_date_verification: date | None = None
 
     def __post_init__(self) -> None:
         ref = self.reference
@@ -296,6 +300,11 @@ def _receipt_html(data: ReceiptData) -> str:
             submitted_zone=zone,
             triage_by=format_date(data.due_date_triage, "EEEE, d MMMM y", locale=data.lang),
             decision_by=format_date(data.due_date_decision, "EEEE, d MMMM y", locale=data.lang),
+            verification_by=(
+                format_date(data.due_date_verification, "EEEE, d MMMM y", locale=data.lang)
+                if data.due_date_verification
+                else None
+            ),
             next_steps=[str(step) for step in data.next_steps],
             qr_src=qr_data_url(data.tracking_url),
         )

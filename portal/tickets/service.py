@@ -30,6 +30,7 @@ from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.crypto import Keyring
+from portal.db import keyring as portal_keyring
 from portal.db import stored_utc
 from portal.extensions import db
 from portal.regions.routing import route_to_office
@@ -41,6 +42,7 @@ from portal.tickets.models import (
     KINDS,
     P_DETAILS,
     P_DRAFT,
+    P_EVIDENCE_GPS,
     P_REPORTER_CONTACT,
     P_SUBJECT_ADDRESS,
     P_SUBJECT_NAME,
@@ -185,7 +187,7 @@ def submit_ticket(
             public=True,
         )
     )
-    db.session.add_all(_evidence_row(ticket.id, f, now) for f in files)
+    db.session.add_all(_evidence_row(ticket.id, f, now, keyring) for f in files)
     db.session.flush()
     db.session.add(OutboxMessage.for_ticket("ticket.submitted", ticket, now))
     if draft_id:
@@ -277,8 +279,7 @@ def _new_ticket(
     )
 
 
-def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime) -> Evidence:
-    lat, lon = f.gps if f.gps else (None, None)
+def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime, keyring: Keyring) -> Evidence:
     return Evidence(
         ticket_id=ticket_id,
         doc_type=f.doc_type,
@@ -286,10 +287,30 @@ def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime) -> Evidence:
         stored_name=f.stored_name,
         sha256=f.sha256,
         size_bytes=f.size,
-        gps_lat=lat,
-        gps_lon=lon,
+        gps_enc=seal_gps(keyring, f.stored_name, f.gps) if f.gps else None,
         created_at=now,
     )
+
+
+def _gps_purpose(stored_name: str) -> bytes:
+    # Bound to the row by its unique stored name (known before the INSERT,
+    # unlike the id): a location copied onto another file does not open.
+    return P_EVIDENCE_GPS + b":" + stored_name.encode("ascii")
+
+
+def seal_gps(keyring: Keyring, stored_name: str, gps: tuple[float, float]) -> bytes:
+    """Where a photo was taken (the house, so personal data): ``"lat,lon"``
+    encrypted like the subject's address."""
+    lat, lon = gps
+    return keyring.encrypt(f"{float(lat)!r},{float(lon)!r}", _gps_purpose(stored_name))
+
+
+def evidence_gps(row: Evidence, keyring: Keyring) -> tuple[float, float] | None:
+    """The (latitude, longitude) kept with ``row``, or None."""
+    if row.gps_enc is None:
+        return None
+    lat, lon = keyring.decrypt(row.gps_enc, _gps_purpose(row.stored_name)).split(",")
+    return float(lat), float(lon)
 
 
 def ticket_by_idempotency_key(key: str) -> Ticket | None:
@@ -304,10 +325,16 @@ def _already_submitted(ticket: Ticket, draft_id: str | None) -> SubmittedTicket:
 
 
 def add_evidence(
-    ticket: Ticket, files: Iterable[StoredFile], actor: Actor, *, now: dt.datetime
+    ticket: Ticket,
+    files: Iterable[StoredFile],
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    keyring: Keyring | None = None,
 ) -> list[Evidence]:
     """Attach more evidence to an open ticket (a reply to needs_info, or the
-    office's field-check photos), with an ``evidence_added`` event."""
+    office's field-check photos), with an ``evidence_added`` event.
+    ``keyring`` (default: the app's) encrypts a kept photo location."""
     files = list(files)
     if ticket.status not in OPEN_STATUSES:
         raise InvalidAnswers("the ticket is decided or closed: it takes no more evidence")
@@ -318,14 +345,49 @@ def add_evidence(
     )
     _check_files(files, attached)
     now = sla.as_utc(now)
-    rows = [_evidence_row(ticket.id, f, now) for f in files]
+    keyring = keyring or portal_keyring()
+    rows = [_evidence_row(ticket.id, f, now, keyring) for f in files]
     db.session.add_all(rows)
     record_event(ticket, actor, "evidence_added", now=now)
     db.session.flush()
     return rows
 
 
+def add_resident_addition(
+    ticket: Ticket,
+    note: str,
+    files: Iterable[StoredFile],
+    *,
+    now: dt.datetime,
+    keyring: Keyring,
+) -> None:
+    """What a resident of the same household wrote (and uploaded) for a
+    request already under review, instead of sending it again: a public
+    ``resident_added`` event carrying the text, plus the files. Raises
+    ``InvalidAnswers`` once the ticket is decided or full, like ``add_evidence``."""
+    files = list(files)
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidAnswers("the ticket is decided or closed: it takes no additions")
+    if not note and not files:
+        raise InvalidAnswers("nothing to add")
+    now = sla.as_utc(now)
+    if files:
+        add_evidence(ticket, files, Actor.resident(), now=now, keyring=keyring)
+    if note:
+        record_event(ticket, Actor.resident(), "resident_added", note, now=now, keyring=keyring)
+    db.session.flush()
+
+
 # Duplicates ----------------------------------------------------------------------------
+
+#: Corrections about one member of the household: a second death (or birth,
+#: move, name) is usually another person, so the household and the subkind
+#: are not enough to call it the same request. The portal does not know which
+#: member a correction names (it is in the free text): the office joins real
+#: duplicates of these in the workflow.
+MEMBER_SUBKINDS = frozenset(
+    {"member_died", "member_born", "member_moved", "wrong_name", "wrong_birth_date"}
+)
 
 
 def find_open_duplicate(

@@ -171,6 +171,36 @@ def test_receipt_is_one_a5_page_with_the_reference(app_ctx):
     assert "Bring your KTP and KK if the office visits." in text
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("subkind", ["ineligible_recipient", "other_household", "member_died"])
+def test_the_fullest_receipt_still_fits_one_page(app_ctx, lang, subkind):
+    """An objection carries three dates; with the real next steps, a long
+    office name, a long village path and a real tracking link the footer
+    used to spill onto a second page (issue 9, §3.8)."""
+    from portal.web.public.ticket_labels import next_steps
+
+    data = make_receipt(
+        lang=lang,
+        office_name="Dinas Sosial Kabupaten Kepulauan Siau Tagulandang Biaro",
+        village_path="Kelurahan Pondok Rajeg, Kecamatan Cibinong, Kabupaten Bogor, Jawa Barat",
+        next_steps=next_steps(subkind),
+        due_date_verification=date(2026, 2, 3),
+        tracking_url="https://cekdtsen.kemensos.example.go.id/t/" + "Q" * 22,
+    )
+    document = render_receipt_document(data)
+    assert len(document.pages) == 1
+    text = squash(document_text(document))
+    assert ("Selasa, 3 Februari 2026" if lang == "id" else "Tuesday, 3 February 2026") in text
+    footer = "Layanan ini gratis." if lang == "id" else "This service is free."
+    assert footer in text
+
+
+def test_the_receipt_does_not_say_the_link_needs_the_pin(app_ctx):
+    text = squash(document_text(render_receipt_document(make_receipt(lang="en"))))
+    assert "You will need your PIN" not in text
+    assert "No PIN is needed" in text
+
+
 def test_receipt_carries_no_pin_and_no_name():
     """The PIN is shown once on screen; a receipt gets shared. No name either (UU PDP)."""
     names = {f.name for f in dataclasses.fields(ReceiptData)}
@@ -185,22 +215,24 @@ def test_receipt_carries_no_pin_and_no_name():
             [
                 "Tanda terima",
                 "Sanggahan",
-                "Simpan tanda terima ini. PIN Anda tidak ada di kertas ini.",
+                "PIN Anda tidak ada di tanda terima ini.",
+                "Tidak perlu PIN",
                 "Selasa, 27 Januari 2026",
                 "14.05 WIB",
             ],
-            "Keep this receipt",
+            "Your PIN is not on",
         ),
         (
             "en",
             [
                 "Receipt",
                 "Objection",
-                "Keep this receipt. Your PIN is not on it.",
+                "Your PIN is not on this receipt.",
+                "No PIN is needed",
                 "Tuesday, 27 January 2026",
                 "WIB",
             ],
-            "Simpan tanda terima",
+            "PIN Anda tidak ada",
         ),
     ],
 )

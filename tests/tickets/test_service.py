@@ -36,6 +36,7 @@ from portal.tickets.service import (
     add_evidence,
     answers_from_draft,
     discard_draft,
+    evidence_gps,
     find_open_duplicate,
     load_draft,
     open_by_pin,
@@ -238,8 +239,8 @@ def test_first_event_evidence_and_outbox(app_ctx, keyring):
     assert [(r.stored_name, r.sha256, r.size_bytes, r.doc_type) for r in rows] == [
         (f.stored_name, f.sha256, f.size, f.doc_type) for f in files
     ]
-    assert (rows[0].gps_lat, rows[0].gps_lon) == (-6.9147, 107.6098)
-    assert (rows[1].gps_lat, rows[1].gps_lon) == (None, None)
+    assert evidence_gps(rows[0], keyring) == (-6.9147, 107.6098)
+    assert rows[1].gps_enc is None and evidence_gps(rows[1], keyring) is None
     [message] = db.session.scalars(select(OutboxMessage))
     assert message.topic == "ticket.submitted"
     assert json.loads(message.payload) == {"ticket_id": ticket.id, "reference": ticket.reference}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.tickets.models import Ticket
 from tests.web.conftest import csrf_token, post_lookup
-from tests.web.journeys import PIN, answer_up_to_check, send
+from tests.web.journeys import PIN, answer_up_to_check, get, post, send
 
 
 @pytest.fixture
@@ -92,3 +92,85 @@ def test_tracking_links_use_the_configured_public_address(app, monkeypatch, uplo
     page, _ = send(client, "objection", check)
     assert "https://portal.example.go.id/t/" in page.text
     assert "http://localhost/t/" not in page.text
+
+
+def _correction_after_lookup(app, registry, subkind):
+    client = app.test_client()
+    head = registry["first"][0]
+    assert post_lookup(client, head["nik"], head["full_name"]).status_code == 200
+    return client, post(client, "/submit/correction", {"subkind": subkind})
+
+
+def test_a_second_death_in_the_household_is_not_a_duplicate_of_the_first(app, registry, uploads):
+    """Two members can die: the household and the subkind do not make the same request."""
+    for details in ("Ibu Sumiati wafat 2 Januari.", "Bapak Karta wafat 9 Maret."):
+        client, _ = _correction_after_lookup(app, registry, "member_died")
+        check = answer_up_to_check(
+            client,
+            "correction",
+            "member_died",
+            subject=False,
+            village=False,
+            reasons=(),
+            details=details,
+            files=0,
+        )
+        page, _ = send(client, "correction", check)
+        assert PIN.search(page.text), details
+    assert _tickets(app) == 2
+
+
+def test_a_second_house_correction_is_caught_before_the_resident_types(app, registry, uploads):
+    client, _ = _correction_after_lookup(app, registry, "house_changed")
+    check = answer_up_to_check(
+        client,
+        "correction",
+        "house_changed",
+        subject=False,
+        village=False,
+        reasons=(),
+        details="Atap sudah diganti seng.",
+        files=0,
+    )
+    send(client, "correction", check)
+    client, answered = _correction_after_lookup(app, registry, "house_changed")
+    assert answered.headers["Location"] == "/submit/correction/reasons"
+    moved = get(client, "/submit/correction/reasons")
+    assert moved.headers["Location"] == "/submit/correction/already"
+    # The draft is kept: the resident's choice is still there when they come back.
+    with client.session_transaction() as s:
+        assert "correction" in s["submit_drafts"]
+    assert _tickets(app) == 1
+
+
+def test_the_already_page_needs_a_lookup_and_an_open_request(app, client, registry, uploads):
+    """Without a proved household (or with nothing open) the page sends the
+    resident back to the journey: it never shows a status to a stranger."""
+    post(client, "/submit/objection", {"subkind": "ineligible_recipient"})
+    assert get(client, "/submit/objection/already").status_code == 302
+    assert post(client, "/submit/objection/add-to-existing").status_code == 302
+    with client.session_transaction() as s:
+        assert "add_to_existing" not in str(s)
+
+
+def test_adding_to_a_request_decided_meanwhile_becomes_a_new_request(app, registry, uploads):
+    client, _ = _correction_after_lookup(app, registry, "house_changed")
+    kw = {"subject": False, "village": False, "reasons": (), "files": 0}
+    send(client, "correction", answer_up_to_check(client, "correction", "house_changed", **kw))
+    client, _ = _correction_after_lookup(app, registry, "house_changed")
+    assert get(client, "/submit/correction/reasons").headers["Location"].endswith("/already")
+    assert post(client, "/submit/correction/add-to-existing").status_code == 302
+    with client.session_transaction() as s:
+        draft_kept = s["submit_drafts"]["correction"]
+    with app.app_context():
+        db.session.scalar(select(Ticket)).status = "accepted"
+        db.session.commit()
+    # The next page notices, says so, and asks the contact question again.
+    page = get(client, "/submit/correction/reasons")
+    assert page.status_code == 200
+    assert "sudah diputuskan" in page.text
+    with client.session_transaction() as s:
+        assert s["submit_drafts"]["correction"] == draft_kept
+    post(client, "/submit/correction/reasons", {"details": "Lantai sudah keramik."})
+    done = post(client, "/submit/correction/evidence", {"action": "continue"})
+    assert done.headers["Location"] == "/submit/correction/contact"

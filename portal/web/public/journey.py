@@ -17,6 +17,8 @@ Answers (the draft's JSON document):
 ``reason_codes``   list of reason codes; ``details`` the free text
 ``evidence``       list of stored-file descriptors (``evidence.StoredFile``)
 ``reporter_contact`` optional phone or email; ``consent_version``
+``add_to_existing`` True once the resident chose to add these answers to the
+                   household's request already under review (no contact asked)
 ``done``           the questions answered, in any order
 =================  ============================================================
 """
@@ -28,7 +30,8 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app, g, session, url_for
+from flask import current_app, flash, g, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.db import keyring, transaction
@@ -37,7 +40,15 @@ from portal.regions.models import Region
 from portal.registry.models import Household
 from portal.tickets import evidence
 from portal.tickets.evidence import StoredFile
-from portal.tickets.service import TicketAnswers, discard_draft, load_draft, save_draft
+from portal.tickets.models import Ticket
+from portal.tickets.service import (
+    MEMBER_SUBKINDS,
+    TicketAnswers,
+    discard_draft,
+    find_open_duplicate,
+    load_draft,
+    save_draft,
+)
 from portal.web.public.lookup import SESSION_HOUSEHOLD
 
 #: The Flask session key: ``{kind: draft id}``.
@@ -77,6 +88,10 @@ class Journey:
     def forget_done(self, *questions: str) -> None:
         self.answers["done"] = [q for q in self.done if q not in questions]
 
+    @property
+    def adding_to_existing(self) -> bool:
+        return bool(self.answers.get("add_to_existing"))
+
     def needs_registry_household(self) -> bool:
         """Corrections and objection (a) are about the resident's own registry entry."""
         return self.kind == "correction" or (
@@ -98,6 +113,9 @@ class Journey:
             asked.append("subject")
             if self.household_id is None:
                 asked.append("village")
+        if self.adding_to_existing:
+            # The request under review keeps its own reporter's contact.
+            return [*asked, "reasons", "evidence", "consent"]
         return [*asked, "reasons", "evidence", "contact", "consent"]
 
     def next_question(self) -> str | None:
@@ -139,6 +157,44 @@ class Journey:
             details=self.answers.get("details", ""),
             reporter_contact=self.answers.get("reporter_contact") or None,
         )
+
+
+def open_duplicate(journey: Journey) -> Ticket | None:
+    """The household's open request of the same kind (and subkind), if this
+    journey's subject is the household the session proved it knows (NIK and
+    name, through the lookup).
+
+    Only then: the "already under review" page shows that request's status
+    and date and lets the resident add to it, which must not be open to
+    anyone who merely types a name and a village (that would reveal, for
+    example, that a confidential objection exists). Requests about a
+    described household are always sent; the office marks duplicates. A
+    correction about one member is never a duplicate of another
+    (``service.MEMBER_SUBKINDS``)."""
+    if "subkind" not in journey.done or not journey.subject_from_lookup():
+        return None
+    if journey.subkind in MEMBER_SUBKINDS:
+        return None
+    return find_open_duplicate(
+        journey.kind, household_id=journey.household_id, subkind=journey.subkind
+    )
+
+
+def check_duplicate(journey: Journey) -> Ticket | None:
+    """``open_duplicate``, called on every page once the subject and kind are
+    known. A journey adding to a request that was decided meanwhile goes back
+    to sending a new request, and is told so."""
+    duplicate = open_duplicate(journey)
+    if duplicate is None and journey.adding_to_existing:
+        journey.answers.pop("add_to_existing", None)
+        save(journey)
+        flash(
+            _(
+                "The request under review was decided in the meantime. "
+                "Your answers will be sent as a new request."
+            )
+        )
+    return duplicate
 
 
 def question_url(kind: str, question: str | None) -> str:

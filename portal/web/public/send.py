@@ -23,17 +23,22 @@ from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, 
 from portal.tickets.models import Evidence, Ticket
 from portal.tickets.service import (
     InvalidAnswers,
-    add_evidence,
-    find_open_duplicate,
+    add_resident_addition,
     submit_ticket,
     ticket_by_idempotency_key,
 )
-from portal.tickets.workflow import Actor, public_label
+from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
 from portal.web.public.submit import KIND, bp
-from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES, REASONS, SUBKIND_LABELS
+from portal.web.public.ticket_labels import (
+    DOC_TYPE_LABELS,
+    KIND_TITLES,
+    REASONS,
+    SUBKIND_LABELS,
+    next_steps,
+)
 
 
 @bp.route(f"/submit/{KIND}/check", methods=["GET", "POST"])
@@ -47,11 +52,16 @@ def check(kind: str):
         already = ticket_by_idempotency_key(form.idempotency_key.data)
         if already is not None:
             return _already_sent(j, already.reference)
+    duplicate = journey.check_duplicate(j)
+    if duplicate is not None and not j.adding_to_existing:
+        return redirect(url_for("submit.already", kind=kind))
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
         return private_page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
     if request.method == "POST" and not form.errors:
+        if duplicate is not None:
+            return _add_to(duplicate, j)
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
@@ -79,48 +89,20 @@ def _summary(j: Journey) -> dict:
     }
 
 
-def _duplicate_of(j: Journey) -> Ticket | None:
-    """An open request of the same kind for the household this session proved
-    it knows (NIK and name, through the lookup).
-
-    Only then: the "already under review" page shows the request's status and
-    lets the resident add files, which must not be open to anyone who merely
-    types a name and a village (that would reveal, for example, that a
-    confidential objection exists). Requests about a described household are
-    always sent; the office marks duplicates in the workflow."""
-    if not j.subject_from_lookup():
-        return None
-    subkind = j.subkind if j.kind == "correction" else None
-    return find_open_duplicate(j.kind, household_id=j.household_id, subkind=subkind)
-
-
 def _send(j: Journey, idempotency_key: str):
     confirmation_id = j.draft_id or secrets.token_urlsafe(16)
     with transaction():
-        duplicate = _duplicate_of(j)
-        if duplicate is not None and duplicate.idempotency_key == idempotency_key:
-            duplicate = None  # this very form, sent twice: submit_ticket says so
-        if duplicate is None:
-            result = submit_ticket(
-                j.ticket_answers(),
-                idempotency_key=idempotency_key,
-                keyring=keyring(),
-                now=journey.now(),
-                evidence=j.evidence(),
-                draft_id=j.draft_id,
-            )
-            if not result.already_submitted:
-                secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
-                remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
-    if duplicate is not None:
-        return private_page(
-            "public/submit/duplicate.html",
-            kind=j.kind,
-            status_label=public_label(duplicate.status),
-            submitted_at=duplicate.created_at,
-            files=j.answers.get("evidence", []),
-            form=ConfirmForm(),
+        result = submit_ticket(
+            j.ticket_answers(),
+            idempotency_key=idempotency_key,
+            keyring=keyring(),
+            now=journey.now(),
+            evidence=j.evidence(),
+            draft_id=j.draft_id,
         )
+        if not result.already_submitted:
+            secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
+            remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
     if result.already_submitted:
         return _already_sent(j, result.reference)
     journey.mark_sent(j, confirmation_id)
@@ -172,31 +154,68 @@ def sent():
         tracking_url=tracking_url,
         qr=segno.make(tracking_url, error="m").png_data_uri(scale=4, border=4),
         office=db.session.get(Office, ticket.office_id),
+        visit_text=next_steps(ticket.subkind)[0],
         minutes=current_app.config["SENT_PAGE_MINUTES"],
         form=form,
+    )
+
+
+@bp.get(f"/submit/{KIND}/already")
+def already(kind: str):
+    """The household's request of this kind is already under review: say so
+    (its status and date only, nothing it says) before the resident types
+    more, keep the draft, and offer to add to that request instead."""
+    j = journey.load(kind)
+    duplicate = journey.check_duplicate(j)
+    if duplicate is None or j.adding_to_existing:
+        return redirect(next_url(j))
+    return private_page(
+        "public/submit/duplicate.html",
+        kind=kind,
+        title=KIND_TITLES[kind],
+        status_label=public_label(duplicate.status),
+        submitted_at=duplicate.created_at,
+        form=ConfirmForm(),
     )
 
 
 @bp.post(f"/submit/{KIND}/add-to-existing")
 @ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
 def add_to_existing(kind: str):
-    """The resident found their request already under review: attach the new files to it."""
+    """The resident chose to add their answers to the request under review:
+    the journey goes on without the contact question, and ends by adding."""
     j = journey.load(kind)
+    if ConfirmForm().validate_on_submit() and journey.check_duplicate(j) is not None:
+        j.answers["add_to_existing"] = True
+        journey.save(j)
+    return redirect(next_url(j))
+
+
+def _add_to(duplicate: Ticket, j: Journey):
+    """Add the checked answers to the request under review: the text as a
+    public message from the household, the files as its evidence."""
     files = j.evidence()
-    if j.next_question() is not None or not files:
-        return redirect(next_url(j))
     with transaction():
-        duplicate = _duplicate_of(j)
         names = [f.stored_name for f in files]
-        already = db.session.scalar(
+        already = names and db.session.scalar(
             select(func.count()).select_from(Evidence).where(Evidence.stored_name.in_(names))
         )
-        if duplicate is not None and not already:
+        if not already:  # a parallel second click has added them
             try:
-                add_evidence(duplicate, files, Actor.resident(), now=journey.now())
+                add_resident_addition(
+                    duplicate, _addition_note(j), files, now=journey.now(), keyring=keyring()
+                )
             except InvalidAnswers:
                 return private_page("public/submit/duplicate_full.html", http_status=409)
-    if duplicate is None:
-        return redirect(question_url(kind, None))
     journey.forget(j, discard=True)
     return private_page("public/submit/evidence_added.html", count=len(files))
+
+
+def _addition_note(j: Journey) -> str:
+    """The reasons (in the resident's language) and the free text, as one message."""
+    reasons = REASONS.get((j.kind, j.subkind), {})
+    labels = [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])]
+    parts = [_("Reasons: %(reasons)s", reasons="; ".join(labels))] if labels else []
+    if j.answers.get("details"):
+        parts.append(j.answers["details"])
+    return "\n\n".join(parts)

@@ -15,6 +15,7 @@ from flask import (
     current_app,
     redirect,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -43,6 +44,7 @@ from portal.web.public.ticket_labels import (
     DETAILS_HINTS,
     DOC_TYPE_LABELS,
     EVIDENCE_ERRORS,
+    EXPLAIN_REASONS,
     KIND_TITLES,
     REASONS,
     SUBKIND_LABELS,
@@ -94,6 +96,10 @@ def _ask(kind: str, name: str):
     j = journey.load(kind)
     if not j.may_ask(name):
         return redirect(next_url(j))
+    # As soon as the subject and the kind are known, not at the last step:
+    # the resident learns before typing that the request is already there.
+    if name != "subkind" and journey.check_duplicate(j) and not j.adding_to_existing:
+        return redirect(url_for("submit.already", kind=kind))
     return QUESTIONS[name](j)
 
 
@@ -113,6 +119,7 @@ def _ask_subkind(j: Journey):
         return _question_page(j, "subkind", form)
     if form.subkind.data != j.subkind:
         j.answers["subkind"] = form.subkind.data
+        j.answers.pop("add_to_existing", None)
         j.answers.pop("reason_codes", None)
         j.forget_done("reasons")
     if j.needs_registry_household() and j.household_id is None:
@@ -175,7 +182,7 @@ def _region_choices(form: VillageForm, path: list[str]) -> None:
 
 def _ask_reasons(j: Journey):
     choices = REASONS.get((j.kind, j.subkind), {})
-    form = ReasonsForm(data=j.answers, details_required=not choices)
+    form = ReasonsForm(data=j.answers, details_required=not choices, explain_codes=EXPLAIN_REASONS)
     form.reason_codes.choices = list(choices.items())
     if not form.validate_on_submit():
         return _question_page(j, "reasons", form, details_hint=DETAILS_HINTS.get(j.subkind))

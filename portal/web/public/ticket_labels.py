@@ -39,6 +39,7 @@ DETAILS_HINTS = {
     "wrong_name": _l("Write the name as it is now, and the right name as on the KTP or KK."),
     "wrong_birth_date": _l("Write whose date of birth is wrong, and the right date."),
     "house_changed": _l("Write what changed: floor, walls, roof, water, toilet, electricity."),
+    "ineligible_recipient": _l("If you chose another reason, write it here."),
 }
 
 REASONS = {
@@ -65,7 +66,18 @@ REASONS = {
         "other": _l("Another reason"),
     },
 }
-REASONS[("proposal", "other_household")] = REASONS[("proposal", "own_household")]
+# The same reasons, said about the household the resident proposes.
+REASONS[("proposal", "other_household")] = {
+    "no_income": _l("The household has little or no income"),
+    "lost_job": _l("The head of the household lost their job"),
+    "sick_or_disabled": _l("A member of the household is sick or has a disability"),
+    "elderly": _l("An elderly person lives alone or without support"),
+    "poor_house": _l("The house is in poor condition"),
+    "not_in_data": _l("The household is not in the DTSEN data"),
+}
+
+#: Reasons that need the free text to say anything.
+EXPLAIN_REASONS = ("other",)
 
 DOC_TYPE_LABELS = {
     "ktp": _l("KTP (identity card)"),
@@ -108,5 +120,32 @@ EVENT_LABELS = {
     "closed": _l("Closed"),
     "withdrawn": _l("Withdrawn"),
     "evidence_added": _l("Documents added"),
+    "resident_added": _l("More information from the household"),
     "note": _l("Message from the office"),
 }
+
+
+#: Requests about a household other than the reporter's own (DESIGN.md §3):
+#: the officer visits that household, not the reporter.
+OTHER_HOUSEHOLD_SUBKINDS = ("other_household", "ineligible_recipient")
+
+_VISIT_OWN = _l("An officer may visit your house: keep your KTP and family card (KK) ready.")
+_VISIT_PROPOSED = _l(
+    "An officer may visit the household you proposed. You do not need to be there."
+)
+_VISIT_REPORTED = _l(
+    "An officer may visit the household you reported. You will not be named to them."
+)
+_FOLLOW = _l("Follow your request with the ticket number and PIN, or with the tracking link.")
+
+
+def next_steps(subkind: str) -> tuple:
+    """What happens after sending, for the household the request is about:
+    only a request about one's own household asks to have the KTP and KK ready."""
+    if subkind == "ineligible_recipient":
+        visit = _VISIT_REPORTED
+    elif subkind in OTHER_HOUSEHOLD_SUBKINDS:
+        visit = _VISIT_PROPOSED
+    else:
+        visit = _VISIT_OWN
+    return (visit, _FOLLOW)

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     g,
     make_response,
@@ -52,15 +51,14 @@ from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import url_for_tracking
-from portal.web.public.ticket_labels import EVENT_LABELS, KIND_TITLES, SUBKIND_LABELS
+from portal.web.public.ticket_labels import (
+    EVENT_LABELS,
+    KIND_TITLES,
+    SUBKIND_LABELS,
+    next_steps,
+)
 
 bp = Blueprint("track", __name__)
-
-NEXT_STEPS = (
-    _l("The Dinas Sosial checks your request. An officer may visit the house."),
-    _l("Keep your KTP and family card (KK) ready."),
-    _l("Follow your request with the ticket number and PIN, or with the tracking link."),
-)
 
 
 @dataclass(frozen=True)
@@ -158,12 +156,18 @@ def _attempt_allowed(reference: str) -> bool:
 def by_token(token: str):
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
-        abort(404)
+        return _link_not_found()
     return private_page(
         "public/track/status.html",
         receipt_url=url_for("track.receipt", token=token),
         **_status_context(ticket),
     )
+
+
+def _link_not_found():
+    """One helpful 404 for a mistyped, cut-off or unknown link: it points to
+    ``/track`` and says nothing about why the link failed."""
+    return private_page("public/track/link_not_found.html", 404)
 
 
 @bp.get("/t/<token>/receipt.pdf")
@@ -172,7 +176,7 @@ def receipt(token: str):
 
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
-        abort(404)
+        return _link_not_found()
     lang = current_lang()
     data = ReceiptData(
         reference=ticket.reference,
@@ -180,8 +184,9 @@ def receipt(token: str):
         submitted_at=ticket.created_at,
         office_name=db.session.get(Office, ticket.office_id).name,
         village_path=", ".join(journey.region_path_names(ticket.village_code)),
-        next_steps=NEXT_STEPS,
+        next_steps=next_steps(ticket.subkind),
         due_date_triage=ticket.due_triage,
+        due_date_verification=ticket.due_verification,
         due_date_decision=ticket.due_decision or ticket.due_triage,
         tracking_url=url_for_tracking(token),
         version=ticket.version,
@@ -218,5 +223,5 @@ def _status_context(ticket: Ticket) -> dict:
         "status_label": public_label(ticket.status),
         "events": events,
         "office": db.session.get(Office, ticket.office_id),
-        "next_steps": NEXT_STEPS,
+        "next_steps": next_steps(ticket.subkind),
     }
