@@ -85,7 +85,7 @@ def test_an_open_objection_for_the_same_household_is_found(app, client, registry
     )
     assert PIN.search(first.text)
     with client.session_transaction() as s:
-        assert "lookup_household" not in s  # sending ends the status check
+        assert "lookup_proof" not in s  # sending ends the status check
     _look_up(client, registry)
     second, _ = send(
         client, "objection", answer_up_to_check(client, "objection", "own_ranking", **kw)
