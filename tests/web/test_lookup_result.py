@@ -176,6 +176,8 @@ def test_proofs_past_their_expiry_are_purged(app, client, registry):
         with transaction():
             assert purge_expired_proofs(now + dt.timedelta(minutes=31)) == 1
     assert _proofs(app) == 0
+    out = app.test_cli_runner().invoke(args=["tickets", "purge-expired"]).output
+    assert "removed 0 expired lookup proof(s)" in out
 
 
 # -- §3.10: "Propose this household" preselects the resident's own household -----------
