@@ -9,8 +9,9 @@
 * Captcha quota: how many lookups an address may make before a captcha.
 
 A request's limits go to the storage together (``portal.ratelimit_steps``):
-a lookup checks four (address, quota, NIK, quota spent) in two Redis round
-trips, one before the form is read and one after.
+a lookup checks the address (and reads its captcha quota, for the form) before
+the form is read, then spends the NIK's budget, its ceiling and the quota all
+or none in one atomic step (``take_free_lookup``): two Redis round trips.
 
 Storage is Redis when ``REDIS_URL`` is set (shared by every process), memory
 otherwise. A storage failure raises ``limits.errors.StorageError``, which the

@@ -111,7 +111,8 @@ def lookup():
         with transaction():
             proofs.forget(earlier)
             proofs.prove(token, household_id, now=_now())
-    session[SESSION_PROOF] = token
+    if session.get(SESSION_PROOF, "") != token:
+        session[SESSION_PROOF] = token  # re-signing the cookie costs
     return redirect(url_for("lookup.result"), code=303)
 
 
