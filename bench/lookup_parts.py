@@ -63,12 +63,15 @@ def instrument(app) -> None:
         hooks[None] = [timer(f"  {kind}: {hook_name(h)}", h) for h in hooks[None]]
     for name, label in (
         ("LookupForm", "form: build and validate"),
-        ("find_household_status", "blind index, query, decrypt and mask"),
+        ("find_household", "blind index, query, decrypt and compare"),
+        ("proven_status", "result page: proof, query, decrypt and mask"),
         ("_page", "render the page and the response"),
         ("_log", "JSON log line"),
     ):
         setattr(lookup, name, timer(f"  view: {label}", getattr(lookup, name)))
-    ratelimit.hit_or_429 = timer("  view: NIK limit and captcha quota", ratelimit.hit_or_429)
+    ratelimit.take_free_lookup = timer(
+        "  view: NIK limits and captcha quota", ratelimit.take_free_lookup
+    )
 
 
 def measure(client, request, n: int) -> tuple[float, dict[str, float]]:
@@ -95,7 +98,8 @@ def main() -> None:
 
     def lookup(i):
         nik, name = people[i % len(people)]
-        client.post("/lookup", data={"csrf_token": token, "nik": nik, "name": name})
+        data = {"csrf_token": token, "nik": nik, "name": name}
+        client.post("/lookup", data=data, follow_redirects=True)  # the POST and its result page
 
     def bare(i):
         client.get("/_bare")

@@ -63,6 +63,11 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("PORTAL_RATELIMIT_PREFIX", "portal")
     LOOKUP_LIMIT_PER_IP = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_IP", "300 per hour")
     LOOKUP_LIMIT_PER_NIK = os.environ.get("PORTAL_LOOKUP_LIMIT_PER_NIK", "10 per day")
+    # Past LOOKUP_LIMIT_PER_NIK a lookup of that NIK needs the captcha, so a
+    # stranger cannot lock the owner out; even with captchas, this many a day.
+    LOOKUP_CEILING_PER_NIK = os.environ.get("PORTAL_LOOKUP_CEILING_PER_NIK", "100 per day")
+    # How long a matching lookup proves the household to its session (SECURITY.md LK7).
+    LOOKUP_PROOF_MINUTES = 30
     # Every question page of a submission is a POST: a whole journey is about ten.
     SUBMIT_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_LIMIT_PER_IP", "60 per hour")
     TRACK_LIMIT_PER_IP = os.environ.get("PORTAL_TRACK_LIMIT_PER_IP", "60 per hour")

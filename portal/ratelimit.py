@@ -9,8 +9,9 @@
 * Captcha quota: how many lookups an address may make before a captcha.
 
 A request's limits go to the storage together (``portal.ratelimit_steps``):
-a lookup checks four (address, quota, NIK, quota spent) in two Redis round
-trips, one before the form is read and one after.
+a lookup checks the address (and reads its captcha quota, for the form) before
+the form is read, then spends the NIK's budget, its ceiling and the quota all
+or none in one atomic step (``take_free_lookup``): two Redis round trips.
 
 Storage is Redis when ``REDIS_URL`` is set (shared by every process), memory
 otherwise. A storage failure raises ``limits.errors.StorageError``, which the
@@ -172,3 +173,61 @@ def captcha_required(ip: str) -> bool:
     if known is not None and known[0] == ip:
         return not known[1]
     return not limiter.limiter.test(quota, *_ids("captcha-free", ip))
+
+
+class LookupLimited(TooManyRequests):
+    """A lookup limit is spent; ``scope`` says which (the page says it in words)."""
+
+    def __init__(self, scope: str, retry_after: int):
+        super().__init__(retry_after=retry_after)
+        self.scope = scope
+
+
+def _seconds_until_free(step: Step) -> int:
+    reset = limiter.limiter.get_window_stats(step.item, *step.identifiers).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def take_free_lookup(ip: str, nik_key_: str, *, captcha_on: bool) -> str | None:
+    """Spend one lookup without a captcha, in one atomic step (SECURITY.md LK6):
+    the address's captcha quota (when the captcha is on), the NIK's budget
+    (``LOOKUP_LIMIT_PER_NIK``) and its ceiling (``LOOKUP_CEILING_PER_NIK``),
+    all or none. ``None`` when spent; otherwise why the captcha is needed,
+    ``"address"`` or ``"nik"``.
+
+    Parallel requests cannot all pass a check made before any of them
+    spends: exactly the quota passes. Raises ``LookupLimited`` when the
+    ceiling is reached, or when the NIK's budget is and there is no captcha
+    to ask for."""
+    config = current_app.config
+    budget = _step(HIT, config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
+    ceiling = _step(HIT, config["LOOKUP_CEILING_PER_NIK"], "lookup-nik-max", nik_key_)
+    steps = [budget]
+    if captcha_on:
+        quota = _captcha_quota()
+        if quota is None:
+            return "address"  # every lookup needs one
+        steps += [ceiling, Step(HIT, quota, _ids("captcha-free", ip))]
+    answers = ratelimit_steps.take_all(limiter.limiter, steps)
+    if all(answers):
+        return None
+    if not captcha_on:
+        raise LookupLimited("nik", _seconds_until_free(budget))
+    if not answers[1]:
+        raise LookupLimited("nik-ceiling", _seconds_until_free(ceiling))
+    return "nik" if not answers[0] else "address"
+
+
+def take_captcha_lookup(nik_key_: str) -> None:
+    """Spend one lookup made with a solved captcha: only the NIK's ceiling
+    counts it (``LookupLimited`` once it is reached)."""
+    ceiling = _step(HIT, current_app.config["LOOKUP_CEILING_PER_NIK"], "lookup-nik-max", nik_key_)
+    if not ratelimit_steps.take_all(limiter.limiter, [ceiling])[0]:
+        raise LookupLimited("nik-ceiling", _seconds_until_free(ceiling))
+
+
+def nik_budget_wait(nik_key_: str) -> int:
+    """Seconds until the NIK's budget allows a lookup without a captcha again."""
+    return _seconds_until_free(
+        _step(HIT, current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
+    )

@@ -24,6 +24,7 @@ side on the same key states, so an upgrade that changes either fails there.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from limits import RateLimitItem
@@ -107,16 +108,76 @@ def run(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
     return answers
 
 
-def _run_redis(storage: RedisStorage, steps: list[Step]) -> list[bool]:
+# take_all: the same window shift and count as _SCRIPT's HIT, but every key is
+# counted only when every limit allows one more; one 0/1 per step.
+_TAKE_SCRIPT = """
+local results, all_ok = {}, true
+for i = 1, #KEYS / 2 do
+  local prev, cur = KEYS[2 * i - 1], KEYS[2 * i]
+  local limit = tonumber(ARGV[3 * i - 1])
+  local expiry = tonumber(ARGV[3 * i]) * 1000
+  local cur_ttl = tonumber(redis.call('pttl', cur))
+  if cur_ttl > 0 and cur_ttl < expiry then
+    redis.call('rename', cur, prev)
+    redis.call('set', cur, 0, 'PX', cur_ttl + expiry)
+  end
+  local prev_count = tonumber(redis.call('get', prev)) or 0
+  local prev_ttl = math.max(tonumber(redis.call('pttl', prev)) or 0, 0)
+  local cur_count = tonumber(redis.call('get', cur)) or 0
+  local ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
+  results[i] = ok and 1 or 0
+  all_ok = all_ok and ok
+end
+if all_ok then
+  for i = 1, #KEYS / 2 do
+    local cur = KEYS[2 * i]
+    if redis.call('exists', cur) == 1 then
+      redis.call('incrby', cur, 1)
+    else
+      redis.call('set', cur, 1, 'PX', tonumber(ARGV[3 * i]) * 2000)
+    end
+  end
+end
+return results
+"""
+
+#: take_all on an in-process storage: a test and then a hit are two steps.
+_TAKE_LOCK = threading.Lock()
+
+
+def take_all(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
+    """Count one hit in every step's limit if all of them allow it, else in
+    none: one atomic check-and-spend (the ``op`` of each step is ignored).
+    One answer per step: whether its limit allowed one more.
+
+    Atomic on a single Redis (one script) and in memory (one lock: the
+    storage lives in this process). A Redis cluster takes the steps one by
+    one, so parallel requests there may each pass the test before either
+    spends."""
+    storage = strategy.storage
+    one_server = type(storage) in (RedisStorage, RedisSentinelStorage)
+    if one_server and isinstance(strategy, SlidingWindowCounterRateLimiter):
+        return _run_redis(storage, steps, script_source=_TAKE_SCRIPT)
+    with _TAKE_LOCK:
+        answers = [strategy.test(s.item, *s.identifiers) for s in steps]
+        if all(answers):
+            answers = [strategy.hit(s.item, *s.identifiers) for s in steps]
+    return answers
+
+
+def _run_redis(
+    storage: RedisStorage, steps: list[Step], script_source: str = _SCRIPT
+) -> list[bool]:
     keys, args = [], []
     for step in steps:
         key = step.item.key_for(*step.identifiers)
         keys.append(storage.prefixed_key(storage._previous_window_key(key)))
         keys.append(storage.prefixed_key(storage._current_window_key(key)))
         args.extend((step.op, step.item.amount, step.item.get_expiry()))
-    script = getattr(storage, "portal_steps_script", None)
+    scripts = storage.__dict__.setdefault("portal_scripts", {})
+    script = scripts.get(script_source)
     if script is None:
-        script = storage.portal_steps_script = storage.get_connection().register_script(_SCRIPT)
+        script = scripts[script_source] = storage.get_connection().register_script(script_source)
     try:
         return [bool(r) for r in script(keys, args)]
     except storage.base_exceptions as exc:

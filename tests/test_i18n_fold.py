@@ -21,9 +21,9 @@ STATUS = HouseholdStatus(
     data_as_of=dt.date(2026, 10, 1),
     village_code="32.01.01.2001",
     members=(
-        Member("B*** S******", "kepala_keluarga", True),
-        Member("S*** A****", "istri", False),
-        Member("D***", "anak", False),
+        Member("B*** S******", "kepala_keluarga"),
+        Member("S*** A****", "istri"),
+        Member("D***", "anak"),
     ),
 )
 
@@ -36,6 +36,7 @@ def _pages(app):
             "status": STATUS,
             "programs": program_lines(STATUS, app.config["PROGRAM_RULES"]),
             "relationship_labels": RELATIONSHIP_LABELS,
+            "minutes": 30,
         },
         "public/home.html": {},
     }

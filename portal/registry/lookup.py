@@ -1,40 +1,44 @@
 """Household status lookup by NIK and full name (DESIGN.md §3 ``/lookup``).
 
-Privacy rules this module keeps:
+Two steps, on either side of the redirect that shows the result
+(``/lookup`` → ``/lookup/result``):
 
-* one indexed query on the NIK's blind index fetches the person's encrypted
-  name together with the household and every member — the same query
-  whether the NIK exists or not;
-* exactly one decrypt-and-compare of the name on every path (a dummy
-  ciphertext when the NIK is unknown), so "not found" and "name does not
-  match" cost the same and return the same ``None``;
-* only what the result page shows leaves this module: status, desil,
-  programmes, as-of date, masked member names and relationships — never the
-  KK number, the address or a full name.
+* ``find_household``: the POST. One indexed query on the NIK's blind index
+  fetches the person's encrypted identity and household id, the same query
+  whether the NIK exists or not; then exactly one decrypt-and-compare of the
+  name on every path (a dummy ciphertext when the NIK is unknown), so "not
+  found" and "name does not match" cost the same and return the same
+  ``None`` (SECURITY.md LK2, LK3). Names are compared by
+  ``portal.registry.fullname.normalise_name`` only.
+* ``proven_status``: the GET. The household a session's proof names
+  (``portal.registry.proofs``), in one query with every member.
+
+Only what the result page shows leaves this module: status, desil,
+programmes, as-of date, masked member names and relationships — never the
+KK number, the address or a full name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from flask import current_app
 
 from portal.crypto import Keyring
-from portal.db import placeholder, read_rows
+from portal.db import placeholder, read_rows, stored_utc
+from portal.registry import proofs
+from portal.registry.fullname import normalise_name
 from portal.registry.identity import open_identity, seal_identity
 
-_SPACES = re.compile(r"\s+")
+__all__ = ["HouseholdStatus", "Member", "find_household", "normalise_name", "proven_status"]
 
 
 @dataclass(frozen=True)
 class Member:
     masked_name: str
     relationship: str
-    is_subject: bool
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,6 @@ class HouseholdStatus:
     data_as_of: dt.date
     village_code: str
     members: tuple[Member, ...]
-
-
-def normalise_name(name: str) -> str:
-    """Case, accents' compatibility forms and spacing do not matter."""
-    name = unicodedata.normalize("NFKC", name)
-    return _SPACES.sub(" ", name).strip().casefold()
 
 
 def mask_name(name: str) -> str:
@@ -80,46 +78,54 @@ def _dummy_ciphertext(keyring: Keyring) -> bytes:
     return blob
 
 
-#: One indexed query: the person by blind index, their household and every
-#: member. Sent straight to the driver: this is the hot path of the busiest
-#: page, and SQLAlchemy's statement handling cost more than the query.
-_LOOKUP_SQL = (
-    "SELECT p.identity_enc, h.id, h.removed_at, h.desil, h.programs, h.data_as_of, "
-    "h.village_code, m.id, m.identity_enc, m.relationship, p.id "
-    "FROM persons p JOIN households h ON h.id = p.household_id "
+#: The POST's one indexed query: the person by blind index. Sent straight to
+#: the driver: this is the hot path of the busiest page, and SQLAlchemy's
+#: statement handling cost more than the query.
+_FIND_SQL = "SELECT identity_enc, household_id FROM persons WHERE nik_index = {param}"
+
+#: The result page's one query: the proof, its household and every member.
+_STATUS_SQL = (
+    "SELECT pr.expires_at, h.id, h.removed_at, h.desil, h.programs, h.data_as_of, "
+    "h.village_code, m.identity_enc, m.relationship "
+    "FROM lookup_proofs pr JOIN households h ON h.id = pr.household_id "
     "JOIN persons m ON m.household_id = h.id "
-    "WHERE p.nik_index = {param} ORDER BY m.id"
+    "WHERE pr.id = {param} ORDER BY m.id"
 )
-
-
-def _fetch(nik_index: bytes) -> list[tuple]:
-    return read_rows(_LOOKUP_SQL.format(param=placeholder()), (nik_index,))
 
 
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def find_household_status(keyring: Keyring, nik: str, name: str) -> HouseholdStatus | None:
-    """The household of the person with this NIK, if ``name`` is their name.
+def _as_utc(value) -> dt.datetime:
+    """SQLite hands the raw driver a string; PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return stored_utc(value)
+
+
+def find_household(keyring: Keyring, nik: str, name: str) -> int | None:
+    """The household id of the person with this NIK, if ``name`` is their name.
 
     ``nik`` must already be normalised to 16 digits. Returns ``None`` both
     when the NIK is unknown and when the name does not match.
     """
-    rows = _fetch(keyring.nik_index(nik))
+    rows = read_rows(_FIND_SQL.format(param=placeholder()), (keyring.nik_index(nik),))
     stored = rows[0][0] if rows else _dummy_ciphertext(keyring)
     if not _names_match(keyring, stored, name) or not rows:
         return None
+    return rows[0][1]
+
+
+def proven_status(keyring: Keyring, token: str | None, now: dt.datetime) -> HouseholdStatus | None:
+    """What the lookup showed, for the session holding proof ``token``, while
+    the proof lasts (``portal.registry.proofs``); else ``None``."""
+    if not token:
+        return None
+    rows = read_rows(_STATUS_SQL.format(param=placeholder()), (proofs.proof_id(token),))
+    if not rows or _as_utc(rows[0][0]) <= now:
+        return None
     first = rows[0]
-    subject_id = first[10]
-    members = tuple(
-        Member(
-            masked_name=mask_name(open_identity(keyring, r[8]).full_name),
-            relationship=r[9],
-            is_subject=r[7] == subject_id,
-        )
-        for r in rows
-    )
     return HouseholdStatus(
         household_id=first[1],
         in_registry=first[2] is None,
@@ -127,5 +133,7 @@ def find_household_status(keyring: Keyring, nik: str, name: str) -> HouseholdSta
         programs=tuple(p for p in (first[4] or "").split(";") if p),
         data_as_of=_as_date(first[5]),
         village_code=first[6],
-        members=members,
+        members=tuple(
+            Member(mask_name(open_identity(keyring, r[7]).full_name), r[8]) for r in rows
+        ),
     )

@@ -134,3 +134,24 @@ class ImportSeen(db.Model):
         ForeignKey("households.id", ondelete="CASCADE"), primary_key=True
     )
     first_line: Mapped[int] = mapped_column(Integer)
+
+
+class LookupProof(db.Model):
+    """That a session looked its household up with NIK and name (SECURITY.md LK7).
+
+    The session holds only a random token; this row, keyed by the token's
+    SHA-256, says which household it proved and until when. It lets that
+    session see the result again (a reload, Back, a language switch) and
+    start a request for the household without typing the NIK again, for
+    ``LOOKUP_PROOF_MINUTES`` (30), and no longer once a request is sent or the
+    resident finishes (``portal.registry.proofs``).
+    """
+
+    __tablename__ = "lookup_proofs"
+
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,5 +1,6 @@
 """``flask evidence sweep``: remove evidence files no ticket refers to.
-``flask tickets purge-expired``: delete expired drafts and confirmations.
+``flask tickets purge-expired``: delete expired drafts, confirmations and
+lookup proofs.
 
 Both are periodic jobs (cron or a systemd timer; see README "Running it").
 """
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from portal.db import transaction
 from portal.extensions import db
+from portal.registry.proofs import purge_expired_proofs
 from portal.tickets import sla
 from portal.tickets.confirmations import purge_expired_confirmations
 from portal.tickets.evidence import sweep_orphans
@@ -65,4 +67,6 @@ def purge_expired() -> None:
     with transaction():
         drafts = purge_expired_drafts(now)
         confirmations = purge_expired_confirmations(now)
+        proofs = purge_expired_proofs(now)
     click.echo(f"removed {drafts} expired draft(s), {confirmations} expired confirmation(s)")
+    click.echo(f"removed {proofs} expired lookup proof(s)")

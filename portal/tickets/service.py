@@ -34,7 +34,7 @@ from portal.db import keyring as portal_keyring
 from portal.db import stored_utc
 from portal.extensions import db
 from portal.regions.routing import route_to_office
-from portal.registry.lookup import normalise_name
+from portal.registry.fullname import normalise_name
 from portal.registry.models import Household
 from portal.tickets import references, sla
 from portal.tickets.models import (

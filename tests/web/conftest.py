@@ -40,6 +40,12 @@ def csrf_token(client, path="/lookup") -> str:
     return match.group(1).decode()
 
 
-def post_lookup(client, nik: str, name: str, ip: str = "198.51.100.7", **extra):
+def post_lookup(
+    client, nik: str, name: str, ip: str = "198.51.100.7", *, follow: bool = True, **extra
+):
+    """POST the lookup form; by default follow its redirect to the result page
+    (``follow=False``: the POST's own response)."""
     data = {"csrf_token": csrf_token(client), "nik": nik, "name": name, **extra}
-    return client.post("/lookup", data=data, environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/lookup", data=data, environ_base={"REMOTE_ADDR": ip}, follow_redirects=follow
+    )

@@ -67,6 +67,7 @@ def test_forms_work_over_https_without_a_referer(app, registry):
         "/lookup",
         base_url="https://localhost",
         data={"csrf_token": token, "nik": head["nik"], "name": head["full_name"]},
+        follow_redirects=True,
     )
     assert r.status_code == 200 and b"B*** S******" in r.data
 

@@ -91,7 +91,7 @@ def test_an_open_objection_for_the_same_household_is_found_before_typing(
     )
     assert PIN.search(first.text)
     with client.session_transaction() as s:
-        assert "lookup_household" not in s  # sending ends the status check
+        assert "lookup_proof" not in s  # sending ends the status check
     _look_up(client, registry)
     answered = post(client, "/submit/objection", {"subkind": "own_ranking"})
     assert answered.headers["Location"] == "/submit/objection/reasons"

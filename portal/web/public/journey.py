@@ -3,8 +3,9 @@ and the server-side draft that carries the answers between pages.
 
 The draft id lives in the Flask session (never in a URL); the answers are an
 encrypted draft row (``portal.tickets.service.save_draft``). The household
-found by a status check (``lookup_household`` in the session) prefills the
-subject: the resident never types a NIK here.
+a status check proved (``lookup.proven_household_id``, a server-side proof
+that lasts 30 minutes) prefills the subject: the resident never types a NIK
+here.
 
 Answers (the draft's JSON document):
 
@@ -49,7 +50,7 @@ from portal.tickets.service import (
     load_draft,
     save_draft,
 )
-from portal.web.public.lookup import SESSION_HOUSEHOLD
+from portal.web.public.lookup import end_proof, proven_household_id
 
 #: The Flask session key: ``{kind: draft id}``.
 SESSION_DRAFTS = "submit_drafts"
@@ -213,7 +214,7 @@ def next_url(journey: Journey) -> str:
 
 def load(kind: str) -> Journey:
     """The journey of ``kind`` in this session: its draft, or a new one."""
-    household_id = session.get(SESSION_HOUSEHOLD)
+    household_id = proven_household_id()
     draft_id = session.get(SESSION_DRAFTS, {}).get(kind)
     if draft_id:
         draft = load_draft(draft_id, keyring=keyring(), now=now())
@@ -257,7 +258,7 @@ def forget(journey: Journey, *, discard: bool = False) -> None:
     session[SESSION_DRAFTS] = drafts
     # On a shared phone the next person must not start a request for this
     # household: after sending, the status check has to be done again.
-    session.pop(SESSION_HOUSEHOLD, None)
+    end_proof()
 
 
 def session_draft_id(kind: str) -> str | None:

@@ -1,30 +1,41 @@
-"""``GET|POST /lookup``: a resident checks their household's status.
+"""``GET|POST /lookup`` and ``GET /lookup/result``: a resident checks their
+household's status.
 
-The view parses the form, applies the limits and the captcha, calls
-``find_household_status`` once and renders. "Not found" and "name does not
-match" take the same path and render the same page (SECURITY.md LK2, LK3).
+The POST parses the form, applies the limits and the captcha, calls
+``find_household`` once and redirects (303) to ``/lookup/result``, which shows
+the result from server-side state: the session holds only a random token whose
+proof row (``portal.registry.proofs``) names the household. So Back, a reload
+or a language switch shows the result again without another lookup, and no
+NIK or name is in a URL or the cookie. "Not found" and "name does not match"
+take the same path, leave the same session and render the same page
+(SECURITY.md LK2, LK3).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import math
 
-from flask import Blueprint, current_app, g, request, session
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
 from forms.lookup import LookupForm
 from portal import captcha, ratelimit
-from portal.db import keyring
+from portal.db import keyring, transaction
 from portal.i18n_fold import render_page
-from portal.registry.lookup import find_household_status
+from portal.registry import proofs
+from portal.registry.lookup import find_household, proven_status
 from portal.web.pages import private_page
 from portal.web.public.labels import RELATIONSHIP_LABELS, program_lines
 
 bp = Blueprint("lookup", __name__)
 log = logging.getLogger("portal.lookup")
 
-#: The session key that carries the household from a lookup into a submission.
-SESSION_HOUSEHOLD = "lookup_household"
+#: The session key of the lookup's outcome: the proof's token after a match,
+#: ``None`` after a lookup that found nothing.
+SESSION_PROOF = "lookup_proof"
 
 
 def _log(outcome: str, nik_key: str | None = None) -> None:
@@ -37,47 +48,134 @@ def _page(template: str, http_status: int = 200, **context):
     return private_page(template, http_status, render=render_page, **context)
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _wait_words(seconds: int) -> str:
+    """``"sekitar 25 menit"``-style words for a wait, in the page's language."""
+    return format_timedelta(
+        dt.timedelta(seconds=seconds), granularity="minute", threshold=1.5, add_direction=False
+    )
+
+
+def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, **context):
+    g.captcha_on_page = captcha_reason is not None
+    return _page(
+        "public/lookup.html",
+        http_status,
+        form=form,
+        captcha=captcha_reason is not None,
+        captcha_reason=captcha_reason,
+        **context,
+    )
+
+
 @bp.route("/lookup", methods=["GET", "POST"])
 @ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True)
 def lookup():
     form = LookupForm()
     ip = ratelimit.client_ip()
-    needs_captcha = captcha.captcha_enabled(current_app) and ratelimit.captcha_required(ip)
-    g.captcha_on_page = needs_captcha
+    captcha_on = captcha.captcha_enabled(current_app)
     if not form.validate_on_submit():
         if request.method == "POST":
             _log("invalid")
-        return _page(
-            "public/lookup.html",
-            400 if form.errors else 200,
-            form=form,
-            captcha=needs_captcha,
-        )
+        # only a hint for the form: the POST decides by spending (take_free_lookup)
+        shown = "address" if captcha_on and ratelimit.captcha_required(ip) else None
+        return _form_page(form, 400 if form.errors else 200, shown)
 
+    ring = keyring()
+    key = ratelimit.nik_key(ring.nik_index(form.nik.data))
+    needs_captcha = ratelimit.take_free_lookup(ip, key, captcha_on=captcha_on)
     if needs_captcha:
         result = captcha.verify(request.form.get("h-captcha-response"), ip)
         if not result.ok:
             _log("captcha_failed")
-            form.form_errors.append(_("Complete the security check, then try again"))
-            return _page("public/lookup.html", 400, form=form, captcha=True)
-    ring = keyring()
-    nik_index = ring.nik_index(form.nik.data)
-    key = ratelimit.nik_key(nik_index)
-    ratelimit.hit_or_429(
-        current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", key, spend_free_lookup=ip
-    )
+            if request.form.get("h-captcha-response"):
+                form.form_errors.append(_("Complete the security check, then try again"))
+            wait = _wait_words(ratelimit.nik_budget_wait(key)) if needs_captcha == "nik" else None
+            return _form_page(form, 400, needs_captcha, wait=wait)
+        ratelimit.take_captcha_lookup(key)
 
-    status = find_household_status(ring, form.nik.data, form.name.data)
-    if status is None:
+    household_id = find_household(ring, form.nik.data, form.name.data)
+    earlier = session.get(SESSION_PROOF)
+    token = None
+    if household_id is None:
         _log("no_match", key)
-        session.pop(SESSION_HOUSEHOLD, None)
-        return _page("public/lookup_not_found.html", form=LookupForm(formdata=None))
-    _log("match", key)
-    if session.get(SESSION_HOUSEHOLD) != status.household_id:
-        session[SESSION_HOUSEHOLD] = status.household_id  # re-signing the cookie costs
+        if earlier:
+            with transaction():
+                proofs.forget(earlier)
+    else:
+        _log("match", key)
+        token = proofs.new_token()
+        with transaction():
+            proofs.forget(earlier)
+            proofs.prove(token, household_id, now=_now())
+    if session.get(SESSION_PROOF, "") != token:
+        session[SESSION_PROOF] = token  # re-signing the cookie costs
+    return redirect(url_for("lookup.result"), code=303)
+
+
+@bp.get("/lookup/result")
+def result():
+    """The outcome of this session's last lookup, as often as it is asked for
+    while the proof lasts (``LOOKUP_PROOF_MINUTES``)."""
+    if SESSION_PROOF not in session:
+        return redirect(url_for("lookup.lookup"))
+    token = session[SESSION_PROOF]
+    if token is None:
+        return _page("public/lookup_not_found.html")
+    status = proven_status(keyring(), token, _now())
+    minutes = current_app.config["LOOKUP_PROOF_MINUTES"]
+    if status is None:
+        return _page("public/lookup_gone.html", minutes=minutes)
     return _page(
         "public/lookup_result.html",
         status=status,
         programs=program_lines(status, current_app.config["PROGRAM_RULES"]),
         relationship_labels=RELATIONSHIP_LABELS,
+        minutes=minutes,
     )
+
+
+@bp.post("/lookup/done")
+def done():
+    """ "I am done": the result and the right to start a request for this
+    household end now (a shared phone)."""
+    end_proof()
+    return redirect(url_for("public.home"), code=303)
+
+
+def _retry_after(exc) -> int:
+    value = getattr(exc, "retry_after", None)
+    if isinstance(value, dt.datetime):
+        value = (value - _now()).total_seconds()
+    return max(1, math.ceil(value)) if isinstance(value, int | float) else 60
+
+
+@bp.errorhandler(429)
+def limited(exc):
+    """Every lookup limit says in words what happened and how long to wait."""
+    seconds = _retry_after(exc)
+    scope = getattr(exc, "scope", "address")
+    log.info("rate limited", extra={"event": {"event": "rate_limited", "limit": scope}})
+    response = _page("public/lookup_limited.html", 429, scope=scope, wait=_wait_words(seconds))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+# For the submission journey (portal.web.public.journey) -------------------------------
+
+
+def proven_household_id() -> int | None:
+    """The household this session proved by a lookup, while the proof lasts."""
+    return proofs.proven_household(session.get(SESSION_PROOF), now=_now())
+
+
+def end_proof() -> None:
+    """Sending a request or finishing ends the proof: on a shared phone the
+    next person must check again, and a copied cookie reaches nothing."""
+    token = session.pop(SESSION_PROOF, None)
+    if token:
+        with transaction():
+            proofs.forget(token)

@@ -113,7 +113,7 @@ def _answered(j: Journey, name: str):
 
 
 def _ask_subkind(j: Journey):
-    form = SubkindForm(data={"subkind": j.subkind})
+    form = SubkindForm(data={"subkind": j.subkind or _suggested_subkind(j)})
     form.subkind.choices = list(SUBKIND_LABELS[j.kind].items())
     if not form.validate_on_submit():
         return _question_page(j, "subkind", form)
@@ -128,6 +128,15 @@ def _ask_subkind(j: Journey):
             "public/submit/need_lookup.html", kind=j.kind, title=KIND_TITLES[j.kind]
         )
     return _answered(j, "subkind")
+
+
+def _suggested_subkind(j: Journey) -> str | None:
+    """The choice a link made for the resident: "Propose this household" on
+    their lookup result preselects their own household (while it is proven)."""
+    wanted = request.args.get("subkind")
+    if wanted in SUBKIND_LABELS[j.kind] and j.household_id is not None:
+        return wanted
+    return None
 
 
 def _ask_subject(j: Journey):

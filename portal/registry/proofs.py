@@ -1,0 +1,75 @@
+"""The proof that a session looked its household up (SECURITY.md LK7).
+
+A lookup that matches NIK and name proves that the session knows them. The
+proof lets that session see the result again after the redirect (a reload,
+Back, a language switch cost no new lookup) and start a request for the
+household without typing the NIK again. It used to be the household id in
+the signed client-side session, a bearer value that lived as long as the
+cookie (31 days) and outlived sending; a copied cookie opened another
+resident's request. Now:
+
+* the session holds only a random token (``new_token``); the row, keyed by
+  the token's SHA-256, names the household, so a copy of the database holds
+  no usable token and nothing in the cookie says which household it is;
+* the row expires ``LOOKUP_PROOF_MINUTES`` (30) after the lookup, whatever
+  the cookie says;
+* sending a request, finishing, or a new lookup deletes it (``forget``).
+
+These functions add, flush or delete; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from portal.extensions import db
+from portal.registry.models import LookupProof
+
+
+def proof_id(token: str) -> bytes:
+    return hashlib.sha256(token.encode("ascii", "replace")).digest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def expiry(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(minutes=current_app.config["LOOKUP_PROOF_MINUTES"])
+
+
+def prove(token: str, household_id: int, *, now: dt.datetime) -> None:
+    """Record that the session holding ``token`` proved ``household_id``."""
+    db.session.add(
+        LookupProof(
+            id=proof_id(token), household_id=household_id, created_at=now, expires_at=expiry(now)
+        )
+    )
+    db.session.flush()
+
+
+def proven_household(token: str | None, *, now: dt.datetime) -> int | None:
+    """The household the session holding ``token`` proved, while the proof lasts."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(LookupProof.household_id).where(
+            LookupProof.id == proof_id(token), LookupProof.expires_at > now
+        )
+    )
+
+
+def forget(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(LookupProof).where(LookupProof.id == proof_id(token)))
+
+
+def purge_expired_proofs(now: dt.datetime) -> int:
+    """Delete proofs past their expiry (a periodic job); returns how many."""
+    result = db.session.execute(delete(LookupProof).where(LookupProof.expires_at <= now))
+    return result.rowcount
