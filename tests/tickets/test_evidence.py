@@ -307,3 +307,25 @@ def test_re_encoded_image_larger_than_the_limit_is_refused(settings):
     assert len(data) < limit < len(cleaned)
     small = EvidenceSettings(upload_root=settings.upload_root, max_file_bytes=limit)
     assert refused("a.jpg", data, small) == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("C:\\Users\\budi\\KTP ibu.jpg", "KTP ibu.jpg"),
+        ("../../etc/passwd.png", "passwd.png"),
+        ("rumah\u202egpj.exe.png", "rumahgpj.exe.png"),
+        ("a\x00b\x1bc.jpg", "abc.jpg"),
+        ("x" * 100 + ".jpg", "x" * 59 + "…"),
+    ],
+)
+def test_display_names_are_the_last_part_without_controls(name, shown):
+    assert evidence.display_name(name) == shown
+
+
+def test_a_draft_holds_at_most_its_bytes(settings):
+    small = EvidenceSettings(upload_root=settings.upload_root, max_bytes_per_draft=1000)
+    evidence.check_draft_bytes(600, 400, small)
+    with pytest.raises(EvidenceError) as info:
+        evidence.check_draft_bytes(600, 401, small)
+    assert info.value.code == "draft_full"
