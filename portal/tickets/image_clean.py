@@ -26,6 +26,8 @@ worst-case uploads in parallel against a stated bound.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import math
 import struct
@@ -100,8 +102,30 @@ def clean_image(
     thread-safe before Python 3.14).
     """
     _check_header_or_refuse(data, fmt, cfg)  # cheap: refusals need no slot
-    with work_slot(cfg.work_slots):
-        return _clean_in_slot(data, fmt, keep_gps, cfg)
+    try:
+        with work_slot(cfg.work_slots):
+            return _clean_in_slot(data, fmt, keep_gps, cfg)
+    finally:
+        _give_memory_back()
+
+
+def _give_memory_back() -> None:
+    """Return freed pixel memory to the system. glibc raises its mmap
+    threshold after big blocks are freed and then keeps later ones in its
+    arenas: without this a worker stays at its peak long after the upload."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
 
 
 def _check_header_or_refuse(data: bytes, fmt: str, cfg: ImageLimits) -> None:
@@ -176,18 +200,19 @@ def _clean_copy(img: Image.Image, fmt: str, cfg: ImageLimits) -> Image.Image:
 
     Shrunk first (UP8): turning and converting then copy the small image,
     not the full-size one. Modes Pillow resizes by nearest neighbour (bilevel,
-    palette) or not at all (16-bit) are converted first.
+    palette) are converted first; 16-bit grey is scaled to 8 bits once small.
     """
-    img = _eight_bit(img)
     if img.mode not in _RESIZABLE_MODES:
         img = img.convert(_output_mode(img, fmt))
     img.thumbnail((cfg.max_side, cfg.max_side), Image.Resampling.LANCZOS)
-    upright = _upright(img)
+    upright = _upright(_eight_bit(img))
     upright = upright.convert(_output_mode(upright, fmt))
     return Image.frombytes(upright.mode, upright.size, upright.tobytes())
 
 
-_RESIZABLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr"})
+_RESIZABLE_MODES = frozenset(
+    {"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "I;16", "I;16B", "I;16L"}
+)
 
 
 def thumbnail_jpeg(data: bytes, fmt: str, side: int, slots: int) -> bytes:
