@@ -193,3 +193,19 @@ def test_drafts_are_unchanged_by_a_refused_send(app, client, uploads, monkeypatc
     assert _send_check(client, check).status_code == 429
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Draft)) == before == 1
+
+
+def test_the_page_ceiling_says_how_long_to_wait_and_keeps_the_answers(
+    app, client, uploads, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SUBMIT_PAGE_LIMIT_PER_IP", "3 per hour")
+    post(client, "/submit/proposal", {"subkind": "other_household"})
+    subject = {"subject_name": "Siti Aminah", "subject_address": "Jl. Mawar 5"}
+    for _ in range(2):  # the second and third POST: the ceiling is met
+        assert post(client, "/submit/proposal/subject", subject).status_code == 302
+    refused = post(client, "/submit/proposal/subject", subject)
+    assert refused.status_code == 429
+    assert "Jawaban Anda sebelumnya tetap tersimpan" in refused.text
+    assert _minutes(refused) in refused.text
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert "Siti Aminah" in get(client, "/submit/proposal/subject").text

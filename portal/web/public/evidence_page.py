@@ -24,7 +24,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from forms.submit import EvidenceForm
 from portal import ratelimit
@@ -32,7 +32,7 @@ from portal.tickets import evidence
 from portal.tickets.image_clean import thumbnail_jpeg
 from portal.web.public import journey
 from portal.web.public.journey import Journey, question_url
-from portal.web.public.limits import wait_text
+from portal.web.public.limits import limit_page, wait_text
 from portal.web.public.submit import (
     HOUSE_PHOTOS,
     KIND,
@@ -228,6 +228,14 @@ def _too_large(exc: RequestEntityTooLarge):
     form.doc_type.choices = _doc_choices()
     form.file.errors = [_evidence_message("too_large")]
     return _page(j, form, j.answers.get("evidence", []), 413)
+
+
+@bp.errorhandler(TooManyRequests)
+def _busy(exc: TooManyRequests):
+    """The question pages' anti-flood ceiling: say how long to wait, and that
+    the answers so far are kept (the draft is on the server)."""
+    retry = exc.retry_after if isinstance(exc.retry_after, int) else 60
+    return limit_page("public/submit/busy.html", retry)
 
 
 # Previews ----------------------------------------------------------------------------
