@@ -51,7 +51,8 @@ def test_continue_with_a_file_chosen_uploads_it(client, uploads):
     assert response.status_code == 302
     assert response.headers["Location"] != "/submit/proposal/evidence"  # on to the next page
     assert len(stored(uploads)) == 1
-    assert "Kartu Keluarga" in get(client, "/submit/proposal/check").text
+    check = get(client, "/submit/proposal/check").text
+    assert "photo.jpg · Kartu Keluarga (KK)" in check  # the name too, not only the type
 
 
 def test_continue_with_a_refused_file_says_it_was_not_added(client, uploads):

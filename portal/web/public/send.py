@@ -113,7 +113,10 @@ def _summary(j: Journey) -> dict:
         "from_lookup": j.subject_from_lookup(),
         "village": ", ".join(journey.region_path_names(village)),
         "reasons": [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])],
-        "files": [str(DOC_TYPE_LABELS[f["doc_type"]]) for f in j.answers.get("evidence", [])],
+        "files": [
+            " · ".join(filter(None, (f.get("display_name"), str(DOC_TYPE_LABELS[f["doc_type"]]))))
+            for f in j.answers.get("evidence", [])
+        ],
     }
 
 
