@@ -63,6 +63,14 @@ def test_continue_with_a_refused_file_says_it_was_not_added(client, uploads):
     assert stored(uploads) == []
 
 
+def test_continue_with_a_file_but_no_type_says_it_was_not_added(client, uploads):
+    _at_evidence(client)
+    page = upload(client, "proposal", jpeg(), doc_type="", action="continue")
+    assert page.status_code == 400
+    assert "File Anda belum ditambahkan" in page.text and 'href="#doc_type"' in page.text
+    assert stored(uploads) == []
+
+
 def test_continue_without_a_file_goes_on(client, uploads):
     _at_evidence(client)
     response = post(client, "/submit/proposal/evidence", {"action": "continue", "doc_type": ""})

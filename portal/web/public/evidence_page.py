@@ -86,6 +86,8 @@ def ask(j: Journey):
     if action == "continue" and not chosen:
         return _answered(j, "evidence")
     if action not in ("upload", "continue") or not form.validate_on_submit():
+        if action == "continue":  # a file chosen, but no type: say it was not added
+            form.form_errors.append(_("Your file was not added. See the message below."))
         return _page(j, form, files)
     try:
         files.append(_upload(j, form, files))
