@@ -130,7 +130,29 @@ def _send_check(client, check_page, **extra):
     return post(client, "/submit/proposal/check", {"idempotency_key": key, **extra})
 
 
-def test_free_sends_are_spent_atomically(app, monkeypatch):
+@pytest.fixture(params=["memory", "redis"])
+def storage(request, monkeypatch):
+    """The limiter on its test storage (memory), or on Redis as in production."""
+    if request.param == "redis":
+        import secrets
+
+        from limits.storage import RedisStorage
+        from limits.strategies import SlidingWindowCounterRateLimiter
+
+        from portal.ratelimit import limiter
+        from tests.conftest import REDIS_URL
+
+        request.getfixturevalue("needs_redis")
+        redis = RedisStorage(REDIS_URL, key_prefix=f"t{secrets.token_hex(4)}")
+        monkeypatch.setattr(limiter, "_storage", redis)
+        monkeypatch.setattr(limiter, "_limiter", SlidingWindowCounterRateLimiter(redis))
+        yield request.param
+        redis.reset()
+    else:
+        yield request.param
+
+
+def test_free_sends_are_spent_atomically(app, monkeypatch, storage):
     """Eight sends in flight together: exactly the free ones pass without a
     captcha (check and spend are one storage step)."""
     monkeypatch.setitem(app.config, "HCAPTCHA_FREE_SENDS", 3)
