@@ -142,7 +142,7 @@ class EvidenceForm(BaseForm):
     )
 
     def validate_doc_type(self, field):
-        if field.data not in dict(field.choices or ()):
+        if not field.data or field.data not in dict(field.choices or ()):
             raise ValidationError(_l("Select what is in the file"))
 
     def validate_file(self, field):

@@ -68,8 +68,21 @@ class Config:
     LOOKUP_CEILING_PER_NIK = os.environ.get("PORTAL_LOOKUP_CEILING_PER_NIK", "100 per day")
     # How long a matching lookup proves the household to its session (SECURITY.md LK7).
     LOOKUP_PROOF_MINUTES = 30
-    # Every question page of a submission is a POST: a whole journey is about ten.
-    SUBMIT_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_LIMIT_PER_IP", "60 per hour")
+    # Sent requests (the final "Send") per address. A village office or a
+    # carrier NAT sends for many residents from one address, so the budget is
+    # generous and, past HCAPTCHA_FREE_SENDS per window, the send page asks
+    # for the captcha before anything is refused.
+    SUBMIT_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_LIMIT_PER_IP", "300 per hour")
+    HCAPTCHA_FREE_SENDS = int(os.environ.get("HCAPTCHA_FREE_SENDS", "20"))
+    HCAPTCHA_FREE_SENDS_WINDOW = "1 hour"
+    # The question pages of a journey are not counted against the above: only
+    # an anti-flood ceiling far above any office's day, so a journey already
+    # started is never stopped between its pages.
+    SUBMIT_PAGE_LIMIT_PER_IP = os.environ.get("PORTAL_SUBMIT_PAGE_LIMIT_PER_IP", "6000 per hour")
+    # Evidence uploads per address (each costs an image decode), and the bytes
+    # an address may store per day (abandoned drafts' files stay a day).
+    UPLOAD_LIMIT_PER_IP = os.environ.get("PORTAL_UPLOAD_LIMIT_PER_IP", "600 per hour")
+    UPLOAD_MB_PER_IP_PER_DAY = int(os.environ.get("PORTAL_UPLOAD_MB_PER_IP_PER_DAY", "1024"))
     TRACK_LIMIT_PER_IP = os.environ.get("PORTAL_TRACK_LIMIT_PER_IP", "60 per hour")
     # The village search behind the picker (a request per pause in typing).
     REGION_SEARCH_LIMIT_PER_IP = "60 per minute"
@@ -115,6 +128,17 @@ class Config:
     PDF_MAX_DECODED_BYTES = 32 * 1024 * 1024
     # One file per request: the request never needs more than a file and a form.
     MAX_CONTENT_LENGTH = MAX_FILE_BYTES + 256 * 1024
+    # The evidence page reads bodies up to this size so that a file over
+    # MAX_FILE_BYTES gets its message on the same page (a 413 cut short by the
+    # server often reaches a phone as a reset connection).
+    EVIDENCE_MAX_REQUEST_BYTES = 48 * 1024 * 1024
+    # Bytes of the files one draft may hold (UP9).
+    UPLOAD_MAX_BYTES_PER_DRAFT = 24 * 1024 * 1024
+    # UP8: pixels actually decoded at full size (PNG and WebP whole, JPEG after
+    # decoding at 1/2, 1/4 or 1/8): 16 MP is a 4000x4000 screenshot or an A4
+    # scan at 400 dpi, 64 MB as RGBA. Image work at once per process.
+    MAX_DECODED_PIXELS = 16_000_000
+    IMAGE_WORK_SLOTS = 2
     MAX_FORM_PARTS = 50
 
     # hCaptcha (portal/captcha.py): disabled when no keys are configured.

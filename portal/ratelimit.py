@@ -231,3 +231,39 @@ def nik_budget_wait(nik_key_: str) -> int:
     return _seconds_until_free(
         _step(HIT, current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
     )
+# Submissions (issue 9 §2): sends and uploads per address, and a captcha
+# quota of sends of its own, apart from the lookup's.
+
+
+def hit_or_wait(limit_text: str, scope: str, key: str, *, cost: int = 1) -> int:
+    """Count ``cost`` against the limit in one atomic step: 0 when allowed,
+    otherwise the seconds to wait (and nothing is counted). The caller
+    shows its own page (a limit met mid-journey must not lose the answers)."""
+    item = _limit(limit_text)
+    ids = _ids(scope, key)
+    if limiter.limiter.hit(item, *ids, cost=cost):
+        return 0
+    reset = limiter.limiter.get_window_stats(item, *ids).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def _free_sends():
+    free = current_app.config["HCAPTCHA_FREE_SENDS"]
+    if free <= 0:
+        return None
+    return _limit(f"{free} per {current_app.config['HCAPTCHA_FREE_SENDS_WINDOW']}")
+
+
+def spend_free_send(ip: str) -> bool:
+    """Spend one of the address's sends without a captcha; ``False`` when
+    they are used up. Checking and spending is one atomic hit, so requests
+    in flight together cannot all pass on the same last free send."""
+    quota = _free_sends()
+    return quota is not None and limiter.limiter.hit(quota, *_ids("captcha-free-send", ip))
+
+
+def free_send_left(ip: str) -> bool:
+    """Whether the address may still send without a captcha (a peek, for
+    showing the widget on the page before the resident presses Send)."""
+    quota = _free_sends()
+    return quota is not None and limiter.limiter.test(quota, *_ids("captcha-free-send", ip))

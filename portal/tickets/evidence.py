@@ -42,6 +42,9 @@ Configuration (``app.config`` or a mapping passed as ``settings``):
 ``IMAGE_MAX_SIDE``         longest side of a stored image, 2560 px
 ``IMAGE_QUALITY``          JPEG and WebP quality, 85
 ``PDF_MAX_DECODED_BYTES``  inflate budget for PDF object streams, 32 MiB
+``MAX_DECODED_PIXELS``     pixels decoded at full size (UP8), 16 000 000
+``IMAGE_WORK_SLOTS``       images decoded at once per process (UP8), 2
+``UPLOAD_MAX_BYTES_PER_DRAFT``  bytes one draft's files may hold (UP9), 24 MiB
 =========================  ====================================================
 
 Image cleaning lives in ``portal.tickets.image_clean`` and PDF inspection in
@@ -99,6 +102,10 @@ ERROR_CODES = frozenset(
         "pdf_active_content",
         "pdf_encrypted",
         "pdf_uninspectable",
+        # Storage and upload budgets (UP9, issue 9 §2).
+        "draft_full",
+        "address_full",
+        "too_many_uploads",
     }
 )
 
@@ -145,6 +152,9 @@ class EvidenceSettings:
     image_max_side: int = 2560
     image_quality: int = 85
     pdf_max_decoded_bytes: int = 32 * MiB
+    max_decoded_pixels: int = 16_000_000
+    image_work_slots: int = 2
+    max_bytes_per_draft: int = 24 * MiB
 
     @classmethod
     def from_config(
@@ -167,6 +177,9 @@ _CONFIG_KEYS = {
     "image_max_side": "IMAGE_MAX_SIDE",
     "image_quality": "IMAGE_QUALITY",
     "pdf_max_decoded_bytes": "PDF_MAX_DECODED_BYTES",
+    "max_decoded_pixels": "MAX_DECODED_PIXELS",
+    "image_work_slots": "IMAGE_WORK_SLOTS",
+    "max_bytes_per_draft": "UPLOAD_MAX_BYTES_PER_DRAFT",
 }
 
 SettingsLike = EvidenceSettings | Mapping[str, Any] | None
@@ -210,6 +223,10 @@ class StoredFile:
     doc_type: str
     gps_lat: float | None = None
     gps_lon: float | None = None
+    #: The name the resident's file had (``display_name``), shown back to them
+    #: on the evidence page only; kept in the encrypted draft, never in the
+    #: ticket or on disk.
+    display_name: str = ""
 
     @property
     def gps(self) -> tuple[float, float] | None:
@@ -237,6 +254,29 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"%PDF-"):
         return PDF
     return None
+
+
+def check_draft_bytes(existing: int, adding: int, settings: SettingsLike = None) -> None:
+    """Refuse a file that would take a draft's files past
+    ``UPLOAD_MAX_BYTES_PER_DRAFT`` (UP9); nothing is stored then."""
+    cfg = _settings(settings)
+    if existing + adding > cfg.max_bytes_per_draft:
+        raise EvidenceError("draft_full", max_bytes=cfg.max_bytes_per_draft)
+
+
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+DISPLAY_NAME_CHARS = 60
+
+
+def display_name(filename: str) -> str:
+    """The file's own name, as the resident's list shows it: the last path
+    part, without control characters or the bidi overrides that make
+    ``x\\u202egpj.exe`` read as ``xexe.jpg``,
+    cut to ``DISPLAY_NAME_CHARS``. Templates escape it."""
+    name = _UNSHOWN.sub("", PurePosixPath(filename.replace("\\", "/")).name).strip()
+    if len(name) > DISPLAY_NAME_CHARS:
+        name = name[: DISPLAY_NAME_CHARS - 1] + "…"
+    return name
 
 
 def check_file_count(existing: int, adding: int = 1, settings: SettingsLike = None) -> None:
@@ -280,7 +320,13 @@ def process_upload(
         except PdfRefused as exc:
             raise EvidenceError(exc.code, **exc.params) from exc
         return ProcessedFile(data=data, media_type=PDF, doc_type=doc_type)
-    limits = ImageLimits(cfg.max_image_pixels, cfg.image_max_side, cfg.image_quality)
+    limits = ImageLimits(
+        cfg.max_image_pixels,
+        cfg.image_max_side,
+        cfg.image_quality,
+        max_decoded_pixels=cfg.max_decoded_pixels,
+        work_slots=cfg.image_work_slots,
+    )
     try:
         clean, gps = clean_image(data, _PILLOW_FORMAT[media_type], keep_gps, limits)
     except ImageRefused as exc:

@@ -7,13 +7,31 @@ does not decode, turned upright by its EXIF orientation, scaled to
 nothing the phone wrote beside the pixels survives: EXIF (with the GPS
 position of the resident's home), XMP, ICC profiles, text chunks, trailing
 data. The GPS position is read out separately, only when asked for.
+
+Memory (SECURITY.md UP8): a small file can promise many pixels, and Pillow
+holds every decoded pixel, so three things bound a worker:
+
+* ``max_decoded_pixels``: the pixels decoded at full size. JPEG is decoded
+  at 1/2, 1/4 or 1/8 scale when the stored copy is smaller anyway (libjpeg's
+  DCT scaling, ``Image.draft``), so a 40 MP phone photo decodes as 10 MP;
+  PNG and WebP cannot be, so their whole size counts;
+* the image is shrunk before it is turned upright and converted, so those
+  copies are of the small image;
+* ``work_slots``: images decoded at once per process (a semaphore); further
+  uploads wait their turn instead of adding their pixels to the peak.
+
+``tests/tickets/test_image_memory.py`` measures the peak of several
+worst-case uploads in parallel against a stated bound.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import math
 import struct
+import threading
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -36,6 +54,19 @@ class ImageLimits:
     max_pixels: int
     max_side: int
     quality: int  # JPEG and WebP
+    max_decoded_pixels: int = 16_000_000
+    work_slots: int = 2
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def work_slot(slots: int) -> threading.BoundedSemaphore:
+    """The process's semaphore for ``slots`` images at once (one per value,
+    so a test with its own limit does not share the app's)."""
+    with _slots_lock:
+        return _slots.setdefault(max(1, slots), threading.BoundedSemaphore(max(1, slots)))
 
 
 #: What Pillow's decoders raise on malformed input; any of them means "this
@@ -70,12 +101,55 @@ def clean_image(
     depend on the warning filter either (``catch_warnings`` is not
     thread-safe before Python 3.14).
     """
+    _check_header_or_refuse(data, fmt, cfg)  # cheap: refusals need no slot
+    try:
+        with work_slot(cfg.work_slots):
+            return _clean_in_slot(data, fmt, keep_gps, cfg)
+    finally:
+        _give_memory_back()
+
+
+def _give_memory_back() -> None:
+    """Return freed pixel memory to the system. glibc raises its mmap
+    threshold after big blocks are freed and then keeps later ones in its
+    arenas: without this a worker stays at its peak long after the upload."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def _check_header_or_refuse(data: bytes, fmt: str, cfg: ImageLimits) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             _check_header(data, fmt, cfg)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRefused("too_many_pixels", max_pixels=cfg.max_pixels) from exc
+    except _DECODE_ERRORS as exc:
+        raise ImageRefused("corrupt") from exc
+
+
+def _clean_in_slot(
+    data: bytes, fmt: str, keep_gps: bool, cfg: ImageLimits
+) -> tuple[bytes, tuple[float, float] | None]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[fmt]) as img:
                 _reduce_while_decoding(img, cfg)
+                width, height = img.size  # after draft: what will be decoded
+                if width * height > cfg.max_decoded_pixels:
+                    raise ImageRefused("too_many_pixels", max_pixels=cfg.max_decoded_pixels)
                 # Process-wide and flipped on by WeasyPrint at import: a
                 # truncated upload must fail here, whoever else set it.
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -123,11 +197,36 @@ def _clean_copy(img: Image.Image, fmt: str, cfg: ImageLimits) -> Image.Image:
     ``convert``/``resize``, and its PNG writer re-emits the ICC profile from
     ``info`` unasked. Building the result with ``frombytes`` leaves nothing
     but pixels to write.
+
+    Shrunk first (UP8): turning and converting then copy the small image,
+    not the full-size one. Modes Pillow resizes by nearest neighbour (bilevel,
+    palette) are converted first; 16-bit grey is scaled to 8 bits once small.
     """
-    upright = _eight_bit(_upright(img))
+    if img.mode not in _RESIZABLE_MODES:
+        img = img.convert(_output_mode(img, fmt))
+    img.thumbnail((cfg.max_side, cfg.max_side), Image.Resampling.LANCZOS)
+    upright = _upright(_eight_bit(img))
     upright = upright.convert(_output_mode(upright, fmt))
-    upright.thumbnail((cfg.max_side, cfg.max_side), Image.Resampling.LANCZOS)
     return Image.frombytes(upright.mode, upright.size, upright.tobytes())
+
+
+_RESIZABLE_MODES = frozenset(
+    {"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "I;16", "I;16B", "I;16L"}
+)
+
+
+def thumbnail_jpeg(data: bytes, fmt: str, side: int, slots: int) -> bytes:
+    """A small JPEG of a stored (already cleaned) image, for the resident's
+    own list of uploads; transparency goes onto white."""
+    with work_slot(slots), Image.open(io.BytesIO(data), formats=[fmt]) as img:
+        img.draft("RGB", (side, side))
+        img.thumbnail((side, side), Image.Resampling.BILINEAR)
+        small = img.convert("RGBA")
+        flat = Image.new("RGB", small.size, "white")
+        flat.paste(small, mask=small.getchannel("A"))
+        buf = io.BytesIO()
+        flat.save(buf, "JPEG", quality=70)
+        return buf.getvalue()
 
 
 def _upright(img: Image.Image) -> Image.Image:

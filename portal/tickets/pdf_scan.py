@@ -4,7 +4,9 @@ A PDF is stored as uploaded (there is no safe re-encoder in
 the standard library), so it is refused when any of these names appears as a
 PDF name, after undoing ``#xx`` escapes (``/J#61vaScript`` is ``/JavaScript``):
 JavaScript, JS, OpenAction, AA, Launch, EmbeddedFile(s), EF, FileAttachment,
-RichMedia, XFA, GoToE, GoToR, SubmitForm, ImportData, Rendition; and when
+RichMedia, XFA, GoToE, GoToR, SubmitForm, ImportData, Rendition, and the link
+actions URI (opens a web address: a phishing page one tap from an officer's
+screen) and Named (runs a viewer menu command such as Print or SaveAs); and when
 ``/Encrypt`` appears, because encrypted strings and streams cannot be read.
 A reader finds objects in three places, and each is covered:
 
@@ -81,6 +83,9 @@ _ACTIVE_NAMES = frozenset(
         b"SubmitForm",
         b"ImportData",
         b"Rendition",
+        # Link actions: a web address or a viewer command is not evidence.
+        b"URI",
+        b"Named",
     }
 )
 _OBJECT_STREAM_MARKS = frozenset({b"ObjStm", b"First"})

@@ -295,3 +295,37 @@ def test_settings_from_config_and_the_flask_app(tmp_path):
 def test_doc_type_is_checked(settings):
     with pytest.raises(ValueError, match="doc_type"):
         process_upload("a.jpg", b"x", doc_type="../ktp", keep_gps=False, settings=settings)
+
+
+def test_re_encoded_image_larger_than_the_limit_is_refused(settings):
+    """A grainy photo saved at JPEG quality 5 is small; re-encoded at quality
+    85 it is several times larger. The stored file must obey the limit too."""
+    noise = Image.effect_noise((600, 600), 100).convert("RGB")
+    data = encode(noise, "JPEG", quality=5)
+    cleaned = upload("a.jpg", data, settings).data
+    limit = (len(data) + len(cleaned)) // 2
+    assert len(data) < limit < len(cleaned)
+    small = EvidenceSettings(upload_root=settings.upload_root, max_file_bytes=limit)
+    assert refused("a.jpg", data, small) == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("C:\\Users\\budi\\KTP ibu.jpg", "KTP ibu.jpg"),
+        ("../../etc/passwd.png", "passwd.png"),
+        ("rumah\u202egpj.exe.png", "rumahgpj.exe.png"),
+        ("a\x00b\x1bc.jpg", "abc.jpg"),
+        ("x" * 100 + ".jpg", "x" * 59 + "…"),
+    ],
+)
+def test_display_names_are_the_last_part_without_controls(name, shown):
+    assert evidence.display_name(name) == shown
+
+
+def test_a_draft_holds_at_most_its_bytes(settings):
+    small = EvidenceSettings(upload_root=settings.upload_root, max_bytes_per_draft=1000)
+    evidence.check_draft_bytes(600, 400, small)
+    with pytest.raises(EvidenceError) as info:
+        evidence.check_draft_bytes(600, 401, small)
+    assert info.value.code == "draft_full"

@@ -82,6 +82,30 @@ HOSTILE_PDFS = {
         page=b" /Annots [ >> stream\n<< /Type /Annot /Subtype /Link /Rect [0 0 9 9]"
         b" /AA << /E << /S /Named /N /NextPage >> >> >> ]"
     ),
+    # Link actions (issue 9 §4): a web address or a viewer command one tap away.
+    "uri_link": pdf(
+        page=b" /Annots [5 0 R]",
+        extra=(
+            b"<< /Type /Annot /Subtype /Link /Rect [0 0 99 99]"
+            b" /A << /S /URI /URI (https://phish.example/login) >> >>",
+        ),
+    ),
+    "uri_base_in_catalog": pdf(b" /URI << /Base (https://phish.example/) >>"),
+    "named_link": pdf(
+        page=b" /Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9]"
+        b" /A << /S /Named /N /Print >> >>]"
+    ),
+    "hex_escaped_uri": pdf(page=b" /Annots [<< /Subtype /Link /A << /S /U#52I /U#52I (x) >> >>]"),
+    "uri_in_object_stream": pdf_with_object_stream(
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://x) >> >>",
+        catalog=b"",
+        page=b" /Annots [6 0 R]",
+    ),
+    "named_in_object_stream": pdf_with_object_stream(
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Named /N /SaveAs >> >>",
+        catalog=b"",
+        page=b" /Annots [6 0 R]",
+    ),
     # Long names are found even inside stream data, as a second net.
     "launch_inside_stream_data": pdf(extra=(stream(b"\x00\x01<< /S /Launch /F (x.exe) >>"),)),
 }
@@ -138,7 +162,7 @@ def test_object_stream_zip_bomb_is_refused_within_budget(settings):
         ),
         pdf(b" /Info (see /JS and /AA in the manual)"),
         pdf(b" /JSON /JSX /AAA /EFX"),
-        pdf(b" /URI (https://example.org/a.pdf)"),
+        pdf(b" /URIx (https://example.org/a.pdf) /Namedest 1 /Names << >>"),
         pdf_with_object_stream(b"<< /Type /Outlines /Count 0 >>"),
         pdf_with_object_stream(
             b"<< /Type /Outlines /Count 0 >>", filters=(b"ASCII85Decode", b"FlateDecode")
@@ -149,7 +173,7 @@ def test_object_stream_zip_bomb_is_refused_within_budget(settings):
         "binary_image_stream",
         "names_in_a_string",
         "similar_names",
-        "link",
+        "names_like_link_actions",
         "object_stream",
         "a85_object_stream",
     ],

@@ -39,7 +39,8 @@ def test_the_journey_speaks_english(client, uploads):
 @pytest.mark.parametrize(
     ("config_key", "path", "data"),
     [
-        ("SUBMIT_LIMIT_PER_IP", "/submit/proposal", {"subkind": "own_household"}),
+        # The question pages' anti-flood ceiling (far above any office's day).
+        ("SUBMIT_PAGE_LIMIT_PER_IP", "/submit/proposal", {"subkind": "own_household"}),
         ("TRACK_LIMIT_PER_IP", "/track", {"reference": "DT-2222-3333", "pin": "123456"}),
     ],
 )

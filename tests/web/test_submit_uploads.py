@@ -68,12 +68,17 @@ def test_missing_file_is_a_field_error(client, uploads):
     assert page.status_code == 400 and 'href="#file"' in page.text
 
 
-def test_oversized_request_gets_the_friendly_413_page_and_nothing_is_stored(app, client, uploads):
+def test_oversized_request_gets_the_friendly_413_page_and_nothing_is_stored(
+    app, client, uploads, monkeypatch
+):
+    """UP1, and issue 9 §3.2: the evidence page itself says so, with the limit."""
+    monkeypatch.setitem(app.config, "EVIDENCE_MAX_REQUEST_BYTES", app.config["MAX_CONTENT_LENGTH"])
     _at_evidence(client)
     big = b"\xff\xd8\xff" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     page = upload(client, "proposal", big)
     assert page.status_code == 413
-    assert "Ukuran file terlalu besar" in page.text
+    assert "File lebih besar dari 8 MB" in page.text
+    assert 'type="file"' in page.text  # the same evidence page, not a dead end
     assert stored_files(uploads) == []
     assert count(app, Ticket) == 0 and count(app, Evidence) == 0
 

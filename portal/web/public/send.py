@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 
 import segno
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from forms.submit import CheckAnswersForm, ConfirmForm
-from portal import ratelimit
+from portal import captcha, ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
@@ -31,6 +31,7 @@ from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
+from portal.web.public.limits import limit_page
 from portal.web.public.submit import KIND, bp
 from portal.web.public.ticket_labels import (
     DOC_TYPE_LABELS,
@@ -42,7 +43,7 @@ from portal.web.public.ticket_labels import (
 
 
 @bp.route(f"/submit/{KIND}/check", methods=["GET", "POST"])
-@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def check(kind: str):
     form = CheckAnswersForm()
     # Load the draft before looking for the key: a parallel send of the same
@@ -60,21 +61,60 @@ def check(kind: str):
     if j.needs_registry_household() and j.household_id is None:
         return private_page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
     if request.method == "POST" and not form.errors:
+        refused = _send_refused(j, form)
+        if refused is not None:
+            return refused
         if duplicate is not None:
             return _add_to(duplicate, j)
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
+    return _check_page(j, form, _captcha_first(ratelimit.client_ip()))
+
+
+def _check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
+    g.captcha_on_page = needs_captcha
     return private_page(
         "public/submit/check.html",
-        400 if form.errors else 200,
+        400 if form.errors or form.form_errors else 200,
         form=form,
-        kind=kind,
-        title=KIND_TITLES[kind],
+        kind=j.kind,
+        title=KIND_TITLES[j.kind],
         journey=j,
         summary=_summary(j),
         question_url=question_url,
+        captcha=needs_captcha,
     )
+
+
+def _captcha_first(ip: str) -> bool:
+    """Whether the check page shows the captcha before Send is pressed: the
+    address has used its free sends (a peek; the send spends atomically)."""
+    return captcha.captcha_enabled(current_app) and not ratelimit.free_send_left(ip)
+
+
+def _send_refused(j: Journey, form: CheckAnswersForm):
+    """The send budget of the address (issue 9 §2): past its free sends the
+    captcha, past ``SUBMIT_LIMIT_PER_IP`` a page saying how long to wait.
+    The answers stay in the draft either way. ``None``: send."""
+    ip = ratelimit.client_ip()
+    if captcha.captcha_enabled(current_app):
+        token = request.form.get("h-captcha-response")
+        passed = captcha.verify(token, ip).ok if token else ratelimit.spend_free_send(ip)
+        if not passed:
+            form.form_errors.append(
+                _("Complete the security check, then press Send request again")
+                if token
+                else _(
+                    "Many requests were sent from your network. Complete the security "
+                    "check, then press Send request again"
+                )
+            )
+            return _check_page(j, form, True)
+    wait = ratelimit.hit_or_wait(current_app.config["SUBMIT_LIMIT_PER_IP"], "submit-send", ip)
+    if wait:
+        return limit_page("public/submit/send_limit.html", wait, kind=j.kind)
+    return None
 
 
 def _summary(j: Journey) -> dict:
@@ -85,7 +125,10 @@ def _summary(j: Journey) -> dict:
         "from_lookup": j.subject_from_lookup(),
         "village": ", ".join(journey.region_path_names(village)),
         "reasons": [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])],
-        "files": [str(DOC_TYPE_LABELS[f["doc_type"]]) for f in j.answers.get("evidence", [])],
+        "files": [
+            " · ".join(filter(None, (f.get("display_name"), str(DOC_TYPE_LABELS[f["doc_type"]]))))
+            for f in j.answers.get("evidence", [])
+        ],
     }
 
 
@@ -125,7 +168,7 @@ def _already_sent(j: Journey, reference: str):
 
 
 @bp.route("/submit/sent", methods=["GET", "POST"])
-@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def sent():
     """Reference, PIN, tracking link and due dates of the request just sent.
 
@@ -180,7 +223,7 @@ def already(kind: str):
 
 
 @bp.post(f"/submit/{KIND}/add-to-existing")
-@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def add_to_existing(kind: str):
     """The resident chose to add their answers to the request under review:
     the journey goes on without the contact question, and ends by adding."""

@@ -23,14 +23,12 @@ from flask_babel import lazy_gettext as _l
 from forms.submit import (
     ConsentForm,
     ContactForm,
-    EvidenceForm,
     ReasonsForm,
     SubjectForm,
     SubkindForm,
     VillageForm,
 )
 from portal import ratelimit
-from portal.tickets import evidence
 from portal.tickets.models import KINDS
 from portal.web.pages import private_page
 from portal.web.public import journey
@@ -42,7 +40,6 @@ from portal.web.public.journey import (
 )
 from portal.web.public.ticket_labels import (
     DETAILS_HINTS,
-    DOC_TYPE_LABELS,
     EVIDENCE_ERRORS,
     EXPLAIN_REASONS,
     KIND_TITLES,
@@ -81,13 +78,13 @@ def choose():
 
 
 @bp.route(f"/submit/{KIND}", methods=["GET", "POST"])
-@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def start(kind: str):
     return _ask(kind, "subkind")
 
 
 @bp.route(f"/submit/{KIND}/{ASKED}", methods=["GET", "POST"])
-@ratelimit.posts_per_address("SUBMIT_LIMIT_PER_IP")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def question(kind: str, name: str):
     return _ask(kind, name)
 
@@ -201,39 +198,7 @@ def _ask_reasons(j: Journey):
 
 
 def _ask_evidence(j: Journey):
-    files = j.answers.setdefault("evidence", [])
-    max_files = current_app.config["MAX_FILES_PER_TICKET"]
-    form = EvidenceForm()
-    form.doc_type.choices = list(DOC_TYPE_LABELS.items())
-    action = request.form.get("action") if request.method == "POST" else None
-    if action == "continue":
-        return _answered(j, "evidence")
-    if action == "remove":
-        index = request.form.get("index", type=int)
-        if index is not None and 0 <= index < len(files):
-            evidence.delete_stored(files.pop(index)["stored_name"])
-            journey.save(j)
-        return redirect(question_url(j.kind, "evidence"))
-    context = {"files": files, "max_files": max_files, "doc_labels": DOC_TYPE_LABELS}
-    if action != "upload" or not form.validate_on_submit():
-        return _question_page(j, "evidence", form, **context)
-    upload = form.file.data
-    keep_gps = bool(form.keep_gps.data) and j.kind == "objection"
-    try:
-        evidence.check_file_count(len(files))
-        processed = evidence.process_upload(
-            upload.filename or "",
-            upload.read(),
-            doc_type=form.doc_type.data,
-            keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
-        )
-        stored = evidence.store(processed)
-    except evidence.EvidenceError as exc:
-        form.file.errors = [_evidence_message(exc.code)]
-        return _question_page(j, "evidence", form, 400, **context)
-    files.append(journey.stored_descriptor(stored))
-    journey.save(j)
-    return redirect(question_url(j.kind, "evidence"))
+    return evidence_page.ask(j)  # uploads, their budgets and previews
 
 
 def _evidence_message(code: str) -> str:
@@ -279,4 +244,4 @@ REGION_ERRORS = {
 
 
 # The check, send and confirmation pages register on this blueprint too.
-from portal.web.public import send  # noqa: E402, F401
+from portal.web.public import evidence_page, send  # noqa: E402, F401
