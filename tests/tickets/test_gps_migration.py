@@ -1,4 +1,4 @@
-"""Migration 0005 encrypts the photo locations already stored in plaintext
+"""Migration 0007 encrypts the photo locations already stored in plaintext
 and drops the plaintext columns; its downgrade puts them back (issue 9, §4)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _columns() -> set[str]:
 
 def test_existing_locations_are_encrypted_then_the_plaintext_dropped(tmp_path, monkeypatch):
     with _app_context(_sqlite_url(tmp_path), tmp_path, monkeypatch):
-        upgrade(revision="0004")
+        upgrade(revision="0006")
         with db.engine.begin() as conn:
             # Only the evidence table matters here: no ticket behind the rows.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
@@ -42,7 +42,7 @@ def test_existing_locations_are_encrypted_then_the_plaintext_dropped(tmp_path, m
         assert without.gps_enc is None
         db.session.rollback()
 
-        downgrade(revision="0004")
+        downgrade(revision="0006")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, gps_lat, gps_lon FROM evidence ORDER BY id"))
             assert [tuple(r) for r in rows] == [(1, LAT, LON), (2, None, None)]
@@ -53,7 +53,7 @@ def test_the_migration_refuses_to_run_offline():
     """A --sql script cannot encrypt: say so instead of writing a broken script."""
     from importlib import import_module
 
-    migration = import_module("migrations.versions.0005_encrypt_evidence_gps")
+    migration = import_module("migrations.versions.0007_encrypt_evidence_gps")
 
     class Offline:
         as_sql = True
