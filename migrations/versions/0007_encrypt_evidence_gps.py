@@ -37,7 +37,7 @@ def _purpose(stored_name: str) -> bytes:
 def _keyring():
     if op.get_context().as_sql:
         raise RuntimeError(
-            "0005 encrypts stored photo locations and cannot run offline (--sql); "
+            "0007 encrypts stored photo locations and cannot run offline (--sql); "
             "run `flask db upgrade` against the database"
         )
     from flask import current_app
