@@ -12,6 +12,8 @@ from flask import Flask, make_response, render_template
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
+from portal.i18n import wait_words
+
 log = logging.getLogger("portal.errors")
 
 #: Seconds a client should wait when a dependency (limiter storage) is down.
@@ -32,14 +34,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = exc.code or 500
-        response = make_response(render_template("errors/http.html", code=code), code)
-        for name, value in exc.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if code == 429:
-            if "Retry-After" not in response.headers:
-                response.headers["Retry-After"] = str(_limiter_retry_after())
+            headers.setdefault("Retry-After", str(_limiter_retry_after()))
             log.info("rate limited", extra={"event": {"event": "rate_limited"}})
+        # A limit page says how long to wait, in words (issue 9 §2).
+        retry_after = headers.get("Retry-After", "")
+        wait = wait_words(int(retry_after)) if retry_after.isdigit() else None
+        page = render_template("errors/http.html", code=code, wait=wait)
+        response = make_response(page, code)
+        response.headers.update(headers)
         return response
 
     @app.errorhandler(StorageError)
@@ -49,7 +53,8 @@ def init_app(app: Flask) -> None:
             "rate-limit storage unavailable",
             extra={"event": {"event": "limiter_down", "error": type(exc.storage_error).__name__}},
         )
-        response = make_response(render_template("errors/http.html", code=503), 503)
+        wait = wait_words(UNAVAILABLE_RETRY_AFTER)
+        response = make_response(render_template("errors/http.html", code=503, wait=wait), 503)
         response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
         return response
 

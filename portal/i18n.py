@@ -7,12 +7,14 @@ msgids; ``translations/`` holds the catalogs (see ``docs/translations.md``).
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 import flask_babel
 from flask import Flask, Response, current_app, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 ONE_YEAR = 365 * 24 * 3600
@@ -20,6 +22,19 @@ ONE_YEAR = 365 * 24 * 3600
 # Each language is named in itself on the switch link, so a reader who does not
 # understand the current page can still find their own language.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+def wait_words(seconds: float) -> str:
+    """A wait in words, "5 minutes", "2 hours", for every limit page (issue 9
+    §2: each says how long to wait). Rounded up, so nobody comes back too
+    early. (No ngettext: Indonesian has one form, and 90 minutes and more are
+    always at least two hours.)"""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes == 1:
+        return _("1 minute")
+    if minutes < 90:
+        return _("%(num)d minutes", num=minutes)
+    return _("%(num)d hours", num=math.ceil(minutes / 60))
 
 
 def _supported(code: str | None) -> str | None:

@@ -137,3 +137,22 @@ def test_429_page_is_translated_and_says_when_to_retry(app, client, monkeypatch,
     assert r.status_code == 429
     assert 0 < int(r.headers["Retry-After"]) <= 3600
     assert text.encode() in r.data
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("id", "Silakan coba lagi dalam {} menit"), ("en", "Please try again in {} minutes")],
+)
+def test_the_generic_429_page_says_how_long_to_wait(app, client, monkeypatch, lang, text):
+    """Any limit met through the generic page (here /track's per-address
+    budget) names the wait in words, from the same Retry-After it sends,
+    rounded up to whole minutes."""
+    monkeypatch.setitem(app.config, "TRACK_LIMIT_PER_IP", "1 per hour")
+    client.get(f"/?lang={lang}")
+    form = {"reference": "DT-7KQ4-M9XW", "pin": "123456"}
+    client.post("/track", data=form)
+    r = client.post("/track", data=form)
+    assert r.status_code == 429
+    seconds = int(r.headers["Retry-After"])
+    assert 60 < seconds <= 3600
+    assert text.format(-(-seconds // 60)) in r.get_data(as_text=True)

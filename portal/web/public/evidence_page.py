@@ -28,11 +28,12 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from forms.submit import EvidenceForm
 from portal import ratelimit
+from portal.i18n import wait_words
 from portal.tickets import evidence
 from portal.tickets.image_clean import thumbnail_jpeg
 from portal.web.public import journey
 from portal.web.public.journey import Journey, question_url
-from portal.web.public.limits import limit_page, wait_text
+from portal.web.public.limits import limit_page
 from portal.web.public.submit import (
     HOUSE_PHOTOS,
     KIND,
@@ -153,7 +154,7 @@ def _stream_size(stream: IO[bytes]) -> int:
 def _quota_message(code: str, wait: int = 0) -> str:
     config = current_app.config
     return str(QUOTA_ERRORS[code]) % {
-        "wait": wait_text(wait),
+        "wait": wait_words(wait),
         "draft_mb": config["UPLOAD_MAX_BYTES_PER_DRAFT"] // (1024 * 1024),
     }
 

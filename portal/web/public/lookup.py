@@ -18,12 +18,12 @@ import logging
 import math
 
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
 from forms.lookup import LookupForm
 from portal import captcha, ratelimit
 from portal.db import keyring, transaction
+from portal.i18n import wait_words
 from portal.i18n_fold import render_page
 from portal.registry import proofs
 from portal.registry.lookup import find_household, proven_status
@@ -50,13 +50,6 @@ def _page(template: str, http_status: int = 200, **context):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _wait_words(seconds: int) -> str:
-    """``"sekitar 25 menit"``-style words for a wait, in the page's language."""
-    return format_timedelta(
-        dt.timedelta(seconds=seconds), granularity="minute", threshold=1.5, add_direction=False
-    )
 
 
 def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, **context):
@@ -93,7 +86,7 @@ def lookup():
             _log("captcha_failed")
             if request.form.get("h-captcha-response"):
                 form.form_errors.append(_("Complete the security check, then try again"))
-            wait = _wait_words(ratelimit.nik_budget_wait(key)) if needs_captcha == "nik" else None
+            wait = wait_words(ratelimit.nik_budget_wait(key)) if needs_captcha == "nik" else None
             return _form_page(form, 400, needs_captcha, wait=wait)
         ratelimit.take_captcha_lookup(key)
 
@@ -159,7 +152,7 @@ def limited(exc):
     seconds = _retry_after(exc)
     scope = getattr(exc, "scope", "address")
     log.info("rate limited", extra={"event": {"event": "rate_limited", "limit": scope}})
-    response = _page("public/lookup_limited.html", 429, scope=scope, wait=_wait_words(seconds))
+    response = _page("public/lookup_limited.html", 429, scope=scope, wait=wait_words(seconds))
     response.headers["Retry-After"] = str(seconds)
     return response
 
