@@ -231,6 +231,8 @@ def nik_budget_wait(nik_key_: str) -> int:
     return _seconds_until_free(
         _step(HIT, current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
     )
+
+
 # Submissions (issue 9 §2): sends and uploads per address, and a captcha
 # quota of sends of its own, apart from the lookup's.
 
