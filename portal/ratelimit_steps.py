@@ -51,11 +51,9 @@ class Step:
 # ARGV[3i-2..3i] op, limit, expiry in seconds. Returns one 0/1 per step run.
 # The window shift and the weighted count are those of limits 5.x's
 # acquire_sliding_window.lua and sliding_window.lua (times in milliseconds).
-_SCRIPT = """
-local results = {}
-for i = 1, #KEYS / 2 do
+# Step i's window (both scripts): shift it when due, then read the counts.
+_WINDOW = """
   local prev, cur = KEYS[2 * i - 1], KEYS[2 * i]
-  local op = tonumber(ARGV[3 * i - 2])
   local limit = tonumber(ARGV[3 * i - 1])
   local expiry = tonumber(ARGV[3 * i]) * 1000
   local cur_ttl = tonumber(redis.call('pttl', cur))
@@ -66,17 +64,30 @@ for i = 1, #KEYS / 2 do
   local prev_count = tonumber(redis.call('get', prev)) or 0
   local prev_ttl = math.max(tonumber(redis.call('pttl', prev)) or 0, 0)
   local cur_count = tonumber(redis.call('get', cur)) or 0
-  local ok
-  if op == 3 then
-    ok = prev_count * prev_ttl / expiry + cur_count < limit
-  else
-    ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
-    if ok then
+"""
+# Count one hit in step i's current window (``cur`` and ``expiry`` as above).
+_COUNT_ONE = """
       if redis.call('exists', cur) == 1 then
         redis.call('incrby', cur, 1)
       else
         redis.call('set', cur, 1, 'PX', expiry * 2)
       end
+"""
+_SCRIPT = (
+    """
+local results = {}
+for i = 1, #KEYS / 2 do
+  local op = tonumber(ARGV[3 * i - 2])"""
+    + _WINDOW
+    + """
+  local ok
+  if op == 3 then
+    ok = prev_count * prev_ttl / expiry + cur_count < limit
+  else
+    ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
+    if ok then"""
+    + _COUNT_ONE
+    + """
     end
   end
   results[i] = ok and 1 or 0
@@ -86,6 +97,7 @@ for i = 1, #KEYS / 2 do
 end
 return results
 """
+)
 
 
 def run(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
@@ -110,36 +122,26 @@ def run(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
 
 # take_all: the same window shift and count as _SCRIPT's HIT, but every key is
 # counted only when every limit allows one more; one 0/1 per step.
-_TAKE_SCRIPT = """
+_TAKE_SCRIPT = (
+    """
 local results, all_ok = {}, true
-for i = 1, #KEYS / 2 do
-  local prev, cur = KEYS[2 * i - 1], KEYS[2 * i]
-  local limit = tonumber(ARGV[3 * i - 1])
-  local expiry = tonumber(ARGV[3 * i]) * 1000
-  local cur_ttl = tonumber(redis.call('pttl', cur))
-  if cur_ttl > 0 and cur_ttl < expiry then
-    redis.call('rename', cur, prev)
-    redis.call('set', cur, 0, 'PX', cur_ttl + expiry)
-  end
-  local prev_count = tonumber(redis.call('get', prev)) or 0
-  local prev_ttl = math.max(tonumber(redis.call('pttl', prev)) or 0, 0)
-  local cur_count = tonumber(redis.call('get', cur)) or 0
+for i = 1, #KEYS / 2 do"""
+    + _WINDOW
+    + """
   local ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
   results[i] = ok and 1 or 0
   all_ok = all_ok and ok
 end
 if all_ok then
   for i = 1, #KEYS / 2 do
-    local cur = KEYS[2 * i]
-    if redis.call('exists', cur) == 1 then
-      redis.call('incrby', cur, 1)
-    else
-      redis.call('set', cur, 1, 'PX', tonumber(ARGV[3 * i]) * 2000)
-    end
+    local cur, expiry = KEYS[2 * i], tonumber(ARGV[3 * i]) * 1000"""
+    + _COUNT_ONE
+    + """
   end
 end
 return results
 """
+)
 
 #: take_all on an in-process storage: a test and then a hit are two steps.
 _TAKE_LOCK = threading.Lock()
