@@ -110,6 +110,28 @@ def test_a_body_over_even_the_evidence_limit_gets_the_evidence_page(
     assert len(stored(uploads)) == 1
 
 
+def test_without_a_journey_the_evidence_page_keeps_the_general_body_limit(app, client, uploads):
+    """The larger body is read only for a session with a journey of that
+    kind under way; for anyone else a body over ``MAX_CONTENT_LENGTH`` is a
+    413 before a byte of it is parsed (the general page, not the form)."""
+    big = b"\xff\xd8\xff" + bytes(app.config["MAX_FILE_BYTES"] + 300 * 1024)
+    assert len(big) > app.config["MAX_CONTENT_LENGTH"]
+    page = upload(client, "proposal", big)
+    assert page.status_code == 413
+    assert 'type="file"' not in page.text
+    assert stored(uploads) == []
+
+
+def test_an_oversized_file_counts_against_the_upload_budget(app, client, uploads, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_LIMIT_PER_IP", "1 per hour")
+    _at_evidence(client)
+    big = b"\xff\xd8\xff" + bytes(app.config["MAX_FILE_BYTES"] + 1)
+    assert upload(client, "proposal", big).status_code == 413  # read, refused, counted
+    refused = upload(client, "proposal", jpeg())
+    assert refused.status_code == 429
+    assert stored(uploads) == []
+
+
 def test_other_pages_keep_the_general_body_limit(app, client, uploads):
     big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert post(client, "/submit/proposal/reasons", {"details": big}).status_code == 413

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import IO
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request, session
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -117,12 +117,13 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
     config = current_app.config
     upload = form.file.data
     evidence.check_file_count(len(files))
-    if _stream_size(upload.stream) > config["MAX_FILE_BYTES"]:
-        raise evidence.EvidenceError("too_large", max_bytes=config["MAX_FILE_BYTES"])
+    # Counted before the size check: a refused oversized body was read too.
     ip = ratelimit.client_ip()
     wait = ratelimit.hit_or_wait(config["UPLOAD_LIMIT_PER_IP"], "upload", ip)
     if wait:
         raise _Refused(_quota_message("too_many_uploads", wait), wait)
+    if _stream_size(upload.stream) > config["MAX_FILE_BYTES"]:
+        raise evidence.EvidenceError("too_large", max_bytes=config["MAX_FILE_BYTES"])
     keep_gps = bool(form.keep_gps.data) and j.kind == "objection"
     processed = evidence.process_upload(
         upload.filename or "",
@@ -207,7 +208,10 @@ def _evidence_body_limit() -> None:
     """Let the evidence page read a body over ``MAX_CONTENT_LENGTH``, so a
     file somewhat too large is refused on the page rather than by a 413.
     Runs before CSRF protection, which is the first to read the form."""
-    if _is_evidence_post():
+    # Only for a session with a journey of that kind under way: anyone else's
+    # body stays within MAX_CONTENT_LENGTH.
+    kind = (request.view_args or {}).get("kind")
+    if _is_evidence_post() and kind in session.get(journey.SESSION_DRAFTS, {}):
         request.max_content_length = current_app.config["EVIDENCE_MAX_REQUEST_BYTES"]
 
 
