@@ -39,3 +39,16 @@ def test_a_kabkota_supervisor_sees_no_ticket_of_another_office_in_its_region(app
         assert can_see_ticket(user, office, db.session.get(Ticket, ticket_id)) is False
     listed = db.session.scalars(select(Ticket.id).where(ticket_filter(user, office))).all()
     assert moved not in listed and elsewhere not in listed
+
+
+def test_a_village_code_on_a_supervisor_does_not_narrow_the_list(app, app_ctx, keyring):
+    """Only an operator's view is their village; the list and the one-ticket
+    check must agree for any account the admin can create."""
+    tickets = {v: submit(keyring, answers(village_code=v)).ticket_id for v in (BOGOR_A, BANDUNG)}
+    account = make_staff(app, "supervisor", office="prov-32", village=BOGOR_A)
+    user = db.session.get(StaffUser, account.id)
+    office = db.session.get(Office, user.office_id)
+    listed = db.session.scalars(select(Ticket.id).where(ticket_filter(user, office))).all()
+    assert sorted(listed) == sorted(tickets.values())
+    for ticket_id in tickets.values():
+        assert can_see_ticket(user, office, db.session.get(Ticket, ticket_id)) is True
