@@ -45,6 +45,7 @@ SCOPES: dict[str, list[str]] = {
     ],
     "portal.tickets.sla": [
         "tests/tickets/test_sla.py::*",
+        "tests/tickets/test_sla_mutants.py::*",
         SERVICE + "test_personal_data_is_encrypted_and_sla_dates_set",
     ],
     "portal.tickets.workflow": [
@@ -52,7 +53,10 @@ SCOPES: dict[str, list[str]] = {
         "tests/web/test_track.py::test_tracking_link_shows_status_and_public_events_only",
     ],
     "portal.staff.login": ["tests/staff/test_login.py::*"],
-    "portal.staff.permissions": ["tests/staff/test_permissions.py::*"],
+    "portal.staff.permissions": [
+        "tests/staff/test_permissions.py::*",
+        "tests/staff/test_permissions_mutants.py::*",
+    ],
     "portal.registry.lookup": [
         "tests/web/test_lookup.py::*",
         "tests/registry/test_lookup_mutants.py::*",

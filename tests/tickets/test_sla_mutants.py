@@ -1,0 +1,74 @@
+"""portal.tickets.sla edge cases (docs/testing.md, mutation testing).
+
+Times are written out by hand: WIB is UTC+7, so 18:00 UTC is 01:00 WIB the
+next day. 2026-02-02 to 2026-02-13 hold no holiday (Imlek is 16-17 Feb).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from portal.tickets import sla
+from portal.tickets.sla import SlaRules, add_working_days, as_utc, local_date, working_days_between
+
+D = dt.date
+
+
+def test_as_utc_refuses_a_naive_datetime():
+    with pytest.raises(ValueError, match="aware"):
+        as_utc(dt.datetime(2026, 3, 16, 10, 0))
+
+
+def test_as_utc_converts_to_utc():
+    wib_morning = dt.datetime(2026, 3, 16, 10, 0, tzinfo=sla.WIB)
+    converted = as_utc(wib_morning)
+    assert converted == dt.datetime(2026, 3, 16, 3, 0, tzinfo=dt.UTC)
+    assert converted.utcoffset() == dt.timedelta(0)
+    assert (converted.hour, converted.day) == (3, 16)
+
+
+def test_as_utc_without_argument_is_now_in_utc():
+    before = dt.datetime.now(dt.UTC)
+    now = as_utc()
+    after = dt.datetime.now(dt.UTC)
+    assert now.utcoffset() == dt.timedelta(0)
+    assert before <= now <= after
+
+
+def test_a_naive_datetime_read_back_is_utc_not_local_time():
+    """SQLite drops the zone: 18:00 stored is 18:00 UTC, so 17 March in WIB."""
+    assert local_date(dt.datetime(2026, 3, 16, 18, 0)) == D(2026, 3, 17)
+    assert local_date(dt.datetime(2026, 3, 16, 16, 59)) == D(2026, 3, 16)
+    assert local_date(dt.datetime(2026, 3, 16, 18, 0, tzinfo=dt.UTC)) == D(2026, 3, 17)
+
+
+def test_wib_is_seven_hours_ahead():
+    assert sla.WIB.utcoffset(None) == dt.timedelta(hours=7)
+
+
+def test_working_days_backwards_and_zero():
+    # Mon 9 Feb 2026 back one working day is Fri 6 Feb; back five is Mon 2 Feb
+    assert add_working_days(D(2026, 2, 9), -1) == D(2026, 2, 6)
+    assert add_working_days(D(2026, 2, 9), -5) == D(2026, 2, 2)
+    assert add_working_days(D(2026, 2, 7), 0) == D(2026, 2, 7)  # a Saturday stays
+    assert add_working_days(D(2026, 2, 6), 1) == D(2026, 2, 9)
+    assert working_days_between(D(2026, 2, 9), D(2026, 2, 6)) == -1
+    assert working_days_between(D(2026, 2, 6), D(2026, 2, 9)) == 1
+    assert working_days_between(D(2026, 2, 6), D(2026, 2, 8)) == 0
+
+
+def test_an_unknown_rule_is_named_with_the_known_ones():
+    with pytest.raises(ValueError) as caught:
+        SlaRules.from_mapping({"triage_days": 2, "decision_days": 30})
+    message = str(caught.value)
+    assert "['triage_days']" in message
+    assert "'appeal_working_days'" in message and "'decision_days'" in message
+
+
+def test_rule_values_are_made_integers():
+    rules = SlaRules.from_mapping({"decision_days": "30"})
+    assert rules.decision_days == 30 and isinstance(rules.decision_days, int)
+    assert SlaRules.from_mapping(None) == SlaRules()
+    assert SlaRules() == SlaRules(3, 5, 14, 60, 10)
