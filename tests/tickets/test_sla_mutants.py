@@ -7,11 +7,20 @@ next day. 2026-02-02 to 2026-02-13 hold no holiday (Imlek is 16-17 Feb).
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
 from portal.tickets import sla
-from portal.tickets.sla import SlaRules, add_working_days, as_utc, local_date, working_days_between
+from portal.tickets.sla import (
+    DueDates,
+    SlaRules,
+    add_working_days,
+    after_pause,
+    as_utc,
+    local_date,
+    working_days_between,
+)
 
 D = dt.date
 
@@ -37,11 +46,40 @@ def test_as_utc_without_argument_is_now_in_utc():
     assert before <= now <= after
 
 
-def test_a_naive_datetime_read_back_is_utc_not_local_time():
-    """SQLite drops the zone: 18:00 stored is 18:00 UTC, so 17 March in WIB."""
+@pytest.fixture
+def machine_in_new_york(monkeypatch):
+    """A server whose local time is not UTC: a naive time taken as local shows."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_naive_datetime_read_back_is_utc_not_local_time(machine_in_new_york):
+    """SQLite drops the zone: 18:00 stored is 18:00 UTC, so 17 March in WIB
+    (18:00 in New York would be 05:00 WIB on the 17th; 16:59 checks the edge)."""
     assert local_date(dt.datetime(2026, 3, 16, 18, 0)) == D(2026, 3, 17)
     assert local_date(dt.datetime(2026, 3, 16, 16, 59)) == D(2026, 3, 16)
     assert local_date(dt.datetime(2026, 3, 16, 18, 0, tzinfo=dt.UTC)) == D(2026, 3, 17)
+    # 11:00 naive is 18:00 WIB on the 16th; as New York time it would be the 17th
+    assert local_date(dt.datetime(2026, 3, 16, 11, 0)) == D(2026, 3, 16)
+
+
+def test_an_aware_time_keeps_its_zone():
+    assert local_date(dt.datetime(2026, 3, 16, 23, 0, tzinfo=sla.WIB)) == D(2026, 3, 16)
+    new_york = dt.timezone(dt.timedelta(hours=-4))
+    assert local_date(dt.datetime(2026, 3, 16, 12, 0, tzinfo=new_york)) == D(2026, 3, 16)
+    assert local_date(dt.datetime(2026, 3, 16, 14, 0, tzinfo=new_york)) == D(2026, 3, 17)
+
+
+def test_a_pause_leaves_no_verification_date_where_there_was_none():
+    due = DueDates(triage=D(2026, 2, 4), response=D(2026, 2, 11), verification=None,
+                   decision=D(2026, 4, 3))  # fmt: skip
+    # paused Mon 2 Feb, resumed Mon 9 Feb: five working days, seven calendar days
+    # response Wed 11 Feb + 5: 12, 13, (Imlek 16-17 off) 18, 19, 20 Feb
+    moved = after_pause(due, D(2026, 2, 2), D(2026, 2, 9))
+    assert moved == DueDates(D(2026, 2, 4), D(2026, 2, 20), None, D(2026, 4, 10))
 
 
 def test_wib_is_seven_hours_ahead():
