@@ -137,3 +137,29 @@ def test_mask_name(name, masked):
 )
 def test_normalise_name(name, normal):
     assert normalise_name(name) == normal
+
+
+def test_the_dummy_ciphertext_is_made_once_per_keyring(
+    app_ctx, keyring, registry, opened, monkeypatch
+):
+    """An unknown NIK must not cost an extra encryption a known NIK does not."""
+    sealed = []
+    real_seal = lookup.seal_identity
+
+    def counting_seal(*args):
+        sealed.append(args)
+        return real_seal(*args)
+
+    monkeypatch.setattr(lookup, "seal_identity", counting_seal)
+    find_household_status(keyring, UNKNOWN, "Budi Santoso")  # makes it if not made yet
+    sealed.clear()
+    for _ in range(3):
+        assert find_household_status(keyring, UNKNOWN, "Budi Santoso") is None
+    assert sealed == []
+    assert opened[1] is opened[2] is opened[3]
+
+
+def test_a_snapshot_date_from_postgresql_is_kept():
+    """PostgreSQL returns a date, SQLite the ISO text; both are the same day."""
+    assert lookup._as_date(dt.date(2025, 3, 1)) == dt.date(2025, 3, 1)
+    assert lookup._as_date("2025-03-01") == dt.date(2025, 3, 1)
