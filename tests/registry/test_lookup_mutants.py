@@ -163,3 +163,18 @@ def test_a_snapshot_date_from_postgresql_is_kept():
     """PostgreSQL returns a date, SQLite the ISO text; both are the same day."""
     assert lookup._as_date(dt.date(2025, 3, 1)) == dt.date(2025, 3, 1)
     assert lookup._as_date("2025-03-01") == dt.date(2025, 3, 1)
+
+
+def test_a_household_of_one_person(app, app_ctx, keyring, tmp_path, db_clean):
+    """An elderly person living alone: one row, nothing to read past it."""
+    alone = household("3201011503100003", 3)[:1]
+    import_snapshot(write_csv(tmp_path / "alone.csv", alone), None)
+    status = find_household_status(keyring, f"{DISTRICT}150880" + "0003", "Budi Santoso")
+    assert status is not None
+    assert status.members == (Member("B*** S******", "kepala_keluarga", True),)
+    assert status.programs == ("PKH", "SEMBAKO") and status.in_registry is True
+
+
+@pytest.mark.parametrize("typed", ["xxxx", "XXXX", "None", "0"])
+def test_a_stored_name_that_cannot_be_opened_matches_nothing(app_ctx, keyring, typed):
+    assert lookup._names_match(keyring, b"not a ciphertext at all", typed) is False
