@@ -25,12 +25,22 @@ from portal.tickets.sla import (
 D = dt.date
 
 
+@pytest.fixture
+def machine_in_new_york(monkeypatch):
+    """A server whose local time is not UTC: a naive time taken as local shows."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def test_as_utc_refuses_a_naive_datetime():
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match="^use an aware datetime$"):
         as_utc(dt.datetime(2026, 3, 16, 10, 0))
 
 
-def test_as_utc_converts_to_utc():
+def test_as_utc_converts_to_utc(machine_in_new_york):
     wib_morning = dt.datetime(2026, 3, 16, 10, 0, tzinfo=sla.WIB)
     converted = as_utc(wib_morning)
     assert converted == dt.datetime(2026, 3, 16, 3, 0, tzinfo=dt.UTC)
@@ -44,16 +54,6 @@ def test_as_utc_without_argument_is_now_in_utc():
     after = dt.datetime.now(dt.UTC)
     assert now.utcoffset() == dt.timedelta(0)
     assert before <= now <= after
-
-
-@pytest.fixture
-def machine_in_new_york(monkeypatch):
-    """A server whose local time is not UTC: a naive time taken as local shows."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_a_naive_datetime_read_back_is_utc_not_local_time(machine_in_new_york):
@@ -110,3 +110,13 @@ def test_rule_values_are_made_integers():
     assert rules.decision_days == 30 and isinstance(rules.decision_days, int)
     assert SlaRules.from_mapping(None) == SlaRules()
     assert SlaRules() == SlaRules(3, 5, 14, 60, 10)
+
+
+def test_the_missing_calendar_warning_says_what_to_do(caplog, monkeypatch):
+    monkeypatch.setattr(sla, "_warned_years", set())
+    with caplog.at_level("WARNING", logger="portal.tickets.sla"):
+        assert sla.is_working_day(D(2028, 1, 3)) is True  # a Monday; lokal has no 2028 yet
+    (record,) = [r for r in caplog.records if r.name == "portal.tickets.sla"]
+    assert record.getMessage() == (
+        "no holiday calendar for 2028: counting weekends only (update lokal-id)"
+    )
