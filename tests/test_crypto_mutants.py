@@ -255,3 +255,10 @@ def test_blind_indexes_are_the_labelled_hmac_cut_to_16_bytes():
     assert ring.nik_index(nik) == index(b"nik:")
     assert ring.kk_index(nik) == index(b"kk:")
     assert ring.content_digest(b"row") == hmac.new(A32, b"row:row", hashlib.sha256).digest()
+
+
+@pytest.mark.parametrize("blob", [b"", b"\x01\x01" + b"n" * 27, b"\x02\x01" + b"n" * 40])
+def test_what_is_not_a_ciphertext_is_said_so(blob):
+    ring = Keyring(A32, {1: B32}, 1)
+    with pytest.raises(ValueError, match=r"^not a portal ciphertext$"):
+        ring.decrypt(blob, b"p")
