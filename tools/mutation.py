@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -63,7 +64,7 @@ def results(path: str) -> tuple[Counter[str], list[str]]:
     survivors: list[str] = []
     if not meta.exists():
         return counts, survivors
-    codes = json.loads(meta.read_text("utf-8")).get("exit_code_by_key", {})
+    codes = _read_meta(meta).get("exit_code_by_key", {})
     for name, code in sorted(codes.items(), key=lambda item: _mutant_order(item[0])):
         if code is None:
             counts["not run"] += 1
@@ -76,6 +77,16 @@ def results(path: str) -> tuple[Counter[str], list[str]]:
             counts["suspicious"] += 1
             survivors.append(f"{name} (suspicious, exit code {code})")
     return counts, survivors
+
+
+def _read_meta(meta: Path) -> dict:
+    """mutmut rewrites the file as it goes: a --report during a run may catch it empty."""
+    for _ in range(20):
+        try:
+            return json.loads(meta.read_text("utf-8"))
+        except json.JSONDecodeError:
+            time.sleep(0.25)
+    return json.loads(meta.read_text("utf-8"))
 
 
 def _mutant_order(name: str) -> tuple[str, int]:
