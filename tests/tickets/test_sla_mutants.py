@@ -36,7 +36,7 @@ def machine_in_new_york(monkeypatch):
 
 
 def test_as_utc_refuses_a_naive_datetime():
-    with pytest.raises(ValueError, match="^use an aware datetime$"):
+    with pytest.raises(ValueError, match=r"^use an aware datetime$"):
         as_utc(dt.datetime(2026, 3, 16, 10, 0))
 
 
