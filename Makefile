@@ -70,6 +70,13 @@ endif
 test: setup test-packages ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Mutation testing of the security-critical modules (docs/testing.md); niced,
+# as it keeps the cores busy for a while. MODULE=portal/crypto.py for one.
+MODULE ?=
+.PHONY: mutation
+mutation: $(INSTALLED) ## plant faults in the security-critical modules; per-module killed/survived
+	nice -n 15 $(BIN)/python tools/mutation.py $(MODULE)
+
 lint: $(INSTALLED) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
