@@ -75,7 +75,7 @@ def _account_key(email: str) -> str:
     someone elsewhere spending it cannot keep the real user out."""
     digest = keyring().content_digest(normalise_email(email).encode("utf-8"))
     account = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
-    return f"{account}:{ratelimit.client_ip()}"
+    return f"{account}:{ratelimit.address_key()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,7 +95,7 @@ def login():
                 form.password.data,
                 moment,
                 keyring=keyring(),
-                address=ratelimit.client_ip(),
+                address=ratelimit.address_key(),
                 allow_demo=current_app.config["ENV_NAME"] in DEMO_ENVIRONMENTS,
             )
         user = checked.user
@@ -125,11 +125,11 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         limit = current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
-        ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.client_ip()}")
+        ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.address_key()}")
         with transaction():
             user = db.session.get(StaffUser, pending["id"])
             checked = (
-                check_code(user, form.code.data, keyring(), moment, address=ratelimit.client_ip())
+                check_code(user, form.code.data, keyring(), moment, address=ratelimit.address_key())
                 if user is not None
                 else CodeCheck(False)
             )

@@ -119,7 +119,7 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
     evidence.check_file_count(len(files))
     if _stream_size(upload.stream) > config["MAX_FILE_BYTES"]:
         raise evidence.EvidenceError("too_large", max_bytes=config["MAX_FILE_BYTES"])
-    ip = ratelimit.client_ip()
+    ip = ratelimit.address_key()
     wait = ratelimit.hit_or_wait(config["UPLOAD_LIMIT_PER_IP"], "upload", ip)
     if wait:
         raise _Refused(_quota_message("too_many_uploads", wait), wait)
