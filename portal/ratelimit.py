@@ -5,6 +5,7 @@
   a flood of token-less POSTs is counted too. The address is
   ``request.remote_addr`` after ``ProxyFix`` with the configured number of
   trusted hops, so a forged left-most ``X-Forwarded-For`` changes nothing.
+  Every per-address limit keys it by ``address_key`` (IPv6 by its /64).
 * Per NIK: keyed by a truncated HMAC of the NIK (``nik_key``), never the NIK.
 * Captcha quota: how many lookups an address may make before a captcha.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import ipaddress
 import math
 import time
 
@@ -36,10 +38,30 @@ from portal.ratelimit_steps import HIT, HIT_OR_STOP, PEEK, Step
 
 
 def client_ip() -> str:
+    """The full address: for the hCaptcha check and logs, not for limits."""
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_ip)
+def address_key(ip: str | None = None) -> str:
+    """The key of every per-address limit (default: this request's address).
+
+    IPv6 by its /64: one subscriber's network (a phone on an Indonesian
+    carrier gets a whole /64 and may use any address in it), so rotating
+    addresses buys no new budget. An IPv4-mapped IPv6 address is the IPv4;
+    IPv4 as is."""
+    ip = client_ip() if ip is None else ip
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return ip
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+
+
+limiter = Limiter(key_func=address_key)
 
 
 def init_app(app: Flask) -> None:
@@ -81,7 +103,7 @@ def _check_address_limit() -> None:
     config_key = getattr(view, "per_address_limit", None)
     if not config_key:
         return
-    ip = client_ip()
+    ip = address_key()
     steps = [_step(HIT_OR_STOP, current_app.config[config_key], f"ip:{request.endpoint}", ip)]
     quota = _captcha_quota() if view.captcha_quota else None
     if quota is not None:

@@ -10,6 +10,14 @@ is stopped too, far later. A successful login clears the account's count for
 its address and for every address; failures a day old are forgotten, and
 ``flask staff unlock`` lifts every lock of an account.
 
+A browser the owner has logged in with (a *known device*, ``remember_device``)
+keeps a way in through that lock: it carries a cookie with a random device id
+and an HMAC binding it to the account and its password hash (a new password
+forgets every device). A known device is its own place: its failures are
+counted and locked per (account, device), with the same growing delays, and
+neither count towards nor are stopped by the whole account's lock. A stolen
+cookie is therefore no more than one more slow place to guess from.
+
 Counts are kept for unknown emails too, with the same limits and answers,
 and an unknown email costs the same Argon2 work as a known one, so neither
 the answers nor the locks tell which accounts exist. Demo accounts cannot
@@ -27,6 +35,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import hmac
 import logging
 import math
 import secrets
@@ -49,6 +58,11 @@ ACCOUNT_LOCK = dt.timedelta(minutes=30)
 FORGET_AFTER = dt.timedelta(days=1)
 #: ``address_key`` of the count over every address.
 EVERY_ADDRESS = "*"
+#: The known-device cookie: up to ``DEVICES_KEPT`` accounts' entries
+#: ``<account id>.<device id>.<mac>``, joined by ``~`` (a shared office computer).
+DEVICE_COOKIE = "staff_device"
+DEVICE_DAYS = 365
+DEVICES_KEPT = 5
 log = logging.getLogger("portal.office")
 
 
@@ -67,17 +81,50 @@ class Attempt:
 
     account_key: str
     address_key: str
+    #: ``address_key`` is then the device's: outside the whole account's count.
+    known_device: bool = False
+
+    def places(self) -> tuple[str, ...]:
+        return (self.address_key,) if self.known_device else (self.address_key, EVERY_ADDRESS)
 
 
-def attempt(keyring: Keyring, email: str, address: str) -> Attempt:
-    return Attempt(
-        _key(keyring, b"staff-login-account:" + normalise_email(email).encode("utf-8")),
-        _key(keyring, b"staff-login-address:" + address.encode("utf-8")),
-    )
+def attempt(keyring: Keyring, email: str, address: str, device: str | None = None) -> Attempt:
+    """``device``: the id of a known device of this account (``known_device``)."""
+    account = _key(keyring, b"staff-login-account:" + normalise_email(email).encode("utf-8"))
+    if device:
+        return Attempt(account, _key(keyring, b"staff-login-device:" + device.encode()), True)
+    return Attempt(account, _key(keyring, b"staff-login-address:" + address.encode("utf-8")))
 
 
 def _key(keyring: Keyring, data: bytes) -> str:
     return base64.urlsafe_b64encode(keyring.content_digest(data)[:16]).rstrip(b"=").decode()
+
+
+def _device_mac(keyring: Keyring, user: StaffUser, device: str) -> str:
+    return _key(keyring, f"staff-device:{user.id}:{device}:{user.password_hash}".encode())
+
+
+def known_device(keyring: Keyring, user: StaffUser | None, cookie: str) -> str | None:
+    """The device id this browser's cookie proves for ``user``, if any."""
+    for entry in cookie.split("~")[:DEVICES_KEPT] if user is not None else ():
+        account, _, rest = entry.partition(".")
+        device, _, mac = rest.partition(".")
+        if (
+            account == str(user.id)
+            and device
+            and hmac.compare_digest(mac.encode(), _device_mac(keyring, user, device).encode())
+        ):
+            return device
+    return None
+
+
+def remember_device(keyring: Keyring, user: StaffUser, cookie: str) -> str:
+    """The cookie after a login: this account's entry first (its device id
+    kept if it had one), then other accounts' entries as they were."""
+    device = known_device(keyring, user, cookie) or secrets.token_urlsafe(16)
+    others = [e for e in cookie.split("~") if e and not e.startswith(f"{user.id}.")]
+    entry = f"{user.id}.{device}.{_device_mac(keyring, user, device)}"
+    return "~".join([entry, *others][:DEVICES_KEPT])
 
 
 @dataclass(frozen=True)
@@ -109,12 +156,13 @@ class CodeCheck:
 
 def lock_of(who: Attempt, now: dt.datetime) -> Lock | None:
     """The lock in force for this account from this address, if any (the
-    longer one when both the address's and the whole account's are)."""
+    longer one when both the address's and the whole account's are; a known
+    device has only its own)."""
     t = LoginFailures
     rows = db.session.execute(
         select(t.address_key, t.locked_until).where(
             t.account_key == who.account_key,
-            t.address_key.in_((who.address_key, EVERY_ADDRESS)),
+            t.address_key.in_(who.places()),
             t.locked_until.is_not(None),
         )
     ).all()
@@ -170,7 +218,7 @@ def _count(account_key: str, address_key: str, now: dt.datetime) -> Lock | None:
 def _fail(who: Attempt, now: dt.datetime) -> Lock | None:
     """Count a failure from this address and from every address (in this
     order in every transaction, so two never wait on each other)."""
-    locks = [_count(who.account_key, key, now) for key in (who.address_key, EVERY_ADDRESS)]
+    locks = [_count(who.account_key, key, now) for key in who.places()]
     return max((k for k in locks if k), key=lambda k: k.until, default=None)
 
 
@@ -179,7 +227,7 @@ def _succeed(who: Attempt) -> None:
     db.session.execute(
         delete(LoginFailures).where(
             LoginFailures.account_key == who.account_key,
-            LoginFailures.address_key.in_((who.address_key, EVERY_ADDRESS)),
+            LoginFailures.address_key.in_(who.places()),
         )
     )
 
@@ -192,16 +240,19 @@ def check_password(
     keyring: Keyring,
     address: str,
     allow_demo: bool,
+    device_cookie: str = "",
 ) -> PasswordCheck:
     """The active account whose password this is, unless a lock is in force."""
-    who = attempt(keyring, email, address)
-    lock = lock_of(who, now)
-    if lock is not None:
-        return PasswordCheck(None, lock)
     user = db.session.scalar(
         select(StaffUser).where(StaffUser.email == normalise_email(email), StaffUser.active)
     )
-    if user is None or (user.is_demo and not allow_demo):
+    if user is not None and user.is_demo and not allow_demo:
+        user = None
+    who = attempt(keyring, email, address, known_device(keyring, user, device_cookie))
+    lock = lock_of(who, now)
+    if lock is not None:
+        return PasswordCheck(None, lock)
+    if user is None:
         verify_password(_dummy_hash(), password)
     elif verify_password(user.password_hash, password):
         return PasswordCheck(user)
@@ -209,14 +260,20 @@ def check_password(
 
 
 def check_code(
-    user: StaffUser, code: str, keyring: Keyring, now: dt.datetime, *, address: str
+    user: StaffUser,
+    code: str,
+    keyring: Keyring,
+    now: dt.datetime,
+    *,
+    address: str,
+    device_cookie: str = "",
 ) -> CodeCheck:
     """The second step: a TOTP code for a step later than any used before.
 
     The step is claimed with one conditional UPDATE, so a code sent twice at
     once logs in once. A lock that began after the password step refuses the
     right code too."""
-    who = attempt(keyring, user.email, address)
+    who = attempt(keyring, user.email, address, known_device(keyring, user, device_cookie))
     lock = lock_of(who, now)
     if lock is not None or not user.active:
         return CodeCheck(False, lock)

@@ -80,6 +80,17 @@ def test_a_strangers_mistakes_leave_the_owner_able_to_log_in_elsewhere(app, hand
     assert log_in(owner, handler, clock).status_code == 303
 
 
+def test_an_ipv6_network_is_one_address(app, handler, clock):
+    """A host with a /64 cannot buy new tries by changing address; another /64
+    is another place."""
+    for n in range(4):
+        assert fail(at(app, f"2001:db8:7:1::{n + 1}"), handler.email).status_code == 400
+    fifth = fail(at(app, "2001:db8:7:1:abcd::5"), handler.email)
+    assert retry_after(fifth) == 60
+    assert retry_after(password(at(app, "2001:db8:7:1::99"), handler.email, handler.password)) == 60
+    assert log_in(at(app, "2001:db8:7:2::1"), handler, clock).status_code == 303
+
+
 def test_the_pause_ends_and_the_password_works_again_from_that_address(app, handler, clock):
     client = at(app, "203.0.113.7")
     fail(client, handler.email, 5)

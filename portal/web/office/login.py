@@ -12,7 +12,17 @@ import base64
 import logging
 import math
 
-from flask import current_app, flash, g, make_response, redirect, render_template, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -22,7 +32,15 @@ from portal import ratelimit
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.staff.accounts import DEMO_ENVIRONMENTS, normalise_email
-from portal.staff.login import CodeCheck, Lock, check_code, check_password
+from portal.staff.login import (
+    DEVICE_COOKIE,
+    DEVICE_DAYS,
+    CodeCheck,
+    Lock,
+    check_code,
+    check_password,
+    remember_device,
+)
 from portal.staff.models import StaffUser
 from portal.staff.sessions import end_session, start_session
 from portal.web.office import bp
@@ -50,9 +68,11 @@ def _locked(template: str, form, lock: Lock, moment):
     if lock.whole_account:
         message = ngettext(
             "This account is locked after many wrong tries from several places. "
-            "Try again in %(num)d minute, or ask an administrator to unlock it.",
+            "Try again in %(num)d minute, or ask an administrator to unlock it. "
+            "A browser you have logged in with before can still log in.",
             "This account is locked after many wrong tries from several places. "
-            "Try again in %(num)d minutes, or ask an administrator to unlock it.",
+            "Try again in %(num)d minutes, or ask an administrator to unlock it. "
+            "A browser you have logged in with before can still log in.",
             minutes,
         )
     else:
@@ -75,7 +95,7 @@ def _account_key(email: str) -> str:
     someone elsewhere spending it cannot keep the real user out."""
     digest = keyring().content_digest(normalise_email(email).encode("utf-8"))
     account = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
-    return f"{account}:{ratelimit.client_ip()}"
+    return f"{account}:{ratelimit.address_key()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,8 +115,9 @@ def login():
                 form.password.data,
                 moment,
                 keyring=keyring(),
-                address=ratelimit.client_ip(),
+                address=ratelimit.address_key(),
                 allow_demo=current_app.config["ENV_NAME"] in DEMO_ENVIRONMENTS,
+                device_cookie=request.cookies.get(DEVICE_COOKIE, ""),
             )
         user = checked.user
         if user is not None:
@@ -125,15 +146,24 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         limit = current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
-        ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.client_ip()}")
+        ratelimit.hit_or_429(limit, "staff-code", f"{pending['id']}:{ratelimit.address_key()}")
+        device_cookie = request.cookies.get(DEVICE_COOKIE, "")
         with transaction():
             user = db.session.get(StaffUser, pending["id"])
             checked = (
-                check_code(user, form.code.data, keyring(), moment, address=ratelimit.client_ip())
+                check_code(
+                    user,
+                    form.code.data,
+                    keyring(),
+                    moment,
+                    address=ratelimit.address_key(),
+                    device_cookie=device_cookie,
+                )
                 if user is not None
                 else CodeCheck(False)
             )
             token = start_session(user, moment) if checked.ok else None
+            device = remember_device(keyring(), user, device_cookie) if checked.ok else None
         if checked.ok:
             session.clear()  # a new session cookie and CSRF token: nothing carries over
             session[SESSION_STAFF] = token
@@ -141,12 +171,28 @@ def code():
                 "staff login",
                 extra={"event": {"event": "staff_login", "staff_id": user.id, "outcome": "ok"}},
             )
-            return redirect(url_for("office.home"), code=303)
+            response = redirect(url_for("office.home"), code=303)
+            _set_device_cookie(response, device)
+            return response
         _refused("code")
         if checked.lock is not None:
             return _locked("office/code.html", form, checked.lock, moment)
         form.form_errors.append(str(WRONG_CODE))
     return _page("office/code.html", form)
+
+
+def _set_device_cookie(response, value: str) -> None:
+    """This browser is a known device of the account (``portal.staff.login``):
+    sent only to the login pages, never readable by scripts."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_DAYS * 24 * 3600,
+        path=url_for("office.login"),
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @bp.post("/logout")

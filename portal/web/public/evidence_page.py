@@ -118,7 +118,7 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
     upload = form.file.data
     evidence.check_file_count(len(files))
     # Counted before the size check: a refused oversized body was read too.
-    ip = ratelimit.client_ip()
+    ip = ratelimit.address_key()
     wait = ratelimit.hit_or_wait(config["UPLOAD_LIMIT_PER_IP"], "upload", ip)
     if wait:
         raise _Refused(_quota_message("too_many_uploads", wait), wait)

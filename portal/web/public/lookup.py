@@ -68,7 +68,7 @@ def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, *
 @ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True)
 def lookup():
     form = LookupForm()
-    ip = ratelimit.client_ip()
+    ip = ratelimit.address_key()  # the limits' key; the captcha gets the real address
     captcha_on = captcha.captcha_enabled(current_app)
     if not form.validate_on_submit():
         if request.method == "POST":
@@ -81,7 +81,7 @@ def lookup():
     key = ratelimit.nik_key(ring.nik_index(form.nik.data))
     needs_captcha = ratelimit.take_free_lookup(ip, key, captcha_on=captcha_on)
     if needs_captcha:
-        result = captcha.verify(request.form.get("h-captcha-response"), ip)
+        result = captcha.verify(request.form.get("h-captcha-response"), ratelimit.client_ip())
         if not result.ok:
             _log("captcha_failed")
             if request.form.get("h-captcha-response"):

@@ -69,7 +69,7 @@ def check(kind: str):
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-    return _check_page(j, form, _captcha_first(ratelimit.client_ip()))
+    return _check_page(j, form, _captcha_first(ratelimit.address_key()))
 
 
 def _check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
@@ -97,10 +97,14 @@ def _send_refused(j: Journey, form: CheckAnswersForm):
     """The send budget of the address (issue 9 §2): past its free sends the
     captcha, past ``SUBMIT_LIMIT_PER_IP`` a page saying how long to wait.
     The answers stay in the draft either way. ``None``: send."""
-    ip = ratelimit.client_ip()
+    ip = ratelimit.address_key()
     if captcha.captcha_enabled(current_app):
         token = request.form.get("h-captcha-response")
-        passed = captcha.verify(token, ip).ok if token else ratelimit.spend_free_send(ip)
+        passed = (
+            captcha.verify(token, ratelimit.client_ip()).ok
+            if token
+            else ratelimit.spend_free_send(ip)
+        )
         if not passed:
             form.form_errors.append(
                 _("Complete the security check, then press Send request again")

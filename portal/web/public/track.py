@@ -76,8 +76,8 @@ def track():
         return private_page(
             "public/track/track.html", 400 if form.errors else 200, form=form, captcha=False
         )
-    reference, ip = form.reference.data, ratelimit.client_ip()
-    refused = _refused_here(form, reference, ip) or _captcha_needed(form, reference, ip)
+    reference, ip = form.reference.data, ratelimit.address_key()
+    refused = _refused_here(form, reference, ip) or _captcha_needed(form, reference)
     if refused is not None:
         return refused
     with transaction():  # commit the attempt count whatever the result
@@ -128,7 +128,7 @@ def _refused_here(form: TrackForm, reference: str, ip: str):
     return _track_page(form, message, 429, retry_after=seconds)
 
 
-def _captcha_needed(form: TrackForm, reference: str, ip: str):
+def _captcha_needed(form: TrackForm, reference: str):
     """Step 2: past the reference's free budget, a try needs the captcha
     (without one configured, as in development, none is asked)."""
     free = ratelimit.allowed(
@@ -136,7 +136,7 @@ def _captcha_needed(form: TrackForm, reference: str, ip: str):
     )
     if free or not captcha.captcha_enabled(current_app):
         return None
-    if captcha.verify(request.form.get("h-captcha-response"), ip).ok:
+    if captcha.verify(request.form.get("h-captcha-response"), ratelimit.client_ip()).ok:
         return None
     message = _(
         "Many PINs were tried on this ticket number. Complete the security check, "

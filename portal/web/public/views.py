@@ -37,7 +37,7 @@ def villages():
     """``?q=`` → up to 15 villages as JSON: the searchable village list that
     JavaScript adds to the step-by-step picker (``static/js/village-search.js``)."""
     ratelimit.hit_or_429(
-        current_app.config["REGION_SEARCH_LIMIT_PER_IP"], "region-search", ratelimit.client_ip()
+        current_app.config["REGION_SEARCH_LIMIT_PER_IP"], "region-search", ratelimit.address_key()
     )
     found = search_villages(request.args.get("q", "")[:100])
     return jsonify(
