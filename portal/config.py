@@ -68,6 +68,9 @@ class Config:
     LOOKUP_CEILING_PER_NIK = os.environ.get("PORTAL_LOOKUP_CEILING_PER_NIK", "100 per day")
     # How long a matching lookup proves the household to its session (SECURITY.md LK7).
     LOOKUP_PROOF_MINUTES = 30
+    # Each journey step renews the proof for LOOKUP_PROOF_MINUTES more (since
+    # the last activity), but never past this many hours after the lookup.
+    LOOKUP_PROOF_MAX_HOURS = 3
     # Sent requests (the final "Send") per address. A village office or a
     # carrier NAT sends for many residents from one address, so the budget is
     # generous and, past HCAPTCHA_FREE_SENDS per window, the send page asks

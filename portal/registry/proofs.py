@@ -12,7 +12,10 @@ resident's request. Now:
   the token's SHA-256, names the household, so a copy of the database holds
   no usable token and nothing in the cookie says which household it is;
 * the row expires ``LOOKUP_PROOF_MINUTES`` (30) after the lookup, whatever
-  the cookie says;
+  the cookie says; each step of a request renews it (``renew``: 30 minutes
+  since the last activity, a journey with photos on a slow phone takes
+  longer than 30 minutes), never past ``LOOKUP_PROOF_MAX_HOURS`` (3) after
+  the lookup;
 * sending a request, finishing, or a new lookup deletes it (``forget``).
 
 These functions add, flush or delete; the caller commits.
@@ -25,7 +28,7 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal.extensions import db
 from portal.registry.models import LookupProof
@@ -62,6 +65,32 @@ def proven_household(token: str | None, *, now: dt.datetime) -> int | None:
             LookupProof.id == proof_id(token), LookupProof.expires_at > now
         )
     )
+
+
+def renew(token: str | None, *, now: dt.datetime) -> None:
+    """Move a live proof's expiry to ``LOOKUP_PROOF_MINUTES`` from ``now``,
+    capped at ``LOOKUP_PROOF_MAX_HOURS`` after the lookup. An expired proof
+    stays expired."""
+    if not token:
+        return
+    proof = db.session.scalar(
+        select(LookupProof).where(LookupProof.id == proof_id(token), LookupProof.expires_at > now)
+    )
+    if proof is None:
+        return
+    cap = _as_utc(proof.created_at) + dt.timedelta(
+        hours=current_app.config["LOOKUP_PROOF_MAX_HOURS"]
+    )
+    db.session.execute(
+        update(LookupProof)
+        .where(LookupProof.id == proof.id)
+        .values(expires_at=min(expiry(now), cap))
+    )
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def forget(token: str | None) -> None:

@@ -447,7 +447,8 @@ def save_draft(
 ) -> str:
     """Store the answers so far and return the draft id for the session.
 
-    An unknown or expired ``draft_id`` starts a new draft. Each save moves
+    An unknown or expired ``draft_id`` starts a new draft. A draft saved
+    with a ``household_id`` stays bound to it (``InvalidAnswers`` otherwise). Each save moves
     the expiry ``DRAFT_TTL_HOURS`` (default 24) ahead.
     """
     if kind not in KINDS:
@@ -458,6 +459,10 @@ def save_draft(
     if draft is None:
         draft = Draft(id=secrets.token_urlsafe(16), created_at=now)
         db.session.add(draft)
+    elif draft.household_id is not None and draft.household_id != household_id:
+        # A draft bound to a household never moves to another (or to none):
+        # its answers and files are that household's (a shared PC).
+        raise InvalidAnswers("the draft is bound to another household")
     draft.kind = kind
     draft.household_id = household_id
     draft.data_enc = keyring.encrypt(json.dumps(dict(answers)), _draft_purpose(draft.id))
@@ -477,6 +482,16 @@ def load_draft(draft_id: str, *, keyring: Keyring, now: dt.datetime) -> DraftDat
 
 def discard_draft(draft_id: str) -> None:
     db.session.execute(delete(Draft).where(Draft.id == draft_id))
+
+
+def claim_draft(draft_id: str | None) -> bool:
+    """Delete the draft as the first step of sending it; False when it is
+    already gone. Two clicks (or two tabs) sending one draft: the second's
+    DELETE waits for the first's transaction and then finds no row, so
+    only one sends (or adds) it."""
+    if not draft_id:
+        return True
+    return db.session.execute(delete(Draft).where(Draft.id == draft_id)).rowcount == 1
 
 
 def purge_expired_drafts(now: dt.datetime) -> int:

@@ -4,8 +4,15 @@ and the server-side draft that carries the answers between pages.
 The draft id lives in the Flask session (never in a URL); the answers are an
 encrypted draft row (``portal.tickets.service.save_draft``). The household
 a status check proved (``lookup.proven_household_id``, a server-side proof
-that lasts 30 minutes) prefills the subject: the resident never types a NIK
-here.
+that lasts 30 minutes since the last step) prefills the subject: the
+resident never types a NIK here.
+
+A draft saved while a household was proven is bound to it: it is shown only
+while that same household is proven in this session. A lookup of another
+household (or one that finds nothing) and "I am done" discard it, files and
+all (a village office PC: the next resident must never see or send it).
+While no household is proven it is held, not shown (``Journey.held``): a
+new lookup of the same household resumes it.
 
 Answers (the draft's JSON document):
 
@@ -20,6 +27,8 @@ Answers (the draft's JSON document):
 ``reporter_contact`` optional phone or email; ``consent_version``
 ``add_to_existing`` True once the resident chose to add these answers to the
                    household's request already under review (no contact asked)
+``send_as_new``    True once that request could not take them (full): they
+                   are sent as a new request, the open one notwithstanding
 ``done``           the questions answered, in any order
 =================  ============================================================
 """
@@ -73,6 +82,10 @@ class Journey:
     draft_id: str | None = None
     #: The household of the resident's status check, if any.
     household_id: int | None = None
+    #: The session's draft is bound to a household no longer proven (the
+    #: check expired): nothing of it is shown until the same household is
+    #: proven again. Such a journey is never saved.
+    held: bool = False
 
     @property
     def subkind(self) -> str | None:
@@ -184,7 +197,10 @@ def open_duplicate(journey: Journey) -> Ticket | None:
 def check_duplicate(journey: Journey) -> Ticket | None:
     """``open_duplicate``, called on every page once the subject and kind are
     known. A journey adding to a request that was decided meanwhile goes back
-    to sending a new request, and is told so."""
+    to sending a new request, and is told so. One that chose to be sent as
+    a new request (the open one was full) has no duplicate."""
+    if journey.answers.get("send_as_new"):
+        return None
     duplicate = open_duplicate(journey)
     if duplicate is None and journey.adding_to_existing:
         journey.answers.pop("add_to_existing", None)
@@ -213,17 +229,59 @@ def next_url(journey: Journey) -> str:
 
 
 def load(kind: str) -> Journey:
-    """The journey of ``kind`` in this session: its draft, or a new one."""
-    household_id = proven_household_id()
+    """The journey of ``kind`` in this session: its draft, or a new one.
+
+    Each step renews the proof of the lookup. A draft bound to another
+    household than the one proven is discarded; one bound to a household
+    while none is proven is held (see the module's docstring)."""
+    household_id = proven_household_id(renew=True)
     draft_id = session.get(SESSION_DRAFTS, {}).get(kind)
     if draft_id:
         draft = load_draft(draft_id, keyring=keyring(), now=now())
         if draft is not None:
-            return Journey(kind, dict(draft.answers), draft.id, household_id)
+            if draft.household_id in (None, household_id):
+                return Journey(kind, dict(draft.answers), draft.id, household_id)
+            if household_id is None:
+                return Journey(kind, {}, None, None, held=True)
+            _discard(draft_id, draft.answers)
+            _drop_from_session(kind)
     return Journey(kind, {}, None, household_id)
 
 
+def discard_drafts(*, bound_only: bool = False, keep_household: int | None = None) -> None:
+    """Discard this session's drafts, files and all ("I am done"). After a
+    new lookup (``bound_only``), only those bound to a household other than
+    ``keep_household`` (the one proven now, None if nothing was found): a
+    draft started before any lookup, or of the same household, goes on."""
+    drafts = dict(session.get(SESSION_DRAFTS, {}))
+    for kind, draft_id in list(drafts.items()):
+        draft = load_draft(draft_id, keyring=keyring(), now=now())
+        if draft is not None and bound_only and draft.household_id in (None, keep_household):
+            continue
+        if draft is not None:
+            _discard(draft_id, draft.answers)
+        del drafts[kind]
+    if drafts != session.get(SESSION_DRAFTS, {}):
+        session[SESSION_DRAFTS] = drafts
+
+
+def _discard(draft_id: str, answers: dict) -> None:
+    with transaction():
+        discard_draft(draft_id)
+    for item in answers.get("evidence", []):
+        evidence.delete_stored(item["stored_name"])
+
+
+def _drop_from_session(kind: str) -> None:
+    drafts = dict(session.get(SESSION_DRAFTS, {}))
+    drafts.pop(kind, None)
+    session[SESSION_DRAFTS] = drafts
+
+
 def save(journey: Journey) -> None:
+    if journey.held:
+        # Saving would replace the held draft with a new one.
+        raise RuntimeError("a held journey is never saved")
     with transaction():
         journey.draft_id = save_draft(
             journey.kind,

@@ -106,6 +106,11 @@ def lookup():
             proofs.prove(token, household_id, now=_now())
     if session.get(SESSION_PROOF, "") != token:
         session[SESSION_PROOF] = token  # re-signing the cookie costs
+    # A draft bound to another household (the last resident at a village
+    # office PC) must never continue under this one (SECURITY.md LK7).
+    from portal.web.public.journey import discard_drafts  # journey imports this module
+
+    discard_drafts(bound_only=True, keep_household=household_id)
     return redirect(url_for("lookup.result"), code=303)
 
 
@@ -134,7 +139,11 @@ def result():
 @bp.post("/lookup/done")
 def done():
     """ "I am done": the result and the right to start a request for this
-    household end now (a shared phone)."""
+    household end now (a shared phone), and so do the requests this session
+    had started and not sent."""
+    from portal.web.public.journey import discard_drafts  # journey imports this module
+
+    discard_drafts()
     end_proof()
     return redirect(url_for("public.home"), code=303)
 
@@ -160,9 +169,15 @@ def limited(exc):
 # For the submission journey (portal.web.public.journey) -------------------------------
 
 
-def proven_household_id() -> int | None:
-    """The household this session proved by a lookup, while the proof lasts."""
-    return proofs.proven_household(session.get(SESSION_PROOF), now=_now())
+def proven_household_id(*, renew: bool = False) -> int | None:
+    """The household this session proved by a lookup, while the proof lasts;
+    ``renew``: a step of a request, which keeps the proof alive
+    (``proofs.renew``)."""
+    token = session.get(SESSION_PROOF)
+    if renew and token:
+        with transaction():
+            proofs.renew(token, now=_now())
+    return proofs.proven_household(token, now=_now())
 
 
 def end_proof() -> None:

@@ -12,7 +12,6 @@ import secrets
 import segno
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from forms.submit import CheckAnswersForm, ConfirmForm
 from portal import captcha, ratelimit
@@ -20,10 +19,11 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
 from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, remember_sent
-from portal.tickets.models import Evidence, Ticket
+from portal.tickets.models import Ticket
 from portal.tickets.service import (
     InvalidAnswers,
     add_resident_addition,
+    claim_draft,
     submit_ticket,
     ticket_by_idempotency_key,
 )
@@ -32,7 +32,7 @@ from portal.web.pages import private_page
 from portal.web.public import journey
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
 from portal.web.public.limits import limit_page
-from portal.web.public.submit import KIND, bp
+from portal.web.public.submit import KIND, bp, need_lookup
 from portal.web.public.ticket_labels import (
     DOC_TYPE_LABELS,
     KIND_TITLES,
@@ -49,6 +49,8 @@ def check(kind: str):
     # Load the draft before looking for the key: a parallel send of the same
     # form that wins meanwhile has either left the draft or committed the key.
     j = journey.load(kind)
+    if j.held:
+        return need_lookup(j)
     if request.method == "POST" and form.validate_on_submit():
         already = ticket_by_idempotency_key(form.idempotency_key.data)
         if already is not None:
@@ -59,7 +61,7 @@ def check(kind: str):
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
-        return private_page("public/submit/need_lookup.html", kind=kind, title=KIND_TITLES[kind])
+        return need_lookup(j)
     if request.method == "POST" and not form.errors:
         refused = _send_refused(j, form)
         if refused is not None:
@@ -139,21 +141,40 @@ def _summary(j: Journey) -> dict:
 def _send(j: Journey, idempotency_key: str):
     confirmation_id = j.draft_id or secrets.token_urlsafe(16)
     with transaction():
-        result = submit_ticket(
-            j.ticket_answers(),
-            idempotency_key=idempotency_key,
-            keyring=keyring(),
-            now=journey.now(),
-            evidence=j.evidence(),
-            draft_id=j.draft_id,
-        )
-        if not result.already_submitted:
+        # Claim the draft first: a parallel click or tab sending it waits
+        # here, then finds it gone (even with another idempotency key).
+        result = None
+        if claim_draft(j.draft_id):
+            result = submit_ticket(
+                j.ticket_answers(),
+                idempotency_key=idempotency_key,
+                keyring=keyring(),
+                now=journey.now(),
+                evidence=j.evidence(),
+                draft_id=j.draft_id,
+            )
+        if result is not None and not result.already_submitted:
             secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
             remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
+    if result is None:
+        return _sent_elsewhere(j, idempotency_key)
     if result.already_submitted:
         return _already_sent(j, result.reference)
     journey.mark_sent(j, confirmation_id)
     return redirect(url_for("submit.sent"), code=303)
+
+
+def _sent_elsewhere(j: Journey, idempotency_key: str):
+    """The draft was claimed by a parallel send of this session (a second
+    click, another tab): show that send's confirmation."""
+    already = ticket_by_idempotency_key(idempotency_key)
+    if already is not None:
+        return _already_sent(j, already.reference)
+    if recall_sent(j.draft_id, keyring=keyring(), now=journey.now()) is not None:
+        journey.mark_sent(j, j.draft_id)
+        return redirect(url_for("submit.sent"), code=303)
+    journey.forget(j)
+    return redirect(url_for("submit.start", kind=j.kind))
 
 
 def _already_sent(j: Journey, reference: str):
@@ -238,22 +259,41 @@ def add_to_existing(kind: str):
     return redirect(next_url(j))
 
 
+@bp.post(f"/submit/{KIND}/send-as-new")
+@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
+def send_as_new(kind: str):
+    """The request under review could not take the answers (full): send
+    them as a new request instead (the contact question comes back)."""
+    j = journey.load(kind)
+    if ConfirmForm().validate_on_submit() and j.adding_to_existing and not j.held:
+        j.answers.pop("add_to_existing", None)
+        j.answers["send_as_new"] = True
+        journey.save(j)
+    return redirect(next_url(j))
+
+
 def _add_to(duplicate: Ticket, j: Journey):
     """Add the checked answers to the request under review: the text as a
     public message from the household, the files as its evidence."""
     files = j.evidence()
-    with transaction():
-        names = [f.stored_name for f in files]
-        already = names and db.session.scalar(
-            select(func.count()).select_from(Evidence).where(Evidence.stored_name.in_(names))
-        )
-        if not already:  # a parallel second click has added them
-            try:
+    try:
+        with transaction():
+            # Claimed first: a parallel click finds the draft gone and adds nothing.
+            if claim_draft(j.draft_id):
                 add_resident_addition(
                     duplicate, _addition_note(j), files, now=journey.now(), keyring=keyring()
                 )
-            except InvalidAnswers:
-                return private_page("public/submit/duplicate_full.html", http_status=409)
+    except InvalidAnswers:  # rolled back: the draft is kept
+        if journey.check_duplicate(j) is None:
+            # Decided meanwhile: told so, and the answers go on as a new request.
+            return redirect(next_url(j))
+        return private_page(
+            "public/submit/duplicate_full.html",
+            http_status=409,
+            kind=j.kind,
+            title=KIND_TITLES[j.kind],
+            form=ConfirmForm(),
+        )
     journey.forget(j, discard=True)
     return private_page("public/submit/evidence_added.html", count=len(files))
 

@@ -89,13 +89,33 @@ def question(kind: str, name: str):
     return _ask(kind, name)
 
 
+def need_lookup(j: Journey):
+    """A journey about the resident's own household needs the proof of a
+    lookup; a held one (the check expired) says why it stopped, keeps its
+    draft for a new lookup of the same household, and saves nothing posted
+    (SECURITY.md LK7)."""
+    return private_page(
+        "public/submit/need_lookup.html",
+        kind=j.kind,
+        title=KIND_TITLES[j.kind],
+        expired=j.held,
+        minutes=current_app.config["LOOKUP_PROOF_MINUTES"],
+    )
+
+
 def _ask(kind: str, name: str):
     j = journey.load(kind)
+    if j.held:
+        return need_lookup(j)
     if not j.may_ask(name):
         return redirect(next_url(j))
     # As soon as the subject and the kind are known, not at the last step:
     # the resident learns before typing that the request is already there.
     if name != "subkind" and journey.check_duplicate(j) and not j.adding_to_existing:
+        if request.method == "POST":
+            # Sent meanwhile by someone else: keep what this page says (when
+            # it validates), it can still be added to that request.
+            QUESTIONS[name](j)
         return redirect(url_for("submit.already", kind=kind))
     return QUESTIONS[name](j)
 
@@ -117,13 +137,12 @@ def _ask_subkind(j: Journey):
     if form.subkind.data != j.subkind:
         j.answers["subkind"] = form.subkind.data
         j.answers.pop("add_to_existing", None)
+        j.answers.pop("send_as_new", None)
         j.answers.pop("reason_codes", None)
         j.forget_done("reasons")
     if j.needs_registry_household() and j.household_id is None:
         journey.save(j)
-        return private_page(
-            "public/submit/need_lookup.html", kind=j.kind, title=KIND_TITLES[j.kind]
-        )
+        return need_lookup(j)
     return _answered(j, "subkind")
 
 
