@@ -31,6 +31,8 @@ from tests.tickets import answers, submit
         ("Budi Santoso SPd", "budi santoso"),
         ("  BUDI\tSantoso ", "budi santoso"),
         ("Ｂｕｄｉ Santoso", "budi santoso"),  # full-width letters (NFKC)
+        ("Straße", "strasse"),  # casefold, not lower
+        ("STRASSE", "strasse"),
         # Not titles: a bare initial, a surname, abbreviations that are the name.
         ("H Budi", "h budi"),
         ("Budi H", "budi h"),

@@ -1,0 +1,1 @@
+"""portal.tickets.workflow's survivors of mutation testing (docs/testing.md)."""
