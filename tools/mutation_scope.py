@@ -54,7 +54,11 @@ SCOPES: dict[str, list[str]] = {
         "tests/tickets/test_workflow_mutants.py::*",
         "tests/web/test_track.py::test_tracking_link_shows_status_and_public_events_only",
     ],
-    "portal.staff.login": ["tests/staff/test_login.py::*"],
+    "portal.staff.login": [
+        "tests/staff/test_login.py::*",
+        "tests/staff/test_lockout.py::*",
+        "tests/staff/test_login_mutants.py::*",
+    ],
     "portal.staff.permissions": [
         "tests/staff/test_permissions.py::*",
         "tests/staff/test_permissions_mutants.py::*",
