@@ -185,3 +185,24 @@ def test_a_household_of_one_person(app, app_ctx, keyring, tmp_path, db_clean):
 @pytest.mark.parametrize("typed", ["xxxx", "XXXX", "None", "0"])
 def test_a_stored_name_that_cannot_be_opened_matches_nothing(app_ctx, keyring, typed):
     assert lookup._names_match(keyring, b"not a ciphertext at all", typed) is False
+
+
+def test_the_result_is_the_household_the_proof_names(app_ctx, keyring, registry):
+    first = find_household(keyring, HEAD, "Budi Santoso")
+    second = find_household(keyring, SECOND_HEAD, "Budi Santoso")
+    assert isinstance(first, int) and first != second
+    assert status_of(keyring, HEAD, "Budi Santoso").household_id == first
+    assert status_of(keyring, SECOND_HEAD, "Budi Santoso").household_id == second
+
+
+def test_the_proof_ends_at_its_expiry(app, app_ctx, keyring, registry):
+    """LOOKUP_PROOF_MINUTES after the lookup, to the microsecond."""
+    token = proofs.new_token()
+    proofs.prove(token, find_household(keyring, HEAD, "Budi Santoso"), now=NOW)
+    db.session.commit()
+    end = NOW + dt.timedelta(minutes=app.config["LOOKUP_PROOF_MINUTES"])
+    assert app.config["LOOKUP_PROOF_MINUTES"] == 30
+    assert lookup.proven_status(keyring, token, end - dt.timedelta(microseconds=1)) is not None
+    assert lookup.proven_status(keyring, token, end) is None
+    assert lookup.proven_status(keyring, None, NOW) is None
+    assert lookup.proven_status(keyring, "", NOW) is None
