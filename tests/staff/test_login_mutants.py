@@ -180,3 +180,37 @@ def test_the_keys_tell_accounts_and_addresses_apart(keyring):
     assert a.address_key != login.attempt(keyring, "budi@x", "203.0.113.8").address_key
     assert a.account_key != a.address_key
     assert len(a.account_key) == len(a.address_key) == 22
+
+
+def test_a_lock_and_a_login_leave_other_accounts_at_the_address_alone(keyring, account, app):
+    other = make_staff(app, "handler", office="dinsos-32.01")
+    for _ in range(2):
+        password(keyring, other.email, "salah sekali")
+    for _ in range(5):
+        password(keyring, account.email, "salah sekali")
+    assert code(keyring, account, NOW + dt.timedelta(minutes=2)).ok is True
+    them = login.attempt(keyring, other.email, HERE)
+    rows = db.session.scalars(
+        select(LoginFailures).where(LoginFailures.account_key == them.account_key)
+    ).all()
+    assert sorted((r.address_key == "*", r.failures, r.locked_until) for r in rows) == [
+        (False, 2, None),
+        (True, 2, None),
+    ]
+
+
+def test_old_counts_whose_lock_is_over_are_purged(keyring, account):
+    for _ in range(5):  # the address row locked until NOW + 1 minute
+        password(keyring, account.email, "salah sekali")
+    with transaction():
+        assert login.forget_old_failures(NOW + login.FORGET_AFTER + dt.timedelta(seconds=1)) == 2
+    assert db.session.scalar(select(func.count()).select_from(LoginFailures)) == 0
+
+
+def test_a_lock_is_logged_without_who_or_where(keyring, account, caplog):
+    caplog.set_level("WARNING", logger="portal.office")
+    for _ in range(5):
+        password(keyring, account.email, "salah sekali")
+    [record] = [r for r in caplog.records if r.name == "portal.office"]
+    assert record.getMessage() == "staff login locked"
+    assert record.event == {"event": "staff_locked", "whole_account": False}
