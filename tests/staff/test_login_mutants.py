@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.db import transaction
 from portal.extensions import db
@@ -214,3 +214,22 @@ def test_a_lock_is_logged_without_who_or_where(keyring, account, caplog):
     [record] = [r for r in caplog.records if r.name == "portal.office"]
     assert record.getMessage() == "staff login locked"
     assert record.event == {"event": "staff_locked", "whole_account": False}
+
+
+def test_a_code_claimed_by_another_request_in_between_is_refused_and_counted(keyring, account):
+    """The account was read before another request used the same code (the
+    race of two parallel requests, made in one transaction here)."""
+    typed = totp.current_code(account.secret, NOW)
+    with transaction():
+        user = user_of(account)
+        assert user.totp_last_step is None  # loaded: this request's view
+        step = totp.accepted_step(account.secret, typed, NOW, None)
+        db.session.execute(
+            update(StaffUser)
+            .where(StaffUser.id == account.id)
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        refused = login.check_code(user, typed, keyring, NOW, address=HERE)
+    assert refused.ok is False and refused.lock is None
+    assert failures(account) == {"here": (1, 0), "*": (1, 0)}
