@@ -18,6 +18,7 @@ import os
 import pytest
 
 SERVICE = "tests/tickets/test_service.py::"
+LOOKUP_RESULT = "tests/web/test_lookup_result.py::"
 
 SCOPES: dict[str, list[str]] = {
     "portal.crypto": [
@@ -50,9 +51,14 @@ SCOPES: dict[str, list[str]] = {
     ],
     "portal.tickets.workflow": [
         "tests/tickets/test_workflow.py::*",
+        "tests/tickets/test_workflow_mutants.py::*",
         "tests/web/test_track.py::test_tracking_link_shows_status_and_public_events_only",
     ],
-    "portal.staff.login": ["tests/staff/test_login.py::*"],
+    "portal.staff.login": [
+        "tests/staff/test_login.py::*",
+        "tests/staff/test_lockout.py::*",
+        "tests/staff/test_login_mutants.py::*",
+    ],
     "portal.staff.permissions": [
         "tests/staff/test_permissions.py::*",
         "tests/staff/test_permissions_mutants.py::*",
@@ -60,6 +66,21 @@ SCOPES: dict[str, list[str]] = {
     "portal.registry.lookup": [
         "tests/web/test_lookup.py::*",
         "tests/registry/test_lookup_mutants.py::*",
+        # the result after the redirect; not the journeys that go on to send
+        LOOKUP_RESULT + "test_reload_*",
+        LOOKUP_RESULT + "test_the_result_page_without_a_lookup_*",
+        LOOKUP_RESULT + "test_a_household_removed_*",
+        LOOKUP_RESULT + "test_a_name_that_is_only_part_*",
+        LOOKUP_RESULT + "test_punctuation_and_titles_*",
+        LOOKUP_RESULT + "test_every_programme_*",
+        LOOKUP_RESULT + "test_the_proof_expires_*",
+    ],
+    "portal.registry.fullname": [
+        "tests/registry/test_fullname.py::*",
+        "tests/registry/test_lookup_mutants.py::test_only_the_whole_name_matches*",
+        "tests/registry/test_lookup_mutants.py::test_case_spacing_*",
+        LOOKUP_RESULT + "test_a_name_that_is_only_part_*",
+        LOOKUP_RESULT + "test_punctuation_and_titles_*",
     ],
 }
 

@@ -29,8 +29,13 @@ from tests.tickets import answers, submit
         ("Budi Santoso, S.Pd., M.Pd.", "budi santoso"),
         ("Budi Santoso S.Pd.I", "budi santoso"),
         ("Budi Santoso SPd", "budi santoso"),
+        ("Budi Santoso,S.Pd.", "budi santoso"),  # a comma without a space
+        ("H. Budi", "budi"),  # a title before a one-word name
+        ("Budi S.Pd.", "budi"),  # and after one
         ("  BUDI\tSantoso ", "budi santoso"),
         ("Ｂｕｄｉ Santoso", "budi santoso"),  # full-width letters (NFKC)
+        ("Straße", "strasse"),  # casefold, not lower
+        ("STRASSE", "strasse"),
         # Not titles: a bare initial, a surname, abbreviations that are the name.
         ("H Budi", "h budi"),
         ("Budi H", "budi h"),
@@ -40,6 +45,7 @@ from tests.tickets import answers, submit
         ("Rosmawati br. Sinaga", "rosmawati br sinaga"),
         # A lone title is the name as written.
         ("Dr.", "dr"),
+        ("S.Pd.", "s pd"),
     ],
 )
 def test_normalised_full_names(typed, expected):
