@@ -6,6 +6,7 @@ counts a day old start afresh), not from the code."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -233,3 +234,33 @@ def test_a_code_claimed_by_another_request_in_between_is_refused_and_counted(key
         refused = login.check_code(user, typed, keyring, NOW, address=HERE)
     assert refused.ok is False and refused.lock is None
     assert failures(account) == {"here": (1, 0), "*": (1, 0)}
+
+
+def test_the_keys_are_labelled_digests_of_the_email_and_the_address(keyring):
+    """Written out by hand: a changed label would orphan every stored count."""
+
+    def digest(data: bytes) -> str:
+        return base64.urlsafe_b64encode(keyring.content_digest(data)[:16]).decode()[:22]
+
+    who = login.attempt(keyring, " Budi@Dinsos.example.go.id ", HERE)
+    assert who.account_key == digest(b"staff-login-account:budi@dinsos.example.go.id")
+    assert who.address_key == digest(b"staff-login-address:203.0.113.7")
+
+
+def test_another_accounts_lock_at_the_address_does_not_lock_this_one(keyring, account, app):
+    other = make_staff(app, "handler", office="dinsos-32.01")
+    for _ in range(5):
+        password(keyring, other.email, "salah sekali")
+    assert login.lock_of(login.attempt(keyring, other.email, HERE), NOW) is not None
+    assert login.lock_of(login.attempt(keyring, account.email, HERE), NOW) is None
+
+
+def test_the_longer_of_two_locks_is_the_one_in_force(keyring, account):
+    for n in range(9):  # 45 failures from elsewhere
+        for _ in range(5):
+            password(keyring, account.email, "salah sekali", address=f"192.0.2.{n}")
+    for _ in range(5):  # the 50th locks this address for 1 minute and the account for 30
+        password(keyring, account.email, "salah sekali")
+    whole = login.Lock(NOW + dt.timedelta(minutes=30), True)
+    assert login.lock_of(login.attempt(keyring, account.email, HERE), NOW) == whole
+    assert login.lock_of(login.attempt(keyring, account.email, "198.51.100.1"), NOW) == whole
