@@ -58,6 +58,7 @@ SCOPES: dict[str, list[str]] = {
         "tests/staff/test_login.py::*",
         "tests/staff/test_lockout.py::*",
         "tests/staff/test_login_mutants.py::*",
+        "tests/staff/test_known_device.py::*",
     ],
     "portal.staff.permissions": [
         "tests/staff/test_permissions.py::*",
