@@ -45,11 +45,9 @@ def _keyring():
     return current_app.extensions["keyring"]
 
 
-def upgrade():
-    with op.batch_alter_table("evidence", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("gps_enc", sa.LargeBinary(), nullable=True))
-
-    evidence = sa.table(
+def _evidence_table() -> sa.TableClause:
+    """The columns both directions read and write, old and new."""
+    return sa.table(
         "evidence",
         sa.column("id", sa.BigInteger()),
         sa.column("stored_name", sa.String()),
@@ -57,6 +55,13 @@ def upgrade():
         sa.column("gps_lon", sa.Float()),
         sa.column("gps_enc", sa.LargeBinary()),
     )
+
+
+def upgrade():
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gps_enc", sa.LargeBinary(), nullable=True))
+
+    evidence = _evidence_table()
     bind = op.get_bind()
     query = (
         sa.select(evidence.c.id, evidence.c.stored_name, evidence.c.gps_lat, evidence.c.gps_lon)
@@ -90,14 +95,7 @@ def downgrade():
         batch_op.add_column(sa.Column("gps_lat", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("gps_lon", sa.Float(), nullable=True))
 
-    evidence = sa.table(
-        "evidence",
-        sa.column("id", sa.BigInteger()),
-        sa.column("stored_name", sa.String()),
-        sa.column("gps_lat", sa.Float()),
-        sa.column("gps_lon", sa.Float()),
-        sa.column("gps_enc", sa.LargeBinary()),
-    )
+    evidence = _evidence_table()
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(evidence.c.id, evidence.c.stored_name, evidence.c.gps_enc).where(

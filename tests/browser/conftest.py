@@ -33,3 +33,16 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+def choose_village_step_by_step(page) -> None:
+    """The village picker without JavaScript: one list per level, one page each."""
+    for level, value in (
+        ("province", "32"),
+        ("regency", "32.01"),
+        ("district", "32.01.01"),
+        ("village", "32.01.01.1006"),
+    ):
+        page.select_option(f"#{level}", value)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()

@@ -9,6 +9,8 @@ import io
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import choose_village_step_by_step
+
 pytestmark = pytest.mark.usefixtures("db_clean")
 PHONE = {"width": 360, "height": 740}
 
@@ -20,15 +22,7 @@ def _to_evidence_step(page, url: str) -> None:
     page.fill("#subject_name", "Siti Aminah")
     page.fill("#subject_address", "Jl. Mawar 5, RT 001/RW 002")
     page.click("button[type=submit]")
-    for level, value in (
-        ("province", "32"),
-        ("regency", "32.01"),
-        ("district", "32.01.01"),
-        ("village", "32.01.01.1006"),
-    ):
-        page.select_option(f"#{level}", value)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    choose_village_step_by_step(page)
     page.check("input[name=reason_codes] >> nth=0")
     page.fill("#details", "Suami sakit sejak Januari.")
     page.click("button[type=submit]")

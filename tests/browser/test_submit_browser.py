@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import choose_village_step_by_step
+
 pytestmark = pytest.mark.usefixtures("db_clean")
 
 
@@ -45,14 +47,6 @@ def test_lists_one_after_another_without_javascript(browser, servers):
     page = context.new_page()
     _to_village_step(page, server.url)
     assert page.locator("#village-search").count() == 0
-    for level, value in (
-        ("province", "32"),
-        ("regency", "32.01"),
-        ("district", "32.01.01"),
-        ("village", "32.01.01.1006"),
-    ):
-        page.select_option(f"#{level}", value)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+    choose_village_step_by_step(page)
     assert page.url.endswith("/submit/proposal/reasons")
     context.close()
