@@ -17,10 +17,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +67,8 @@ P_EVENT_NOTE = b"ticket_event.note"
 P_EVIDENCE_GPS = b"evidence.gps"
 P_DRAFT = b"draft.data"
 P_SENT = b"sent_confirmation.secrets"
+P_VISIT_FINDINGS = b"field_visit.findings"
+P_VISIT_NOTES = b"field_visit.notes"
 
 
 class Ticket(db.Model):
@@ -141,7 +145,25 @@ class Ticket(db.Model):
     #: Set when the office marks this ticket a duplicate of a surviving one.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
+    #: The one case handler working on it (``claim-next``, assign, triage), or nobody.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    #: The date the queue sorts by: the nearest deadline of the current status
+    #: (``workflow.next_due``); None while paused or after a decision.
+    due_next: Mapped[dt.date | None] = mapped_column(Date)
+    #: The office's first substantive response after triage (a move or a public
+    #: message): until then ``due_response`` counts.
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A decision's ``;``-separated reason codes (``DECISION_REASONS`` in configuration).
+    decision_reasons: Mapped[str | None] = mapped_column(String(255))
+
     __mapper_args__ = {"version_id_col": version}
+
+
+# The queue (``/office/``): one office's tickets by nearest deadline, optionally
+# of one status or one assignee, walk an index instead of sorting.
+Index("ix_tickets_office_due", Ticket.office_id, Ticket.due_next, Ticket.id)
+Index("ix_tickets_office_status_due", Ticket.office_id, Ticket.status, Ticket.due_next)
+Index("ix_tickets_assignee_due", Ticket.assignee_id, Ticket.due_next)
 
 
 class TicketEvent(db.Model):
@@ -183,6 +205,10 @@ class Evidence(db.Model):
     #: Only when the resident agreed to share where the photo was taken: where
     #: the house is, encrypted and bound to this row (``service.evidence_gps``).
     gps_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: A small WebP of an image, made when the file is stored (None for a PDF).
+    thumb_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Set for a photo taken on a field visit rather than sent by the resident.
+    field_visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visits.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -253,3 +279,51 @@ class SentConfirmation(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     secrets_enc: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FieldVisit(db.Model):
+    """A ground check of the subject household (the ``field_check`` step).
+
+    ``findings_enc`` is one encrypted JSON document: for each house-condition
+    variable of DESIGN.md §5, what the registry holds and what the officer
+    saw. Photos are ``Evidence`` rows with this visit's id.
+    """
+
+    __tablename__ = "field_visits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    #: Who went: a staff account (the recording handler, or a field officer).
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    findings_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: ``registry_right``, ``request_right`` or ``unclear``.
+    recommendation: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReplyTemplate(db.Model):
+    """A public text the office starts from: a needs-info question or a
+    decision's explanation, per language. ``office_id`` None is the national
+    default; an office's own row with the same ``purpose`` and ``code``
+    overrides it. Placeholders: ``{reference}`` and ``{due_date}`` only."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (
+        UniqueConstraint("office_id", "purpose", "code", "lang"),
+        CheckConstraint("purpose IN ('needs_info', 'accepted', 'rejected')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    #: ``needs_info``, ``accepted`` or ``rejected``.
+    purpose: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    #: ``id`` or ``en``.
+    lang: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

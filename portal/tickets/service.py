@@ -273,6 +273,7 @@ def _new_ticket(
         due_response=due.response,
         due_verification=due.verification,
         due_decision=due.decision,
+        due_next=due.triage,
         pin_failures=0,
         created_at=now,
         updated_at=now,

@@ -173,6 +173,27 @@ class Actor:
         return self.role if self.staff_id is None else f"staff:{self.staff_id}"
 
 
+def next_due(ticket: Ticket) -> dt.date | None:
+    """The deadline the office works to now, for ``Ticket.due_next`` (the queue's order).
+
+    Before triage, triage; under review, the earliest of the first response
+    (until the office has responded), the objection's verification (until
+    verified) and the decision; nothing while the clock is paused for the
+    resident or once decided.
+    """
+    if ticket.status in (SUBMITTED, TRANSFERRED):
+        return ticket.due_triage
+    if ticket.status not in (IN_REVIEW, FIELD_CHECK, VERIFIED):
+        return None
+    candidates = [ticket.due_decision]
+    if ticket.responded_at is None:
+        candidates.append(ticket.due_response)
+    if ticket.status != VERIFIED:
+        candidates.append(ticket.due_verification)
+    dates = [day for day in candidates if day is not None]
+    return min(dates) if dates else None
+
+
 def public_label(status: str) -> str:
     return str(PUBLIC_LABELS[status])
 
@@ -226,8 +247,11 @@ def transition(
     elif move.event == "decided":
         ticket.appeal_until = sla.appeal_deadline(today, rules)
 
+    if from_status in (IN_REVIEW, FIELD_CHECK) and ticket.responded_at is None:
+        ticket.responded_at = now
     ticket.status = to_status
     ticket.status_changed_at = now
+    ticket.due_next = next_due(ticket)
     event = record_event(
         ticket, actor, move.event, note, public, now=now, keyring=keyring, from_status=from_status
     )
