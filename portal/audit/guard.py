@@ -51,10 +51,22 @@ SQLITE_DROP = (
 )
 
 
-def _statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
+POSTGRES_COUNT = (
+    "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"
+)
+SQLITE_COUNT = (
+    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+)
+
+
+def _statements() -> tuple[tuple[str, ...], tuple[str, ...], str]:
     if db.session.get_bind().dialect.name == "postgresql":
-        return POSTGRES_CREATE, POSTGRES_DROP
-    return SQLITE_CREATE, SQLITE_DROP
+        return POSTGRES_CREATE, POSTGRES_DROP, POSTGRES_COUNT
+    return SQLITE_CREATE, SQLITE_DROP, SQLITE_COUNT
+
+
+class GuardMissing(RuntimeError):
+    """audit_log lacks its triggers (a migration lost them)."""
 
 
 @contextmanager
@@ -62,13 +74,18 @@ def unguarded() -> Iterator[None]:
     """FOR TESTS ONLY (emptying tables, tampering on purpose): the triggers
     are dropped for the block and created again after it, all in the caller's
     transaction (DDL is transactional on both databases), so no other
-    transaction ever sees the table unguarded. The caller commits; should the
+    transaction ever sees the table unguarded. Raises ``GuardMissing`` when
+    the triggers are not there to begin with. The caller commits; should the
     block raise, the caller's rollback restores the triggers too."""
-    create, drop = _statements()
+    create, drop, count = _statements()
     if db.session.get_bind().dialect.name == "sqlite":
         # Python's sqlite3 opens a transaction before DML only: a DROP first
         # would commit on its own. This touches no row and fires no trigger.
         db.session.execute(text("UPDATE audit_log SET kind = kind WHERE 0"))
+    # Never quietly installs what the migration should have: every test
+    # cleaning up would then hide a migration that lost the triggers.
+    if db.session.scalar(text(count)) != len(drop):  # one DROP per trigger
+        raise GuardMissing("audit_log is missing its append-only triggers")
     for sql in drop:
         db.session.execute(text(sql))
     yield
