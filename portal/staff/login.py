@@ -28,6 +28,13 @@ count, and accepting a code is one conditional UPDATE: parallel wrong
 guesses are all counted, and of two parallel requests with the same code
 only one logs in. The caller commits (failures count even when the answer
 is no).
+
+Every failure, lock and login also appends an audit row (``portal.audit``,
+SECURITY.md LG3) in the same transaction: kinds ``login_failed`` (detail
+``password``, ``code``, ``code:reused``, ``password:locked``,
+``code:locked``, ``code:inactive``), ``locked`` (``address``, ``device``,
+``account``) and ``login``; ``staff_id`` is the account's, or None when no
+active account has the email (never the email).
 """
 
 from __future__ import annotations
