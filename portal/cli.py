@@ -1,5 +1,6 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
-``flask evidence …``, ``flask tickets …``."""
+``flask evidence …``, ``flask tickets …``,
+``flask audit …``."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def regions_load() -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
+    from portal.audit.cli import audit_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
     from portal.tickets.cli import evidence_cli, tickets_cli
@@ -39,3 +41,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(evidence_cli)
     app.cli.add_command(tickets_cli)
+    app.cli.add_command(audit_cli)

@@ -85,13 +85,15 @@ def keyring(app):
 def db_clean(app):
     """Empty every table except regions and offices after the test."""
     yield
+    from portal.audit.guard import unguarded
     from portal.extensions import db
 
     with app.app_context():
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in REGION_TABLES:
-                db.session.execute(table.delete())
+        with unguarded():  # audit_log refuses DELETE otherwise
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in REGION_TABLES:
+                    db.session.execute(table.delete())
         db.session.commit()
 
 

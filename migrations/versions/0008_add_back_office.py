@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('prev_hash', sa.LargeBinary(length=32), nullable=False),
     sa.Column('row_hash', sa.LargeBinary(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('prev_hash', name=op.f('uq_audit_log_prev_hash')),
     sa.UniqueConstraint('row_hash', name=op.f('uq_audit_log_row_hash'))
     )
     op.create_table('reply_templates',
@@ -88,7 +89,53 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_tickets_assignee_id_staff_users'), 'staff_users', ['assignee_id'], ['id'])
 
     # ### end Alembic commands ###
+    _guard_audit_log()
     _fill_due_next()
+
+
+# The database refuses UPDATE and DELETE on audit_log (portal/audit/guard.py,
+# restated here so the migration does not change with the code).
+_PG_GUARD = [
+    """
+    CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
+    """,
+]
+_SQLITE_GUARD = [
+    """
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END
+    """,
+    """
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END
+    """,
+]
+
+
+def _guard_audit_log():
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    for sql in _PG_GUARD if postgres else _SQLITE_GUARD:
+        op.execute(sql)
+
+
+def _unguard_audit_log():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log')
+        op.execute('DROP FUNCTION IF EXISTS audit_log_append_only()')
+    else:
+        op.execute('DROP TRIGGER IF EXISTS audit_log_no_update')
+        op.execute('DROP TRIGGER IF EXISTS audit_log_no_delete')
 
 
 def _fill_due_next():
@@ -144,5 +191,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reply_templates_office_id'))
 
     op.drop_table('reply_templates')
+    _unguard_audit_log()
     op.drop_table('audit_log')
     # ### end Alembic commands ###

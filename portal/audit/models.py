@@ -34,5 +34,6 @@ class AuditEntry(db.Model):
     office_id: Mapped[int | None] = mapped_column(BigInteger)
     #: A short code, never free text: e.g. ``in_review>verified``.
     detail: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Unique: two rows never chain onto the same row (one chain, no forks).
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     row_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from portal.audit.log import record
 from portal.crypto import Keyring, argon2_hash, argon2_verify
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
@@ -94,6 +95,7 @@ def create_staff(
     )
     db.session.add(user)
     db.session.flush()
+    record("account_changed", target_staff_id=user.id, detail=f"created:{role}")
     return user
 
 
@@ -179,6 +181,7 @@ def ensure_demo_accounts(env_name: str, credentials_path: Path, keyring: Keyring
             password = new_password()
             user.password_hash = hash_password(password)
             result.reset.append(spec.email)
+            record("account_changed", target_staff_id=user.id, detail="password_reset")
         secret = secret or totp.new_secret()
         if totp.secret_of(user, keyring) != secret:
             totp.enrol(user, secret, keyring)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.audit.log import record
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
@@ -101,6 +102,7 @@ def unlock(email: str) -> None:
         if user is None:
             raise click.ClickException(f"no account {email}")
         unlock_account(keyring(), user.email)
+        record("account_changed", target_staff_id=user.id, detail="unlocked")
     click.echo(f"{user.email} can log in again")
 
 

@@ -28,6 +28,13 @@ count, and accepting a code is one conditional UPDATE: parallel wrong
 guesses are all counted, and of two parallel requests with the same code
 only one logs in. The caller commits (failures count even when the answer
 is no).
+
+Every failure, lock and login also appends an audit row (``portal.audit``,
+SECURITY.md LG3) in the same transaction: kinds ``login_failed`` (detail
+``password``, ``code``, ``code:reused``, ``password:locked``,
+``code:locked``, ``code:inactive``), ``locked`` (``address``, ``device``,
+``account``) and ``login``; ``staff_id`` is the account's, or None when no
+active account has the email (never the email).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, or_, select, update
 
+from portal.audit.log import record
 from portal.crypto import Keyring
 from portal.db import is_sqlite, stored_utc
 from portal.extensions import db
@@ -178,9 +186,10 @@ def _insert(table):
     return insert(table)
 
 
-def _count(account_key: str, address_key: str, now: dt.datetime) -> Lock | None:
+def _count(who: Attempt, address_key: str, now: dt.datetime, staff_id: int | None) -> Lock | None:
     """Count one failure in the database (never from a value read earlier);
-    at the limit, lock and start the count afresh."""
+    at the limit, lock and start the count afresh (and audit the lock)."""
+    account_key = who.account_key
     t = LoginFailures.__table__
     stale = t.c.last_failure_at < now - FORGET_AFTER
     insert = _insert(t).values(
@@ -212,13 +221,17 @@ def _count(account_key: str, address_key: str, now: dt.datetime) -> Lock | None:
         "staff login locked",
         extra={"event": {"event": "staff_locked", "whole_account": whole_account}},
     )
+    where = "account" if whole_account else "device" if who.known_device else "address"
+    record("locked", staff_id=staff_id, detail=where, now=now)
     return lock
 
 
-def _fail(who: Attempt, now: dt.datetime) -> Lock | None:
+def _fail(who: Attempt, now: dt.datetime, staff_id: int | None, step: str) -> Lock | None:
     """Count a failure from this address and from every address (in this
-    order in every transaction, so two never wait on each other)."""
-    locks = [_count(who.account_key, key, now) for key in who.places()]
+    order in every transaction, so two never wait on each other), and audit
+    it: ``staff_id`` None when no account has that email (never the email)."""
+    record("login_failed", staff_id=staff_id, detail=step, now=now)
+    locks = [_count(who, key, now, staff_id) for key in who.places()]
     return max((k for k in locks if k), key=lambda k: k.until, default=None)
 
 
@@ -249,14 +262,16 @@ def check_password(
     if user is not None and user.is_demo and not allow_demo:
         user = None
     who = attempt(keyring, email, address, known_device(keyring, user, device_cookie))
+    staff_id = user.id if user is not None else None  # never the email
     lock = lock_of(who, now)
     if lock is not None:
+        record("login_failed", staff_id=staff_id, detail="password:locked", now=now)
         return PasswordCheck(None, lock)
     if user is None:
         verify_password(_dummy_hash(), password)
     elif verify_password(user.password_hash, password):
         return PasswordCheck(user)
-    return PasswordCheck(None, _fail(who, now))
+    return PasswordCheck(None, _fail(who, now, staff_id, "password"))
 
 
 def check_code(
@@ -276,11 +291,13 @@ def check_code(
     who = attempt(keyring, user.email, address, known_device(keyring, user, device_cookie))
     lock = lock_of(who, now)
     if lock is not None or not user.active:
+        step = "code:locked" if lock is not None else "code:inactive"
+        record("login_failed", staff_id=user.id, detail=step, now=now)
         return CodeCheck(False, lock)
     secret = totp.secret_of(user, keyring)
     step = totp.accepted_step(secret, code, now, user.totp_last_step) if secret else None
     if step is None:
-        return CodeCheck(False, _fail(who, now))
+        return CodeCheck(False, _fail(who, now, user.id, "code"))
     claimed = db.session.execute(
         update(StaffUser)
         .where(
@@ -292,8 +309,9 @@ def check_code(
     ).rowcount
     db.session.expire(user)
     if claimed != 1:
-        return CodeCheck(False, _fail(who, now))
+        return CodeCheck(False, _fail(who, now, user.id, "code:reused"))
     _succeed(who)
+    record("login", staff_id=user.id, now=now)
     return CodeCheck(True)
 
 

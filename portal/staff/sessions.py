@@ -15,6 +15,7 @@ import secrets
 
 from sqlalchemy import select
 
+from portal.audit.log import record
 from portal.db import stored_utc
 from portal.extensions import db
 from portal.staff.models import StaffSession, StaffUser
@@ -64,3 +65,4 @@ def end_session(token: str | None, now: dt.datetime) -> None:
         row = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == _hash(token)))
         if row is not None and row.ended_at is None:
             row.ended_at = now
+            record("logout", staff_id=row.staff_id, now=now)

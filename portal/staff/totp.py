@@ -12,6 +12,7 @@ import datetime as dt
 
 import pyotp
 
+from portal.audit.log import record
 from portal.crypto import Keyring
 from portal.staff.models import StaffUser
 
@@ -59,6 +60,7 @@ def enrol(user: StaffUser, secret: str, keyring: Keyring) -> None:
     """Store ``secret`` for ``user`` (flushed, so it has an id)."""
     user.totp_secret_enc = keyring.encrypt(secret, _purpose(user))
     user.totp_last_step = None
+    record("account_changed", target_staff_id=user.id, detail="totp_enrolled")
 
 
 def secret_of(user: StaffUser, keyring: Keyring) -> str | None:

@@ -13,6 +13,8 @@ from flask import abort, g, make_response, render_template, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.audit.log import record
+from portal.db import transaction
 from portal.extensions import db
 from portal.staff.permissions import TICKET_ROLES, can_see_evidence, ticket_filter
 from portal.tickets import evidence
@@ -95,10 +97,19 @@ def evidence_file(evidence_id: int):
     )
     response.headers["Content-Security-Policy"] = EVIDENCE_CSP  # no-store: the blueprint's
     response.headers["X-Content-Type-Options"] = "nosniff"
+    staff_id, evidence_id = g.staff.id, row.id
+    with transaction():  # SECURITY.md LG3; the file is not sent if this fails
+        record(
+            "evidence_opened",
+            staff_id=staff_id,
+            ticket_id=ticket.id,
+            evidence_id=evidence_id,
+            office_id=ticket.office_id,
+        )
     log.info(
         "evidence opened",
         extra={
-            "event": {"event": "evidence_opened", "staff_id": g.staff.id, "evidence_id": row.id}
+            "event": {"event": "evidence_opened", "staff_id": staff_id, "evidence_id": evidence_id}
         },
     )
     return response
