@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms.base import BaseForm
 from forms.submit import MultiCheckboxField
@@ -30,7 +30,7 @@ class AskForm(MoveForm):
             "what they should send or do."
         ),
         validators=[
-            InputRequired(message=_l("Enter your question to the resident")),
+            DataRequired(message=_l("Enter your question to the resident")),
             Length(
                 max=PUBLIC_TEXT_MAX,
                 message=_l("Keep it under %(max)d characters", max=PUBLIC_TEXT_MAX),
@@ -43,13 +43,13 @@ class DecideForm(MoveForm):
     reasons = MultiCheckboxField(
         _l("Reasons for the decision"),
         description=_l("Select all that apply."),
-        validators=[InputRequired(message=_l("Select at least one reason"))],
+        validators=[DataRequired(message=_l("Select at least one reason"))],
     )
     explanation = TextAreaField(
         _l("Explanation for the resident"),
         description=_l("The resident reads this on the tracking page. Use plain words."),
         validators=[
-            InputRequired(message=_l("Enter an explanation for the resident")),
+            DataRequired(message=_l("Enter an explanation for the resident")),
             Length(
                 max=PUBLIC_TEXT_MAX,
                 message=_l("Keep it under %(max)d characters", max=PUBLIC_TEXT_MAX),
@@ -62,14 +62,14 @@ class TransferForm(MoveForm):
     office = RadioField(
         _l("Office to transfer to"),
         coerce=int,
-        validators=[InputRequired(message=_l("Select the office to transfer the request to"))],
+        validators=[DataRequired(message=_l("Select the office to transfer the request to"))],
         validate_choice=False,  # validate_office says it in plain words
     )
     reason = TextAreaField(
         _l("Why this request is not for your office"),
         description=_l("Internal note: the resident does not see it."),
         validators=[
-            InputRequired(message=_l("Enter why the request is not for your office")),
+            DataRequired(message=_l("Enter why the request is not for your office")),
             Length(max=1000, message=_l("Keep it under %(max)d characters", max=1000)),
         ],
     )
@@ -84,7 +84,7 @@ class DuplicateForm(MoveForm):
         _l("Number of the request it repeats"),
         description=_l("For example, DT-7KQ4-M9XW. It must be about the same household."),
         validators=[
-            InputRequired(message=_l("Enter the number of the request it repeats")),
+            DataRequired(message=_l("Enter the number of the request it repeats")),
             Length(max=20, message=_l("Enter a request number like DT-7KQ4-M9XW")),
         ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
 from forms.base import BaseForm
 
@@ -21,7 +21,7 @@ class TemplateForm(BaseForm):
         _l("Title"),
         description=_l("What handlers see in the list, for example Missing document"),
         validators=[
-            InputRequired(message=_l("Enter a title")),
+            DataRequired(message=_l("Enter a title")),
             Length(max=120, message=_l("Keep it under %(max)d characters", max=120)),
         ],
     )
@@ -32,7 +32,7 @@ class TemplateForm(BaseForm):
             "date that applies (the end of the appeal period for a decision)."
         ),
         validators=[
-            InputRequired(message=_l("Enter the text")),
+            DataRequired(message=_l("Enter the text")),
             Length(max=2000, message=_l("Keep it under %(max)d characters", max=2000)),
         ],
     )
@@ -42,13 +42,13 @@ class NewTemplateForm(TemplateForm):
     purpose = SelectField(
         _l("Used for"),
         choices=list(PURPOSE_LABELS.items()),
-        validators=[InputRequired(message=_l("Select what the template is used for"))],
+        validators=[DataRequired(message=_l("Select what the template is used for"))],
     )
     code = StringField(
         _l("Short name"),
         description=_l("Lower-case letters, digits and _, for example missing_kk"),
         validators=[
-            InputRequired(message=_l("Enter a short name")),
+            DataRequired(message=_l("Enter a short name")),
             Regexp(
                 r"^[a-z0-9_]{1,32}$",
                 message=_l("Use only lower-case letters, digits and _ (at most 32)"),
@@ -58,5 +58,5 @@ class NewTemplateForm(TemplateForm):
     lang = SelectField(
         _l("Language"),
         choices=list(LANG_LABELS.items()),
-        validators=[InputRequired(message=_l("Select the language"))],
+        validators=[DataRequired(message=_l("Select the language"))],
     )
