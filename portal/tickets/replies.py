@@ -51,7 +51,8 @@ def office_of(ticket) -> Office | None:
 
 def effective(office: Office | None, purpose: str | None = None) -> list[ReplyTemplate]:
     """The templates ``office`` uses: for each purpose, code and language the
-    nearest office's row, else the national default. Indonesian first."""
+    nearest office's row, else the national default. Indonesian first, then
+    in the order they were made (the seeded order)."""
     chain = office_chain(office)
     query = select(ReplyTemplate).where(
         ReplyTemplate.office_id.is_(None) | ReplyTemplate.office_id.in_(chain)
@@ -67,7 +68,7 @@ def effective(office: Office | None, purpose: str | None = None) -> list[ReplyTe
         if held is None or mine < rank.get(held.office_id, len(chain)):
             best[key] = row
     return sorted(
-        best.values(), key=lambda r: (PURPOSES.index(r.purpose), LANGS.index(r.lang), r.code)
+        best.values(), key=lambda r: (PURPOSES.index(r.purpose), LANGS.index(r.lang), r.id)
     )
 
 
