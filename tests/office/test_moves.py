@@ -226,18 +226,17 @@ def test_close_is_refused_inside_the_appeal_window(app, keyring, desk):
 
 
 def test_transfer_moves_the_ticket_to_the_other_office_with_a_new_clock(app, keyring, desk):
-    ref = ticket_in(keyring, "in_review")
     desk.clock.now = at_wib(2026, 7, 6)
     client, me = desk.log_in()
-    with app.app_context():
-        load(ref).assignee_id = me.id
-        db.session.commit()
+    ref = ticket_in(keyring, "in_review", assignee_id=me.id)
     bekasi = office_id("dinsos-32.16")
-    # finding the office by name, without JavaScript: a GET form
+    # finding the office by name or code, without JavaScript: a GET form
     page = client.get(move_url(ref, "transfer") + "?q=bekasi").text
     assert f'value="{bekasi}"' in page and "dinsos-32.16" in page
-    assert f'value="{office_id(BOGOR)}"' not in page  # never its own office
     assert "dinsos-32.16" in client.get(move_url(ref, "transfer") + "?q=32.16").text
+    page = client.get(move_url(ref, "transfer") + "?q=bogor").text
+    assert f'value="{office_id("dinsos-32.71")}"' in page  # Kota Bogor
+    assert f'value="{office_id(BOGOR)}"' not in page  # never its own office
 
     response = post_move(
         client, ref, "transfer", q="bekasi", office=bekasi, reason="Alamat di Bekasi"

@@ -113,14 +113,15 @@ def test_only_the_two_placeholders_are_replaced(app):
 
 
 def test_overrides_apply_to_the_office_and_those_under_it(app, desk):
+    """The nearest office wins, whichever row was made first."""
     seed()
     with app.app_context(), transaction():
+        text = TemplateText("rejected", "not_confirmed", "id", "Versi Bogor", "Bogor {reference}")
+        replies.save(text, office_id=office_id(BOGOR), staff_id=None, now=NOW)
         text = TemplateText(
             "rejected", "not_confirmed", "id", "Versi provinsi", "Provinsi {reference}"
         )
         replies.save(text, office_id=office_id("prov-32"), staff_id=None, now=NOW)
-        text = TemplateText("rejected", "not_confirmed", "id", "Versi Bogor", "Bogor {reference}")
-        replies.save(text, office_id=office_id(BOGOR), staff_id=None, now=NOW)
     assert effective_bodies(BOGOR, "rejected")[("not_confirmed", "id")] == "Bogor {reference}"
     bekasi = effective_bodies("dinsos-32.16", "rejected")
     assert bekasi[("not_confirmed", "id")] == "Provinsi {reference}"
