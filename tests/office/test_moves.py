@@ -376,3 +376,32 @@ def test_the_section_offers_only_the_moves_allowed_now(app, keyring, desk, handl
         assert f"{move_url(ref, 'verify')}" in html
         assert f"{move_url(ref, 'ask')}?version={load(ref).version}" in html
         assert moves_section(load(ref), operator, None) is None
+
+
+def test_a_race_lost_at_commit_is_the_same_changed_answer(app, keyring, desk, monkeypatch):
+    """Two moves that both passed the version check: the database's version
+    counter refuses the second write, and the handler sees the same answer."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.tickets import office_moves
+
+    client, _ = desk.log_in()
+    ref = ticket_in(keyring, "in_review")
+
+    def lose_the_race(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'tickets' expected to update 1 row")
+
+    monkeypatch.setattr(office_moves, "make", lose_the_race)
+    assert_back_to_ticket(post_move(client, ref, "verify"), ref)
+    with app.app_context(), force_locale("id"):
+        assert flashes(client) == [("error", str(STALE))]
+    assert load(ref).status == "in_review"
+
+
+def test_refusals_are_in_the_readers_language(app, keyring, desk):
+    client, _ = desk.log_in()
+    ref = ticket_in(keyring, "rejected", appeal_until=at_wib(2099, 7, 20).date())
+    client.get("/?lang=en")
+    response = post_move(client, ref, "close")
+    assert response.status_code == 409
+    assert "The appeal period runs until July 20, 2099" in response.text
