@@ -22,6 +22,11 @@ class MoveForm(BaseForm):
     version = HiddenField()
 
 
+def _at_least_one(field) -> None:
+    if not field.data:
+        raise ValidationError(_l("Select at least one reason"))
+
+
 class AskForm(MoveForm):
     question = TextAreaField(
         _l("Your question to the resident"),
@@ -43,7 +48,8 @@ class DecideForm(MoveForm):
     reasons = MultiCheckboxField(
         _l("Reasons for the decision"),
         description=_l("Select all that apply."),
-        validators=[DataRequired(message=_l("Select at least one reason"))],
+        # Not DataRequired: its "required" flag would mark every checkbox required.
+        validators=[lambda form, field: _at_least_one(field)],
     )
     explanation = TextAreaField(
         _l("Explanation for the resident"),
