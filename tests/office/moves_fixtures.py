@@ -24,7 +24,7 @@ from portal.audit.models import AuditEntry
 from portal.db import transaction
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.tickets.models import Ticket, TicketEvent
+from portal.tickets.models import P_EVENT_NOTE, Ticket, TicketEvent
 from tests.staff.conftest import Clock, log_in, make_staff, token
 from tests.tickets import answers, submit
 
@@ -60,6 +60,12 @@ class Desk:
         client = self.app.test_client()
         log_in(client, account, self.clock)
         return client, account
+
+
+@pytest.fixture(name="handler")
+def handler_fixture(desk):
+    """A Kabupaten Bogor case handler, logged in: (client, account)."""
+    return desk.log_in()
 
 
 @pytest.fixture(name="ticket_page")
@@ -158,3 +164,12 @@ def post_move(client, ref: str, name: str, version=None, **data):
 def flashes(client) -> list[tuple[str, str]]:
     with client.session_transaction() as session:
         return list(session.get("_flashes", []))
+
+
+def note_of(event, keyring) -> str:
+    return keyring.decrypt(event.note_enc, P_EVENT_NOTE)
+
+
+def assert_back_to_ticket(response, reference: str) -> None:
+    assert response.status_code == 303, response.text
+    assert response.headers["Location"] == f"/office/tickets/{reference}"

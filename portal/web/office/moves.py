@@ -12,8 +12,17 @@ Success goes back to the ticket page (303) with a message.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, make_response, render_template, request, url_for
-from flask import redirect as _redirect
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,7 +118,7 @@ def move(reference: str, name: str):
     except StaleDataError:  # another handler's move committed in between
         raise StaleTicket(ticket.reference) from None
     flash(str(DONE[name]))
-    return _redirect(url_for("office.ticket", reference=ticket.reference), 303)
+    return redirect(url_for("office.ticket", reference=ticket.reference), 303)
 
 
 def _input(form, name: str, ticket: Ticket) -> MoveInput:
