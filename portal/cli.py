@@ -1,6 +1,6 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
-``flask audit …``."""
+``flask templates …``, ``flask audit …``."""
 
 from __future__ import annotations
 
@@ -35,10 +35,11 @@ def register_cli(app: Flask) -> None:
     from portal.audit.cli import audit_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
-    from portal.tickets.cli import evidence_cli, tickets_cli
+    from portal.tickets.cli import evidence_cli, templates_cli, tickets_cli
 
     app.cli.add_command(dtsen_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(evidence_cli)
     app.cli.add_command(tickets_cli)
+    app.cli.add_command(templates_cli)
     app.cli.add_command(audit_cli)

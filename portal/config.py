@@ -49,6 +49,18 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Desil ceiling per programme (DESIGN.md §1, Kepmensos 79/HUK/2025 as reported).
     PROGRAM_RULES = {"PKH": 4, "SEMBAKO": 5, "PBI_JK": 5}
+    # The reason codes a decision may give (portal/tickets/decisions.py has
+    # their labels; a code without one is shown as the code).
+    DECISION_REASONS = {
+        "accepted": ("meets_criteria", "conditions_confirmed", "data_corrected", "documents_valid"),
+        "rejected": (
+            "not_meeting_criteria",
+            "conditions_not_confirmed",
+            "documents_missing",
+            "outside_area",
+            "already_registered",
+        ),
+    }
     IMPORT_BATCH_HOUSEHOLDS = 2000
     IMPORT_WORKERS = max(1, (os.cpu_count() or 1))
 

@@ -7,6 +7,7 @@ Both are periodic jobs (cron or a systemd timer; see README "Running it").
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import click
@@ -70,3 +71,17 @@ def purge_expired() -> None:
         proofs = purge_expired_proofs(now)
     click.echo(f"removed {drafts} expired draft(s), {confirmations} expired confirmation(s)")
     click.echo(f"removed {proofs} expired lookup proof(s)")
+
+
+templates_cli = AppGroup("templates", help="Reply templates for the office's public texts.")
+
+
+@templates_cli.command("seed")
+def templates_seed() -> None:
+    """Add the national default reply templates that are missing (idempotent:
+    an existing or edited template is never changed)."""
+    from portal.tickets.replies import seed_defaults
+
+    with transaction():
+        added = seed_defaults(dt.datetime.now(dt.UTC))
+    click.echo(f"reply templates: {added} added")

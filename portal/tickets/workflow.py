@@ -141,11 +141,15 @@ _MOVES = {(m.from_status, m.to_status): m for m in MOVES}
 class InvalidTransition(ValueError):
     """The move is not in ``MOVES``, not allowed for this actor, or lacks what it needs."""
 
-    def __init__(self, from_status: str, to_status: str, reason: str) -> None:
+    def __init__(
+        self, from_status: str, to_status: str, reason: str, code: str = "refused"
+    ) -> None:
         super().__init__(f"{from_status} → {to_status}: {reason}")
         self.from_status = from_status
         self.to_status = to_status
         self.reason = reason
+        #: A short name for the reason, for a translated message (``office_moves``).
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -225,9 +229,13 @@ def transition(
     from_status = ticket.status
     move = _MOVES.get((from_status, to_status))
     if move is None:
-        raise InvalidTransition(from_status, to_status, "not a move the workflow allows")
+        raise InvalidTransition(
+            from_status, to_status, "not a move the workflow allows", "not_a_move"
+        )
     if actor.role not in move.by:
-        raise InvalidTransition(from_status, to_status, f"not allowed for {actor.role}")
+        raise InvalidTransition(
+            from_status, to_status, f"not allowed for {actor.role}", "not_for_role"
+        )
     now = sla.as_utc(now)
     rules = rules or sla.rules_from_config(current_app.config)
     today = sla.local_date(now)
@@ -321,18 +329,23 @@ def _check_preconditions(
     office_id: int | None,
     duplicate_of: Ticket | None,
 ) -> None:
-    def refuse(reason: str) -> InvalidTransition:
-        return InvalidTransition(ticket.status, to_status, reason)
+    def refuse(reason: str, code: str) -> InvalidTransition:
+        return InvalidTransition(ticket.status, to_status, reason, code)
 
     if to_status == TRANSFERRED and (office_id is None or office_id == ticket.office_id):
-        raise refuse("a transfer needs another office")
+        raise refuse("a transfer needs another office", "needs_other_office")
     if to_status == DUPLICATE:
         if duplicate_of is None or duplicate_of.id == ticket.id:
-            raise refuse("a duplicate needs the surviving ticket")
+            raise refuse("a duplicate needs the surviving ticket", "needs_survivor")
         if duplicate_of.status == DUPLICATE:
-            raise refuse("link to the surviving ticket, not to another duplicate")
+            raise refuse(
+                "link to the surviving ticket, not to another duplicate", "survivor_is_duplicate"
+            )
     if to_status == CLOSED and ticket.appeal_until and today <= ticket.appeal_until:
-        raise refuse(f"the appeal window is open until {ticket.appeal_until.isoformat()}")
+        raise refuse(
+            f"the appeal window is open until {ticket.appeal_until.isoformat()}",
+            "appeal_window_open",
+        )
 
 
 def _resume_clock(ticket: Ticket, today: dt.date) -> None:
