@@ -258,6 +258,17 @@ def notes_of(visit: FieldVisit, keyring: Keyring | None = None) -> str | None:
     return keyring.decrypt(visit.notes_enc, P_VISIT_NOTES)
 
 
+def staff_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """``{staff id: display name}`` for the officers and recorders shown."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(wanted))
+    )
+    return dict(rows.tuples().all())
+
+
 def photos_of(visits: list[FieldVisit]) -> dict[int, list[Evidence]]:
     """``{visit id: [evidence rows]}``."""
     if not visits:
