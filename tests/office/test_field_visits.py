@@ -196,6 +196,10 @@ def test_a_double_submit_records_one_visit(app, client, scene, clock):
     assert first.status_code == second.status_code == 303
     assert second.headers["Location"] == f"/office/tickets/{scene.reference}"
     assert len(visit_rows(app)) == 1
+    with client.session_transaction() as session:
+        flashed = [category for category, _ in session.get("_flashes", [])]
+    # Found by its key: no "this ticket changed" error for the second click.
+    assert flashed == ["message"]
 
 
 def test_an_operator_is_refused_and_another_office_gets_404(app, client, scene, clock):
