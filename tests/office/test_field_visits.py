@@ -114,7 +114,7 @@ def test_a_visit_is_recorded_with_its_findings_and_photos(app, client, scene, cl
 def test_the_form_shows_the_registry_and_preselects_it(client, scene, clock):
     logged_in(client, scene.handler, clock)
     page = client.get(url(scene)).text
-    assert '<option selected value="same">Same as the registry (Cement or red brick)' in page
+    assert '<option selected value="same">Sama dengan data (Semen/bata merah)' in page
     assert 'name="obs_floor_area_m2" type="text" value="36"' in page
     assert 'accept="image/*"' in page and 'capture="environment"' in page
     assert page.count('type="file"') == 5  # MAX_FILES_PER_TICKET, as for residents

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.db import transaction
 from portal.extensions import db
@@ -121,6 +122,17 @@ def test_record_visit_refuses(app, keyring, over, code):
         visit(ticket, actor, keyring, **over)
     assert refused.value.code == code
     assert visits.visits_of(ticket) == []
+
+
+def test_one_key_records_one_visit(app, keyring):
+    """What stops two concurrent clicks that both passed the page's check."""
+    ticket = ticket_in(keyring, "field_check", "objection")
+    actor = handler_of(app, ticket)
+    visit(ticket, actor, keyring, idempotency_key="k" * 32)
+    with pytest.raises(IntegrityError):
+        visit(ticket, actor, keyring, idempotency_key="k" * 32)
+    assert len(visits.visits_of(ticket)) == 1
+    assert visits.by_key(ticket, "k" * 32) is not None
 
 
 def test_a_visit_only_in_the_field_check(app, keyring):

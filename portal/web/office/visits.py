@@ -83,9 +83,10 @@ def visit(reference: str):
         form.form_errors.append(str(REFUSALS[exc.code]))
         return _page(ticket, form, 409 if exc.code == "not_field_check" else 400)
     except IntegrityError:
-        # The same key committed by a concurrent click: that visit stands.
         _forget(stored)
-        return _to_ticket(ticket)
+        if visits.by_key(ticket, form.key.data) is None:
+            raise
+        return _to_ticket(ticket)  # the same key committed by a concurrent click
     flash(_("The field visit is recorded."))
     return _to_ticket(ticket)
 
