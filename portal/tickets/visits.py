@@ -198,6 +198,10 @@ def _check(ticket, actor, visited_on, officer_id, findings, notes, recommendatio
     for name, value in findings.items():
         if name not in VARIABLES or not _valid(name, value):
             raise VisitRefused("bad_value", name)
+    _check_photos(photos)
+
+
+def _check_photos(photos: list[StoredFile]) -> None:
     for f in photos:
         if f.doc_type not in PHOTO_TYPES or not f.media_type.startswith("image/") or f.size <= 0:
             raise VisitRefused("bad_photo", f.stored_name)

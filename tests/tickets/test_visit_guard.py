@@ -5,16 +5,19 @@ visit; other kinds are. And ``record_visit``'s own refusals."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.db import transaction
 from portal.extensions import db
 from portal.regions.models import Office
 from portal.tickets import visits
-from portal.tickets.models import Ticket
+from portal.tickets.evidence import StoredFile
+from portal.tickets.models import Evidence, Ticket
+from portal.tickets.service import add_evidence
 from portal.tickets.workflow import Actor, InvalidTransition, transition
 from tests.staff.conftest import make_staff
 from tests.tickets import NOW, answers, submit
@@ -133,6 +136,31 @@ def test_one_key_records_one_visit(app, keyring):
         visit(ticket, actor, keyring, idempotency_key="k" * 32)
     assert len(visits.visits_of(ticket)) == 1
     assert visits.by_key(ticket, "k" * 32) is not None
+
+
+def photo(doc_type: str = "house_front") -> StoredFile:
+    return StoredFile(secrets.token_hex(16), secrets.token_hex(32), 1234, "image/jpeg", doc_type)
+
+
+def test_visit_photos_are_the_visits_and_leave_the_resident_room(app, keyring):
+    ticket = ticket_in(keyring, "field_check", "objection")
+    actor = handler_of(app, ticket)
+    limit = app.config["MAX_FILES_PER_TICKET"]
+    recorded = visit(ticket, actor, keyring, photos=[photo() for _ in range(limit)])
+    rows = visits.photos_of([recorded])[recorded.id]
+    assert [(r.doc_type, r.field_visit_id, r.gps_enc) for r in rows] == [
+        ("house_front", recorded.id, None)
+    ] * limit
+
+    with transaction():
+        add_evidence(ticket, [photo("kk")], Actor.resident(), now=LATER)
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == limit + 1
+
+
+def test_a_visit_photo_is_a_picture_of_the_house():
+    with pytest.raises(visits.VisitRefused) as refused:
+        visits._check_photos([photo("ktp")])
+    assert refused.value.code == "bad_photo"
 
 
 def test_a_visit_only_in_the_field_check(app, keyring):
