@@ -31,6 +31,11 @@ clean_limits, clock, scene = vf.clean_limits, vf.clock, vf.scene
 filled, log_in, make_staff = vf.filled, vf.log_in, vf.make_staff
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC, PostgreSQL aware datetimes."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def url(scene) -> str:
     return f"/office/tickets/{scene.reference}/visit"
 
@@ -66,6 +71,7 @@ def test_a_visit_is_recorded_with_its_findings_and_photos(app, client, scene, cl
         assert visit.visited_on == scene.visited_on
         assert (visit.officer_id, visit.recorded_by_id) == (scene.handler.id, scene.handler.id)
         assert visit.recommendation == "request_right"
+        assert utc(visit.created_at) == clock.now  # the office's clock
         findings = {f.variable: f for f in visits.findings_of(visit)}
         # By hand: the registry CSV (tests/factories.person) says 36 m², cement, 3 members.
         assert (findings["floor_area_m2"].registry, findings["floor_area_m2"].observed) == (36, 30)
@@ -184,6 +190,15 @@ def test_a_date_in_the_future_or_before_the_request_is_refused(app, client, scen
         assert answer.status_code == 400
         assert 'href="#visited_on"' in answer.text
     assert visit_rows(app) == []
+
+
+def test_the_office_clock_says_which_day_is_today(app, client, scene, clock):
+    clock.advance(days=5)
+    logged_in(client, scene.handler, clock)
+    later = (scene.visited_on + dt.timedelta(days=5)).isoformat()  # after the real today
+    answer = send(client, scene, filled(client, url(scene), scene, visited_on=later))
+    assert answer.status_code == 303
+    assert [v.visited_on.isoformat() for v in visit_rows(app)] == [later]
 
 
 def test_a_double_submit_records_one_visit(app, client, scene, clock):

@@ -22,8 +22,8 @@ from forms.office_visit import visit_form
 from portal.db import transaction
 from portal.tickets import evidence, sla, visits
 from portal.tickets.workflow import FIELD_CHECK, Actor, needs_field_visit
-from portal.web.office import bp
-from portal.web.office.auth import SESSION_STAFF, now, staff_required
+from portal.web.office import auth, bp
+from portal.web.office.auth import SESSION_STAFF, staff_required
 from portal.web.office.tickets import expect_version, section, visible_ticket_or_404
 from portal.web.office.visit_labels import (
     PHOTO_TYPE_LABELS,
@@ -52,7 +52,7 @@ def visit(reference: str):
         [(str(s.id), s.display_name) for s in visits.officers(ticket, staff.id)],
         current_app.config["MAX_FILES_PER_TICKET"],
         earliest=sla.local_date(ticket.created_at),
-        latest=sla.local_date(now()),
+        latest=sla.local_date(auth.now()),
         defaults={"officer": str(staff.id), "version": str(ticket.version)},
     )
     if request.method == "GET":
@@ -75,7 +75,7 @@ def visit(reference: str):
                 form.notes.data or None,
                 form.recommendation.data,
                 stored,
-                now(),
+                auth.now(),
                 idempotency_key=form.key.data or None,
             )
     except visits.VisitRefused as exc:
