@@ -120,10 +120,12 @@ def test_a_visit_is_recorded_with_its_findings_and_photos(app, client, scene, cl
 def test_the_form_shows_the_registry_and_preselects_it(client, scene, clock):
     logged_in(client, scene.handler, clock)
     page = client.get(url(scene)).text
-    assert '<option selected value="same">Sama dengan data (Semen/bata merah)' in page
+    assert '<option selected value="same">Sama dengan data DTSEN (Semen/bata merah)' in page
     assert 'name="obs_floor_area_m2" type="text" value="36"' in page
     assert 'accept="image/*"' in page and 'capture="environment"' in page
     assert page.count('type="file"') == 5  # MAX_FILES_PER_TICKET, as for residents
+    today = (scene.visited_on + dt.timedelta(days=1)).isoformat()
+    assert f'name="visited_on" required type="date" value="{today}"' in page
 
 
 def test_outside_the_field_check_nothing_is_recorded(app, client, scene, clock):

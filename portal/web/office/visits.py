@@ -45,15 +45,18 @@ def visit(reference: str):
         return _to_ticket(ticket)  # a second click: the first one recorded it
     if ticket.status != FIELD_CHECK:
         return render_template("office/visit_refused.html", ticket=ticket), 409
-    staff = g.staff
-    registry = visits.registry_values(ticket)
+    staff, today = g.staff, sla.local_date(auth.now())
     form = visit_form(
-        registry,
+        visits.registry_values(ticket),
         [(str(s.id), s.display_name) for s in visits.officers(ticket, staff.id)],
         current_app.config["MAX_FILES_PER_TICKET"],
         earliest=sla.local_date(ticket.created_at),
-        latest=sla.local_date(auth.now()),
-        defaults={"officer": str(staff.id), "version": str(ticket.version)},
+        latest=today,
+        defaults={
+            "officer": str(staff.id),
+            "version": str(ticket.version),
+            "visited_on": today.isoformat(),
+        },
     )
     if request.method == "GET":
         return _page(ticket, form)
