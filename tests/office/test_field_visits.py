@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 
 import pytest
 from flask_babel import force_locale
@@ -192,6 +193,30 @@ def test_a_date_in_the_future_or_before_the_request_is_refused(app, client, scen
         assert answer.status_code == 400
         assert 'href="#visited_on"' in answer.text
     assert visit_rows(app) == []
+
+
+def noisy_jpeg(side: int = 300) -> bytes:
+    """A photo that JPEG cannot squeeze: about 100 KB or more."""
+    picture = Image.frombytes(
+        "RGB", (side, side), bytes(random.Random(7).randbytes(side * side * 3))
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def test_several_photos_may_together_exceed_the_general_body_limit(
+    app, client, scene, clock, monkeypatch
+):
+    photo = noisy_jpeg()
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", len(photo) + 64 * 1024)
+    logged_in(client, scene.handler, clock)
+    data = filled(client, url(scene), scene)
+    files = {"photo_1": ("a.jpg", photo), "photo_2": ("b.jpg", photo)}
+    answer = send(client, scene, data, files)
+    assert answer.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Evidence)) == 2
 
 
 def test_the_office_clock_says_which_day_is_today(app, client, scene, clock):
