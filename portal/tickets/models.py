@@ -302,6 +302,8 @@ class FieldVisit(db.Model):
     #: ``registry_right``, ``request_right`` or ``unclear``.
     recommendation: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: From the visit form: a double submit finds this row instead of adding one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ReplyTemplate(db.Model):

@@ -62,6 +62,10 @@ REFUSALS = {
         "That request is about another household: only a request about the same "
         "household can be a duplicate."
     ),
+    "needs_field_visit": _l(
+        "Objections and corrections of the house's condition are checked on the ground: "
+        "record the field visit before verifying or deciding."
+    ),
     "appeal_window_open": _l(
         "The appeal period runs until %(date)s: the request can be closed after that date."
     ),

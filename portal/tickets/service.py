@@ -341,8 +341,11 @@ def add_evidence(
         raise InvalidAnswers("the ticket is decided or closed: it takes no more evidence")
     if not files:
         raise InvalidAnswers("no files")
+    # The office's field-visit photos do not take the resident's places.
     attached = db.session.scalar(
-        select(func.count()).select_from(Evidence).where(Evidence.ticket_id == ticket.id)
+        select(func.count())
+        .select_from(Evidence)
+        .where(Evidence.ticket_id == ticket.id, Evidence.field_visit_id.is_(None))
     )
     _check_files(files, attached)
     now = sla.as_utc(now)

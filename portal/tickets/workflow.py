@@ -13,11 +13,14 @@ submitted ─triage─▶ in_review ─▶ field_check ─▶ verified ─▶ ac
 
 ``MOVES`` below is the whole rule book. Beyond the drawing it allows what a
 handler needs in practice: verifying from the documents without a field
-visit (``in_review → verified``); transferring or marking a duplicate during
-review, not only at triage ("bukan wewenang" often shows only then); triaging
-a transferred ticket at its new office. A village operator may pass on a
-resident's reply (assisted, like an assisted submission) but cannot withdraw
-for them. Closing waits for the appeal window after a decision.
+visit (``in_review → verified``), except for the kinds checked on the
+ground (objections, house corrections: ``needs_field_visit``), which are
+neither verified nor decided before a visit is recorded; transferring or
+marking a duplicate during review, not only at triage ("bukan wewenang"
+often shows only then); triaging a transferred ticket at its new office. A
+village operator may pass on a resident's reply (assisted, like an assisted
+submission) but cannot withdraw for them. Closing waits for the appeal
+window after a decision.
 
 ``transition()`` is the only way to change a ticket's status. Every move
 writes a ``TicketEvent`` (actor, time, from, to, optional encrypted note), an
@@ -33,12 +36,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.crypto import Keyring
 from portal.db import keyring as portal_keyring
 from portal.extensions import db
 from portal.tickets import sla
-from portal.tickets.models import P_EVENT_NOTE, OutboxMessage, Ticket, TicketEvent
+from portal.tickets.models import P_EVENT_NOTE, FieldVisit, OutboxMessage, Ticket, TicketEvent
 
 SUBMITTED = "submitted"
 IN_REVIEW = "in_review"
@@ -346,6 +350,24 @@ def _check_preconditions(
             f"the appeal window is open until {ticket.appeal_until.isoformat()}",
             "appeal_window_open",
         )
+    needs_visit = to_status in (VERIFIED, ACCEPTED, REJECTED) and needs_field_visit(ticket)
+    if needs_visit and not _has_field_visit(ticket):
+        raise refuse("a field visit must be recorded first", "needs_field_visit")
+
+
+def needs_field_visit(ticket: Ticket) -> bool:
+    """Objections, and corrections of the house's condition, are checked on
+    the ground: they are not verified or decided without a recorded visit."""
+    return ticket.kind == "objection" or (
+        ticket.kind == "correction" and ticket.subkind == "house_changed"
+    )
+
+
+def _has_field_visit(ticket: Ticket) -> bool:
+    found = db.session.scalar(
+        select(FieldVisit.id).where(FieldVisit.ticket_id == ticket.id).limit(1)
+    )
+    return found is not None
 
 
 def _resume_clock(ticket: Ticket, today: dt.date) -> None:

@@ -9,6 +9,14 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from portal.web.office import auth, login, moves, reply_templates, tickets, views  # noqa: E402, F401 - register the routes
+from portal.web.office import (  # noqa: E402, F401 - register the routes
+    auth,
+    login,
+    moves,
+    reply_templates,
+    tickets,
+    views,
+    visits,
+)
 
 __all__ = ["bp"]
