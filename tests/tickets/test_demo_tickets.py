@@ -205,3 +205,17 @@ def test_refused_in_production(demo, app, app_ctx, monkeypatch):
     with pytest.raises(DemoRefused):
         create_demo_tickets("production", app.extensions["keyring"])
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == before
+
+
+def test_a_residents_reply_brings_a_new_picture(demo, app_ctx):
+    replies = db.session.scalars(
+        select(TicketEvent).where(TicketEvent.kind == "info_received")
+    ).all()
+    assert replies and all(r.actor == "resident" for r in replies)
+    for reply in replies:
+        added = db.session.scalar(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == reply.ticket_id, TicketEvent.kind == "evidence_added"
+            )
+        )
+        assert added is not None and added.actor == "resident"
