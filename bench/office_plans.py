@@ -27,12 +27,14 @@ def _explain(statement: str, params) -> list[str]:
 
 
 def explain_page(app, client, name: str, url: str) -> None:
-    """Run ``url`` once, catching every statement that reads ``tickets``; explain each."""
+    """Run ``url`` once, catching every statement that reads ``tickets`` or
+    ``evidence``; explain each."""
     caught: list[tuple[str, object]] = []
 
     def catch(conn, cursor, statement, parameters, context, executemany):
         lowered = statement.lower()
-        if lowered.lstrip().startswith("select") and "from tickets" in lowered:
+        reads = "from tickets" in lowered or "from evidence" in lowered
+        if lowered.lstrip().startswith("select") and reads:
             caught.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", catch)
@@ -40,7 +42,7 @@ def explain_page(app, client, name: str, url: str) -> None:
         client.get(url)
     finally:
         event.remove(db.engine, "before_cursor_execute", catch)
-    print(f"\n== {name}: GET {url} ran {len(caught)} quer(ies) on tickets")
+    print(f"\n== {name}: GET {url} ran {len(caught)} quer(ies) on tickets/evidence")
     for statement, params in caught:
         print("  " + " ".join(statement.split())[:400])
         print(f"  params {params}")
