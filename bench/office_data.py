@@ -198,6 +198,23 @@ def build_indexes(engine) -> None:
             index.create(engine)
 
 
+def clear_sqlite(engine, tables: tuple[str, ...]) -> None:
+    """Empty the tables without foreign-key checks: ``tickets.duplicate_of_id``
+    has no index, so checked deletes scan the table once per deleted row."""
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        conn.isolation_level = None
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("BEGIN")
+        for table in tables:
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+
 def load_sqlite(raw, cols: Columns, rows_iter, events: bool) -> None:
     ticket_sql = (
         f"INSERT INTO tickets ({', '.join(cols.tickets)}) "
@@ -259,10 +276,9 @@ def main() -> None:
             tables = ("evidence", "field_visits", "ticket_events", "outbox", "tickets")
             if backend == "postgresql":
                 db.session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                db.session.commit()
             else:
-                for table in tables:
-                    db.session.execute(text(f"DELETE FROM {table}"))
-            db.session.commit()
+                clear_sqlite(db.engine, tables)
         rng = random.Random(args.seed)
         offices, villages = offices_and_villages()
         weights = office_weights(offices, rng)
