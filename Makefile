@@ -62,6 +62,7 @@ run: setup ## migrate, load regions and demo data, serve on http://127.0.0.1:500
 ifneq ($(PORTAL_ENV),production)
 	$(FLASK) staff demo
 	$(FLASK) dtsen demo
+	$(FLASK) tickets demo
 endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \

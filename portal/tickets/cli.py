@@ -1,6 +1,7 @@
 """``flask evidence sweep``: remove evidence files no ticket refers to.
 ``flask tickets purge-expired``: delete expired drafts, confirmations and
 lookup proofs.
+``flask tickets demo``: demo tickets for a working queue (development and testing only).
 
 Both are periodic jobs (cron or a systemd timer; see README "Running it").
 """
@@ -15,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.db import transaction
+from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.registry.proofs import purge_expired_proofs
 from portal.tickets import sla
@@ -85,3 +86,23 @@ def templates_seed() -> None:
     with transaction():
         added = seed_defaults(dt.datetime.now(dt.UTC))
     click.echo(f"reply templates: {added} added")
+
+
+@tickets_cli.command("demo")
+def demo() -> None:
+    """Create about 300 demo tickets in three offices (development and testing
+    only); running it again adds only what is missing."""
+    from portal.tickets.demo import DemoRefused, create_demo_tickets
+
+    try:
+        result = create_demo_tickets(current_app.config["ENV_NAME"], keyring())
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = sum(result.created.values())
+    offices = ", ".join(f"{code} {n}" for code, n in sorted(result.created.items()))
+    click.echo(
+        f"tickets demo: {total} created ({offices or 'none'}), {result.existing} already there"
+    )
+    if total:
+        statuses = ", ".join(f"{s} {n}" for s, n in sorted(result.statuses.items()))
+        click.echo(f"  by status: {statuses}")
