@@ -6,6 +6,7 @@ PC (the same page resized: axe is injected once per page)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.staff.conftest import make_staff
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
+ROOT = Path(__file__).resolve().parents[2]
 
 BROKEN = """<!doctype html><html lang="id"><head><title>Rusak</title></head><body><main>
 <h1>Halaman rusak</h1>
@@ -47,6 +49,28 @@ def test_axe_finds_a_missing_alt_and_a_missing_label(browser, javascript):
     page.set_content(BROKEN)
     assert [v["id"] for v in axe_violations(page, "form")] == ["label"]
     context.close()
+
+
+def test_links_and_buttons_in_the_stylesheet_are_readable(browser):
+    """Every kind of button, as a button and as a link, on the portal's own
+    stylesheet: a secondary button link once had white text on light grey
+    (``.button:link`` outranked ``.button-secondary``)."""
+    css = (ROOT / "static" / "css" / "portal.css").read_text()
+    kinds = ("button", "button button-secondary", "button button-start")
+    html = "".join(
+        f'<p><button class="{k}">Kirim</button></p><p><a class="{k}" href="#x">Lanjut</a></p>'
+        for k in kinds
+    )
+    page = browser.new_page()
+    page.set_content(
+        f'<!doctype html><html lang="id"><head><title>Tombol</title><style>{css}</style>'
+        f"</head><body><main><h1>Tombol</h1>{html}</main></body></html>"
+    )
+    assert_axe_clean(page, name="buttons")
+    assert page.locator("main a.button-secondary").evaluate("a => getComputedStyle(a).color") == (
+        "rgb(11, 12, 12)"
+    )
+    page.close()
 
 
 class Checks:
