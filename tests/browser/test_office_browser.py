@@ -1,7 +1,8 @@
 """The back office in Chromium (issue 10): a handler logs in through the two
 pages, filters the queue, claims the next ticket, triages it, starts a field
 check, records the visit, verifies and decides, with JavaScript on and off,
-every page axe-clean (tests/browser/axe.py) on the office PC's 1366×768.
+every page axe-clean (tests/browser/axe.py) on the office PC's 1366×768 and
+a 360×740 phone.
 
 Selectors name forms by their action (``form[action$='/move/triage']``), not
 by their words, so the test reads the same in Indonesian and English."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from importlib.util import find_spec
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +32,10 @@ pytestmark = pytest.mark.usefixtures("db_clean")
 
 OFFICE = "dinsos-32.01"
 DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 360, "height": 740}
+#: The office pages being built beside this test (issue 10): the whole flow
+#: runs once all of them are there.
+OFFICE_PAGES = ("queue", "assign", "ticket", "moves", "visits")
 JS = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 
 
@@ -71,6 +77,10 @@ def log_in(page, base_url: str, account: Account, *, check=None) -> None:
 
 
 def axe(page, name: str) -> None:
+    """axe-clean on the office PC and on a phone (the page resized, not reloaded)."""
+    page.set_viewport_size(PHONE)
+    assert_axe_clean(page, name=f"{name} (phone)")
+    page.set_viewport_size(DESKTOP)
     assert_axe_clean(page, name=name)
 
 
@@ -170,7 +180,10 @@ def test_a_handler_logs_in_through_both_pages_and_out(app, browser, servers, tmp
 # --- at merge: the whole flow ---------------------------------------------------
 
 
-@pytest.mark.skip(reason="office pages land at merge")
+@pytest.mark.skipif(
+    not all(find_spec(f"portal.web.office.{name}") for name in OFFICE_PAGES),
+    reason="office pages land at merge",
+)
 @JS
 def test_log_in_filter_claim_triage_field_check_decide(app, browser, servers, tmp_path, javascript):
     handler = handler_with_totp(app)
