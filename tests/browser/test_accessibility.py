@@ -1,22 +1,17 @@
 """WCAG 2.2 A/AA in Chromium with axe-core (issue 10; tests/browser/axe.py):
-every public page of a whole journey and the office's login pages, with
-JavaScript on and off, each checked on a 360×740 phone and a 1366×768 office
-PC (the same page resized: axe is injected once per page)."""
+that the check can fail, the stylesheet's buttons, and the error and side
+pages that the phone walk (test_phone_layout.py, which runs axe on each of
+its pages) does not reach, with JavaScript on and off, each checked on a
+360×740 phone and a 1366×768 office PC (the same page resized: axe is
+injected once per page). The office pages: test_office_browser.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from portal.registry.importer import import_snapshot
-from portal.staff import totp
 from tests.browser.axe import assert_axe_clean, axe_violations
-from tests.browser.conftest import choose_village_step_by_step
-from tests.browser.test_phone_layout import jpeg_file
-from tests.factories import household, write_csv
-from tests.staff.conftest import make_staff
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
@@ -96,102 +91,51 @@ class Checks:
 
 @pytest.mark.usefixtures("db_clean")
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_public_and_office_login_pages_are_axe_clean(app, browser, servers, tmp_path, javascript):
-    rows = household("3201011503100001", 1)
-    with app.app_context():
-        import_snapshot(write_csv(tmp_path / "s.csv", rows), None)
-    handler = make_staff(app, "handler", office="dinsos-32.01")
+def test_error_and_side_pages_are_axe_clean(browser, servers, javascript):
+    """The pages and states the phone walk (test_phone_layout.py, axe on
+    every page) does not reach: error summaries, the first question of each
+    kind, the village search's results, the not-found pages."""
     server = servers()
     context = browser.new_context(viewport=PHONE, locale="id-ID", java_script_enabled=javascript)
     page = context.new_page()
     check = Checks(page)
 
-    page.goto(server.url + "/")
-    check("home")
     page.goto(server.url + "/submit")
     check("submit-choose")
     for kind in ("objection", "correction"):
         page.goto(f"{server.url}/submit/{kind}")
         check(f"{kind}-first-question")
-
     page.goto(server.url + "/submit/proposal")
-    check.submit()  # nothing chosen: the error summary
+    check.submit()  # nothing chosen
     assert page.locator(".error-summary").count() == 1
     check("proposal-errors")
     page.check("input[value=other_household]")
     check.submit()
-    check("proposal-subject")
-    page.fill("#subject_name", "Siti Aminah")
-    page.fill("#subject_address", "Jl. Mawar 5, RT 001/RW 002")
-    check.submit()
-    check("proposal-village")
+    check.submit()  # no name, no address
+    assert page.locator(".error-summary").count() == 1
+    check("proposal-subject-errors")
     if javascript:
+        page.fill("#subject_name", "Siti Aminah")
+        page.fill("#subject_address", "Jl. Mawar 5, RT 001/RW 002")
+        check.submit()
         page.fill("#village-search", "cibinong bogor")
         page.locator(".village-result").first.wait_for()
         check("proposal-village-search-results")
-        page.locator(".village-result").first.click()
-    else:
-        choose_village_step_by_step(page)
-    page.wait_for_url("**/reasons")
-    check("proposal-reasons")
-    page.locator("input[name=reason_codes]").first.check()
-    page.fill("#details", "Suami sakit sejak Januari, tidak ada penghasilan tetap.")
-    check.submit()
-    check("proposal-evidence")
-    page.set_input_files("input[type=file]", str(jpeg_file(tmp_path)))
-    page.select_option("#doc_type", "house_front")
-    page.click("button[value=upload]")
-    page.wait_for_load_state()
-    check("proposal-evidence-uploaded")
-    page.click("button[value=continue]")
-    page.wait_for_load_state()
-    check("proposal-contact")
-    page.fill("#contact", "0812 3456 7890")
-    check.submit()
-    check("proposal-consent")
-    page.check("input[name=consent]")
-    check.submit()
-    check("proposal-check")
-    check.submit()
-    page.wait_for_url("**/submit/sent")
-    check("confirmation")
-    tracking = page.locator("main a[href*='/t/']").first.get_attribute("href")
-    page.goto(tracking.replace("http://localhost", server.url))
-    check("tracking-page")
-    page.goto(server.url + "/track")
-    check("track")
-    page.goto(server.url + "/t/no-such-link")
-    check("tracking-link-not-found")
-    page.goto(server.url + "/no-such-page")
-    check("http-404")
 
-    # After the journey: a household looked up would give it a village.
     page.goto(server.url + "/lookup")
-    check("lookup")
     page.fill("#nik", "3201 0115")
     check.submit()
     assert page.locator(".error-summary").count() == 1
     check("lookup-errors")
-    page.fill("#nik", rows[0]["nik"])
-    page.fill("#name", rows[0]["full_name"])
-    check.submit()
-    check("lookup-result")
-
-    page.goto(server.url + "/office/login")
-    check("office-login")
-    page.fill("#email", handler.email)
-    page.fill("#password", handler.password)
-    check.submit()
-    check("office-code")
-    page.fill("#code", "000000" if totp.current_code(handler.secret, now()) != "000000" else "1")
+    page.goto(server.url + "/track")
     check.submit()
     assert page.locator(".error-summary").count() == 1
-    check("office-code-error")
+    check("track-errors")
+    page.goto(server.url + "/t/no-such-link")
+    check("tracking-link-not-found")
+    page.goto(server.url + "/no-such-page")
+    check("http-404")
     context.close()
 
     assert check.failures == [], "\n".join(check.failures)
-    assert len(check.seen) == (25 if javascript else 24)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    assert len(check.seen) == (10 if javascript else 9)

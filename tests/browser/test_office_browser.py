@@ -59,9 +59,10 @@ def submit_in(page, form: str) -> None:
     page.wait_for_load_state()
 
 
-def log_in(page, base_url: str, account: Account, *, check=None) -> None:
+def log_in(page, base_url: str, account: Account, *, check=None, wrong_code=False) -> None:
     """Email and password, then the authenticator's code: lands on the queue.
-    ``check(page, name)`` is called on each page before it is sent (axe)."""
+    ``check(page, name)`` is called on each page before it is sent (axe);
+    ``wrong_code`` sends a wrong code first (the page says so, and asks again)."""
     page.goto(base_url + "/office/login")
     if check:
         check(page, "office-login")
@@ -71,7 +72,14 @@ def log_in(page, base_url: str, account: Account, *, check=None) -> None:
     page.wait_for_url("**/office/login/code")
     if check:
         check(page, "office-code")
-    page.fill("#code", totp.current_code(account.secret, dt.datetime.now(dt.UTC)))
+    code = totp.current_code(account.secret, dt.datetime.now(dt.UTC))
+    if wrong_code:
+        page.fill("#code", f"{(int(code) + 500_000) % 1_000_000:06d}")
+        submit_in(page, "main form[action$='/office/login/code']")
+        assert page.locator(".error-summary").count() == 1
+        if check:
+            check(page, "office-code-error")
+    page.fill("#code", code)
     submit_in(page, "main form[action$='/office/login/code']")
     page.wait_for_url("**/office/")
 
@@ -164,7 +172,7 @@ def test_a_handler_logs_in_through_both_pages_and_out(app, browser, servers, tmp
     assert page.input_value("#email") == handler.email
     axe(page, "office-login-error")
 
-    log_in(page, server.url, handler, check=axe)
+    log_in(page, server.url, handler, check=axe, wrong_code=True)
     assert page.url == server.url + "/office/"
     assert handler.email in page.inner_text("main")
     assert all(reference in page.inner_text("main table") for reference in tickets)
