@@ -24,6 +24,9 @@ GUNICORN := $(BIN)/gunicorn --bind $(HOST):$(PORT) --worker-class gthread \
 INSTALLED := $(VENV)/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
 FREEZE_VENV := $(VENV)/.freeze
+# axe-core for the browser tests' accessibility checks (tests/browser/axe.py),
+# pinned in package-lock.json; npm writes this file at the end of an install.
+NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: help setup venv run test lint format freeze clean system-packages test-packages
 
@@ -68,8 +71,13 @@ endif
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		exec $(GUNICORN) app:app
 
-test: setup test-packages ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: setup test-packages $(NODE_MODULES) ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Install again only when the lock file is newer than the last install; no
+# package scripts run (axe-core has none, and none should).
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 
 # Mutation testing of the security-critical modules (docs/testing.md); niced,
 # as it keeps the cores busy for a while. MODULE=portal/crypto.py for one.
@@ -103,7 +111,7 @@ freeze: ## re-pin requirements*.txt to the newest releases (review the diff)
 	rm -rf $(FREEZE_VENV)
 	@echo "Pins updated: review 'git diff requirements*.txt', then 'make test'."
 
-clean: ## remove .venv, caches and compiled translations (instance/ stays: database and keys)
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+clean: ## remove .venv, node_modules, caches and compiled translations (instance/ stays: database and keys)
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -f $(CATALOGS)

@@ -76,6 +76,19 @@ def test_the_makefile_installs_what_the_tests_need():
     assert sorted(p for line in installs for p in line) == ["chromium", "libharfbuzz-subset0"]
 
 
+def test_make_test_installs_axe_core_from_the_lock_file():
+    """axe-core for the browser tests' accessibility checks: `npm ci` (exactly
+    the lock file, no package scripts) when the lock file is newer."""
+    dry_run = subprocess.run(
+        ["make", "-n", "-W", "package-lock.json", "test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    assert "npm ci --ignore-scripts --no-audit --no-fund" in dry_run.splitlines()
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("true", True), ("1", True), ("TRUE", True), ("", False), ("false", False), ("0", False)],

@@ -5,7 +5,10 @@ tall. Set ``SCREENSHOTS=DIR`` to keep a full-page screenshot of every page.
 The walk: home, lookup (found and not found), a proposal for another household
 from the first question to the confirmation, its tracking page, /track, and the
 back office (login, code, the latest requests table with an evidence file),
-with JavaScript on and off (the village lists one after another)."""
+with JavaScript on and off (the village lists one after another).
+
+Each page is also checked with axe-core (WCAG 2.2 A/AA, tests/browser/axe.py)
+on the phone and, resized, on a 1366×768 office PC: one walk for both."""
 
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ from PIL import Image
 
 from portal.registry.importer import import_snapshot
 from portal.staff import totp
+from tests.browser.axe import assert_axe_clean
 from tests.factories import household, write_csv
 from tests.staff.conftest import make_staff
 
 pytestmark = pytest.mark.usefixtures("db_clean")
 
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}
 MIN_TAP_PX = 44
 #: Every element a finger aims at, in the page or its header, visible only.
 TARGETS_JS = """() => {
@@ -73,6 +78,17 @@ class Walk:
         for row in page.evaluate(CHOICE_ROWS_JS):
             if row["height"] < MIN_TAP_PX:
                 self.problems.append(f"{name}: choice {row['label']!r} is {row['height']:.0f} px")
+        self.axe(name)
+
+    def axe(self, name: str) -> None:
+        """axe-clean on the phone, then on the office PC (resized, not reloaded)."""
+        for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            self.page.set_viewport_size(viewport)
+            try:
+                assert_axe_clean(self.page, name=f"{name} ({size})")
+            except AssertionError as failure:
+                self.problems.append(str(failure))
+        self.page.set_viewport_size(PHONE)
 
     def submit(self) -> None:
         self.page.click("main button[type=submit]:not([value=upload]):not([value=remove])")
