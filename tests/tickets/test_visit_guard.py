@@ -101,9 +101,9 @@ def test_other_kinds_are_verified_from_the_documents(app, keyring, which):
     assert ticket.status == "verified"
 
 
-def test_other_refusals_keep_no_code():
+def test_other_refusals_keep_the_generic_code():
     error = InvalidTransition("verified", "accepted", "not allowed for resident")
-    assert (error.code, str(error)) == (None, "verified → accepted: not allowed for resident")
+    assert (error.code, str(error)) == ("refused", "verified → accepted: not allowed for resident")
 
 
 @pytest.mark.parametrize(
