@@ -68,7 +68,7 @@ from typing import Any
 
 from flask import current_app
 
-from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image
+from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image, thumbnail_webp
 from portal.tickets.pdf_scan import PdfRefused, inspect_pdf
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     PDF: (".pdf",),
 }
 _PILLOW_FORMAT = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
+#: The office's thumbnail of an image (``StoredFile.thumb_name``): WebP, this
+#: many px on its longest side, at this quality.
+THUMB_SIDE = 320
+THUMB_QUALITY = 60
 
 #: Machine codes of ``EvidenceError``; the web layer translates them.
 ERROR_CODES = frozenset(
@@ -227,6 +231,9 @@ class StoredFile:
     #: on the evidence page only; kept in the encrypted draft, never in the
     #: ticket or on disk.
     display_name: str = ""
+    #: A small WebP of an image, stored beside it under its own random name
+    #: (None for a PDF, or when the thumbnail could not be made).
+    thumb_name: str | None = None
 
     @property
     def gps(self) -> tuple[float, float] | None:
@@ -378,6 +385,7 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
         raise
     return StoredFile(
         stored_name=final.name,
+        thumb_name=_store_thumbnail(processed, root, cfg),
         sha256=hashlib.sha256(processed.data).hexdigest(),
         size=len(processed.data),
         media_type=processed.media_type,
@@ -385,6 +393,35 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
         gps_lat=processed.gps_lat,
         gps_lon=processed.gps_lon,
     )
+
+
+def _store_thumbnail(processed: ProcessedFile, root: Path, cfg: EvidenceSettings) -> str | None:
+    """Write the office's WebP thumbnail of an image beside it; its name, or
+    None for a PDF. A thumbnail that cannot be made costs the office a
+    preview, not the resident their upload: the failure is logged only."""
+    fmt = _PILLOW_FORMAT.get(processed.media_type)
+    if fmt is None:
+        return None
+    final = root / _random_name(EXTENSIONS[WEBP][0])
+    temp = root / f"{_TEMP_PREFIX}{secrets.token_urlsafe(16)}"
+    try:
+        small = thumbnail_webp(processed.data, fmt, THUMB_SIDE, THUMB_QUALITY, cfg.image_work_slots)
+        _write_durably(temp, small)
+        os.rename(temp, final)
+        _fsync_directory(root)
+    except Exception:
+        temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        log.warning("evidence thumbnail not made", exc_info=True)
+        return None
+    return final.name
+
+
+def delete_with_thumbnail(item: Mapping[str, Any], settings: SettingsLike = None) -> None:
+    """Remove a draft's stored file (a ``StoredFile`` as a dict) and its thumbnail."""
+    delete_stored(item["stored_name"], settings)
+    if item.get("thumb_name"):
+        delete_stored(item["thumb_name"], settings)
 
 
 def open_stored(stored_name: str, settings: SettingsLike = None) -> Path:

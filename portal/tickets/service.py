@@ -289,6 +289,8 @@ def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime, keyring: Keyr
         sha256=f.sha256,
         size_bytes=f.size,
         gps_enc=seal_gps(keyring, f.stored_name, f.gps) if f.gps else None,
+        # Files stored before thumbnails existed (old drafts) have none.
+        thumb_name=getattr(f, "thumb_name", None),
         created_at=now,
     )
 

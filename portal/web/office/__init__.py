@@ -9,6 +9,6 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from portal.web.office import auth, login, tickets, views  # noqa: E402, F401 - register the routes
+from portal.web.office import auth, login, ticket, tickets, views  # noqa: E402, F401 - register the routes
 
 __all__ = ["bp"]

@@ -1,0 +1,328 @@
+"""The office's ticket page (issue 10 §3): what it shows to whom, internal
+notes, evidence thumbnails and the audit rows of every opening."""
+
+# The fixtures come from ticket_page_fixtures (no shared conftest): a test's
+# parameter of the same name is the fixture, not a redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader
+from PIL import Image
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.tickets.models import Evidence, TicketEvent
+from portal.web.office import tickets as ticket_sections
+from tests.office.ticket_page_fixtures import (
+    CONTACT,
+    DETAILS,
+    MEMBERS,
+    PDF_BYTES,
+    REPORTER_CONTACT,
+    clean_limits,  # noqa: F401 - fixture
+    clock,  # noqa: F401 - fixture
+    image_bytes,
+    people,  # noqa: F401 - fixture
+    stored,
+    ticket_row,
+    tickets,  # noqa: F401 - fixture
+    upload_root,  # noqa: F401 - fixture
+)
+from tests.staff.conftest import log_in, token
+from tests.web.journeys import post
+
+pytestmark = pytest.mark.usefixtures("db_clean")
+SAFE = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def page_of(client, reference):
+    return client.get(f"/office/tickets/{reference}")
+
+
+def thumb_ids(app, reference):
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Evidence).where(Evidence.ticket_id == ticket_row(reference).id)
+        )
+        return {row.media_type: (row.id, row.thumb_name) for row in rows}
+
+
+def test_handler_sees_every_part_of_the_request(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    page = page_of(client, tickets.objection.lower())  # any case
+    assert page.status_code == 200, page.text
+    text = page.text
+    # the request, in words (Indonesian by default)
+    assert "Sanggahan" in text
+    assert "Data tentang rumah kami salah" in text and "Desil terlalu tinggi" in text
+    assert DETAILS in text and "2026-01" in text and "WIB" in text
+    # the registry household, with full names, beside the claim
+    for name, *_ in MEMBERS:
+        assert name in text
+    assert "Kp. Cibodas RT 002/RW 005" in text and "keramik" in text and "36" in text
+    assert '<th scope="row">Lantai</th>' in text
+    assert "30 November 2025" in text
+    # the reporter, the files, the history, the deadlines
+    assert CONTACT in text
+    assert text.count("/office/evidence/") >= 3  # file, thumb, file
+    assert "Diajukan" in text and "Warga" in text
+    assert "Tenggat" in text and "Triase" in text and "hari kerja" in text
+
+
+def test_a_household_outside_the_registry_shows_what_the_resident_described(
+    app, client, clock, people, tickets
+):
+    log_in(client, people.supervisor, clock)
+    page = page_of(client, tickets.proposal)
+    assert page.status_code == 200
+    assert "Siti Aminah Nurhaliza" in page.text and "Jl. Melati No. 3" in page.text
+
+
+def test_operator_never_sees_a_confidential_reporter_nor_its_files(
+    app, client, clock, people, tickets
+):
+    ids = thumb_ids(app, tickets.confidential)
+    evidence_id, _ = ids["image/png"]
+    log_in(client, people.other_operator, clock)
+    page = page_of(client, tickets.confidential)
+    assert page.status_code == 200
+    assert REPORTER_CONTACT not in page.text
+    assert "/office/evidence/" not in page.text
+    assert people.operator.email not in page.text  # nor who sent it for the reporter
+    assert client.get(f"/office/evidence/{evidence_id}/thumb").status_code == 404
+    assert client.get(f"/office/evidence/{evidence_id}").status_code == 404
+
+
+def test_the_operator_who_sent_it_and_the_handler_see_the_reporter(
+    app, client, clock, people, tickets
+):
+    ids = thumb_ids(app, tickets.confidential)
+    evidence_id, _ = ids["image/png"]
+    for account in (people.operator, people.handler):
+        browser = app.test_client()
+        log_in(browser, account, clock)
+        page = page_of(browser, tickets.confidential)
+        assert REPORTER_CONTACT in page.text
+        assert f"/office/evidence/{evidence_id}/thumb" in page.text
+        assert browser.get(f"/office/evidence/{evidence_id}/thumb").status_code == 200
+
+
+def test_another_office_gets_the_same_404_as_an_unknown_reference(
+    app, client, clock, people, tickets
+):
+    log_in(client, people.other_handler, clock)
+    elsewhere = page_of(client, tickets.objection)
+    unknown = page_of(client, "DT-0000-0000")
+    assert elsewhere.status_code == unknown.status_code == 404
+    assert elsewhere.text == unknown.text
+    bogor = app.test_client()
+    log_in(bogor, people.handler, clock)
+    assert page_of(bogor, tickets.jakarta).status_code == 404
+
+
+def test_the_page_needs_a_login_and_a_ticket_role(app, client, clock, tickets):
+    from tests.staff.conftest import make_staff
+
+    anonymous = page_of(client, tickets.objection)
+    assert anonymous.status_code == 302
+    log_in(client, make_staff(app, "admin", office="national"), clock)
+    assert page_of(client, tickets.objection).status_code == 403
+
+
+def test_every_opening_is_audited(app, client, clock, people, tickets):
+    ids = thumb_ids(app, tickets.objection)
+    evidence_id, _ = ids["image/jpeg"]
+    log_in(client, people.handler, clock)
+    page_of(client, tickets.objection)
+    page_of(client, tickets.objection)
+    client.get(f"/office/evidence/{evidence_id}/thumb")
+    with app.app_context():
+        ticket_id = ticket_row(tickets.objection).id
+        rows = db.session.execute(
+            select(
+                AuditEntry.kind, AuditEntry.staff_id, AuditEntry.ticket_id, AuditEntry.evidence_id
+            )
+            .where(AuditEntry.kind.in_(("ticket_opened", "evidence_opened")))
+            .order_by(AuditEntry.id)
+        ).all()
+    handler = people.handler.id
+    assert [tuple(r) for r in rows] == [
+        ("ticket_opened", handler, ticket_id, None),
+        ("ticket_opened", handler, ticket_id, None),
+        ("evidence_opened", handler, ticket_id, evidence_id),
+    ]
+
+
+def test_history_shows_actor_status_change_and_internal_notes(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    answer = add_note(client, tickets.objection, "Cek ke lapangan Kamis depan")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"/office/tickets/{tickets.objection}")
+    page = client.get(answer.headers["Location"])
+    assert "Catatan internal Anda sudah ditambahkan." in page.text  # the flash, at the top
+    assert page.text.index("Catatan internal Anda") < page.text.index("<h1>")
+    assert "Cek ke lapangan Kamis depan" in page.text
+    assert "internal</strong>" in page.text
+    assert people.handler.email in page.text  # the actor's display name
+    with app.app_context():
+        event = db.session.scalar(select(TicketEvent).where(TicketEvent.kind == "note"))
+        assert event.public is False and event.actor == f"staff:{people.handler.id}"
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.kind == "note")
+            )
+            == 1
+        )
+
+
+def test_internal_notes_never_reach_the_tracking_pages(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    add_note(client, tickets.objection, "Tetangga bilang mereka punya mobil")
+    assert "Tetangga bilang" in page_of(client, tickets.objection).text
+    resident = app.test_client()
+    tracked = post(resident, "/track", {"reference": tickets.objection, "pin": tickets.pin})
+    assert tracked.status_code == 200 and tickets.objection in tracked.text
+    assert "Tetangga bilang" not in tracked.text
+    linked = resident.get(f"/t/{tickets.tracking_token}")
+    assert linked.status_code == 200 and "Tetangga bilang" not in linked.text
+
+
+def add_note(client, reference, text, version=None):
+    page = page_of(client, reference).text
+    shown = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    return client.post(
+        f"/office/tickets/{reference}/note",
+        data={
+            "csrf_token": re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1),
+            "note": text,
+            "version": shown if version is None else version,
+        },
+    )
+
+
+def test_note_errors_keep_the_typed_text(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    too_long = "Catatan panjang " + "x" * 2000
+    answer = add_note(client, tickets.objection, too_long)
+    assert answer.status_code == 400
+    assert "paling banyak 2000 karakter" in answer.text
+    assert too_long in answer.text
+    assert 'href="#note"' in answer.text  # the error summary links to the box
+    empty = add_note(client, tickets.objection, "   ")
+    assert empty.status_code == 400 and "Tulis catatannya" in empty.text
+
+
+def test_a_stale_note_says_the_ticket_changed(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    with app.app_context():
+        old = ticket_row(tickets.objection).version
+    answer = add_note(client, tickets.objection, "Catatan lama", version=old - 1)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"])
+    assert "Tiket ini sudah berubah" in page.text
+    assert "Catatan lama" not in page.text
+
+
+def test_operators_cannot_add_notes(app, client, clock, people, tickets):
+    log_in(client, people.operator, clock)
+    page = page_of(client, tickets.objection)
+    assert page.status_code == 200 and "/note" not in page.text
+    csrf = token(client, "/office/")
+    answer = client.post(
+        f"/office/tickets/{tickets.objection}/note",
+        data={"csrf_token": csrf, "note": "x", "version": "1"},
+    )
+    assert answer.status_code == 403
+
+
+def test_a_section_registered_by_another_module_is_rendered(
+    app, client, clock, people, tickets, monkeypatch
+):
+    seen = []
+
+    def box(ticket, staff, office):
+        seen.append((ticket.reference, staff.id))
+        return {"greeting": f"Kotak {ticket.reference}"}
+
+    template = "office/_test_section.html"
+    loader = DictLoader({template: "<p id='t-box'>{{ ctx.greeting }}</p>"})
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([loader, app.jinja_env.loader]))
+    monkeypatch.setattr(ticket_sections, "SECTIONS", [])
+    ticket_sections.section(template, "aside")(box)
+    log_in(client, people.handler, clock)
+    page = page_of(client, tickets.objection)
+    assert f"<p id='t-box'>Kotak {tickets.objection}</p>" in page.text
+    assert seen == [(tickets.objection, people.handler.id)]
+    # in the actions column, after the deadlines
+    assert page.text.index("t-box") > page.text.index('id="deadlines"')
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("a.jpg", "JPEG"), ("a.png", "PNG"), ("a.webp", "WEBP")])
+def test_a_thumbnail_is_made_when_an_image_is_stored(app, upload_root, name, fmt):
+    with app.app_context():
+        result = stored(name, image_bytes(fmt, (1200, 900)))
+    assert result.thumb_name and result.thumb_name.endswith(".webp")
+    thumb = upload_root / result.thumb_name
+    assert (thumb.stat().st_mode & 0o777) == 0o600
+    with Image.open(io.BytesIO(thumb.read_bytes())) as img:
+        assert img.format == "WEBP" and img.size == (320, 240)
+
+
+def test_no_thumbnail_for_a_pdf(app, upload_root):
+    with app.app_context():
+        result = stored("a.pdf", PDF_BYTES, "village_letter")
+    assert result.thumb_name is None
+    assert [p.name for p in upload_root.iterdir()] == [result.stored_name]
+
+
+def test_the_thumbnail_is_served_inline_with_the_files_headers(
+    app, client, clock, people, tickets, upload_root
+):
+    ids = thumb_ids(app, tickets.objection)
+    jpeg_id, thumb_name = ids["image/jpeg"]
+    pdf_id, pdf_thumb = ids["application/pdf"]
+    assert thumb_name and pdf_thumb is None
+    log_in(client, people.handler, clock)
+    answer = client.get(f"/office/evidence/{jpeg_id}/thumb")
+    assert answer.status_code == 200
+    assert answer.data == (upload_root / thumb_name).read_bytes()
+    assert answer.headers["Content-Type"] == "image/webp"
+    assert answer.headers["Content-Disposition"] == "inline"
+    for header, value in SAFE.items():
+        assert answer.headers[header] == value
+    assert client.get(f"/office/evidence/{pdf_id}/thumb").status_code == 404
+    page = page_of(client, tickets.objection).text
+    assert f"/office/evidence/{jpeg_id}/thumb" in page
+    assert f"/office/evidence/{pdf_id}/thumb" not in page
+    assert f"/office/evidence/{pdf_id}" in page  # the file icon's link
+
+
+def test_another_offices_thumbnail_is_not_found(app, client, clock, people, tickets):
+    jpeg_id, _ = thumb_ids(app, tickets.objection)["image/jpeg"]
+    log_in(client, people.other_handler, clock)
+    assert client.get(f"/office/evidence/{jpeg_id}/thumb").status_code == 404
+    assert client.get("/office/evidence/999999/thumb").status_code == 404
+
+
+def test_a_row_without_a_thumbnail_shows_a_file_link(app, client, clock, people, tickets):
+    jpeg_id, _ = thumb_ids(app, tickets.objection)["image/jpeg"]
+    with app.app_context():
+        from portal.db import transaction
+
+        with transaction():
+            db.session.get(Evidence, jpeg_id).thumb_name = None
+    log_in(client, people.handler, clock)
+    page = page_of(client, tickets.objection).text
+    assert f"/office/evidence/{jpeg_id}/thumb" not in page
+    assert f'href="/office/evidence/{jpeg_id}"' in page
+    assert client.get(f"/office/evidence/{jpeg_id}/thumb").status_code == 404
