@@ -231,9 +231,6 @@ class StoredFile:
     #: on the evidence page only; kept in the encrypted draft, never in the
     #: ticket or on disk.
     display_name: str = ""
-    #: A small WebP of an image, stored beside it under its own random name
-    #: (None for a PDF, or when the thumbnail could not be made).
-    thumb_name: str | None = None
 
     @property
     def gps(self) -> tuple[float, float] | None:
@@ -385,7 +382,6 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
         raise
     return StoredFile(
         stored_name=final.name,
-        thumb_name=_store_thumbnail(processed, root, cfg),
         sha256=hashlib.sha256(processed.data).hexdigest(),
         size=len(processed.data),
         media_type=processed.media_type,
@@ -395,17 +391,29 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
     )
 
 
-def _store_thumbnail(processed: ProcessedFile, root: Path, cfg: EvidenceSettings) -> str | None:
-    """Write the office's WebP thumbnail of an image beside it; its name, or
-    None for a PDF. A thumbnail that cannot be made costs the office a
-    preview, not the resident their upload: the failure is logged only."""
-    fmt = _PILLOW_FORMAT.get(processed.media_type)
+def store_thumbnail(stored_name: str, media_type: str, settings: SettingsLike = None) -> str | None:
+    """Write the office's small WebP of a stored image beside it, under a new
+    random name, durable before it returns; its name, or None for a PDF.
+
+    Called when a file becomes a ticket's evidence (``service``), not on
+    upload: a draft's abandoned photos get no second copy. A thumbnail that
+    cannot be made costs the office a preview, not the resident their
+    request: the failure is logged, and the page shows a file link instead.
+    """
+    fmt = _PILLOW_FORMAT.get(media_type)
     if fmt is None:
         return None
+    cfg = _settings(settings)
+    root = _ensure_root(cfg.upload_root)
     final = root / _random_name(EXTENSIONS[WEBP][0])
     temp = root / f"{_TEMP_PREFIX}{secrets.token_urlsafe(16)}"
     try:
-        small = thumbnail_webp(processed.data, fmt, THUMB_SIDE, THUMB_QUALITY, cfg.image_work_slots)
+        data = open_stored(stored_name, cfg).read_bytes()
+    except EvidenceNotFound:
+        log.warning("evidence thumbnail not made: no stored file")
+        return None
+    try:
+        small = thumbnail_webp(data, fmt, THUMB_SIDE, THUMB_QUALITY, cfg.image_work_slots)
         _write_durably(temp, small)
         os.rename(temp, final)
         _fsync_directory(root)
@@ -415,13 +423,6 @@ def _store_thumbnail(processed: ProcessedFile, root: Path, cfg: EvidenceSettings
         log.warning("evidence thumbnail not made", exc_info=True)
         return None
     return final.name
-
-
-def delete_with_thumbnail(item: Mapping[str, Any], settings: SettingsLike = None) -> None:
-    """Remove a draft's stored file (a ``StoredFile`` as a dict) and its thumbnail."""
-    delete_stored(item["stored_name"], settings)
-    if item.get("thumb_name"):
-        delete_stored(item["thumb_name"], settings)
 
 
 def open_stored(stored_name: str, settings: SettingsLike = None) -> Path:

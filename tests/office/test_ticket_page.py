@@ -35,6 +35,7 @@ from tests.office.ticket_page_fixtures import (
     upload_root,  # noqa: F401 - fixture
 )
 from tests.staff.conftest import log_in, token
+from tests.tickets import answers, submit
 from tests.web.journeys import post
 
 pytestmark = pytest.mark.usefixtures("db_clean")
@@ -267,22 +268,48 @@ def test_a_section_registered_by_another_module_is_rendered(
     assert page.text.index("t-box") > page.text.index('id="deadlines"')
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("a.jpg", "JPEG"), ("a.png", "PNG"), ("a.webp", "WEBP")])
-def test_a_thumbnail_is_made_when_an_image_is_stored(app, upload_root, name, fmt):
+def evidence_of(app, keyring, *files):
+    """Submit a ticket with ``files`` (``stored``); its evidence rows."""
     with app.app_context():
-        result = stored(name, image_bytes(fmt, (1200, 900)))
-    assert result.thumb_name and result.thumb_name.endswith(".webp")
-    thumb = upload_root / result.thumb_name
+        ticket_id = submit(keyring, answers(), evidence=list(files)).ticket_id
+        return db.session.scalars(select(Evidence).where(Evidence.ticket_id == ticket_id)).all()
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("a.jpg", "JPEG"), ("a.png", "PNG"), ("a.webp", "WEBP")])
+def test_a_thumbnail_is_made_when_an_image_becomes_evidence(app, keyring, upload_root, name, fmt):
+    with app.app_context():
+        upload = stored(name, image_bytes(fmt, (1200, 900)))
+    assert [p.name for p in upload_root.iterdir()] == [upload.stored_name]  # not on upload
+    (row,) = evidence_of(app, keyring, upload)
+    assert row.thumb_name and row.thumb_name.endswith(".webp")
+    assert row.thumb_name != row.stored_name
+    thumb = upload_root / row.thumb_name
     assert (thumb.stat().st_mode & 0o777) == 0o600
     with Image.open(io.BytesIO(thumb.read_bytes())) as img:
         assert img.format == "WEBP" and img.size == (320, 240)
+    assert thumb.stat().st_size < 20_000
 
 
-def test_no_thumbnail_for_a_pdf(app, upload_root):
+def test_no_thumbnail_for_a_pdf(app, keyring, upload_root):
     with app.app_context():
-        result = stored("a.pdf", PDF_BYTES, "village_letter")
-    assert result.thumb_name is None
-    assert [p.name for p in upload_root.iterdir()] == [result.stored_name]
+        upload = stored("a.pdf", PDF_BYTES, "village_letter")
+    (row,) = evidence_of(app, keyring, upload)
+    assert row.thumb_name is None
+    assert [p.name for p in upload_root.iterdir()] == [upload.stored_name]
+
+
+def test_the_sweep_keeps_thumbnails_of_evidence(app, keyring, upload_root):
+    import os
+    import time
+
+    with app.app_context():
+        (row,) = evidence_of(app, keyring, stored("a.jpg", image_bytes("JPEG")))
+    old = time.time() - 48 * 3600
+    for name in (row.stored_name, row.thumb_name):
+        os.utime(upload_root / name, (old, old))
+    result = app.test_cli_runner().invoke(args=["evidence", "sweep"])
+    assert "removed 0 orphan file(s)" in result.output
+    assert {p.name for p in upload_root.iterdir()} == {row.stored_name, row.thumb_name}
 
 
 def test_the_thumbnail_is_served_inline_with_the_files_headers(

@@ -80,7 +80,7 @@ def ask(j: Journey):
     if action == "remove":
         index = request.form.get("index", type=int)
         if index is not None and 0 <= index < len(files):
-            evidence.delete_with_thumbnail(files.pop(index))
+            evidence.delete_stored(files.pop(index)["stored_name"])
             journey.save(j)
         return redirect(question_url(j.kind, "evidence"))
     chosen = form.file.data is not None and bool(getattr(form.file.data, "filename", ""))

@@ -269,7 +269,7 @@ def _discard(draft_id: str, answers: dict) -> None:
     with transaction():
         discard_draft(draft_id)
     for item in answers.get("evidence", []):
-        evidence.delete_with_thumbnail(item)
+        evidence.delete_stored(item["stored_name"])
 
 
 def _drop_from_session(kind: str) -> None:
@@ -300,12 +300,10 @@ def _keep_files_fresh(journey: Journey) -> None:
     removes unreferenced files older than the draft lifetime, and a draft
     that is still being answered renews its lifetime."""
     for item in journey.answers.get("evidence", []):
-        for name in (item["stored_name"], item.get("thumb_name")):
-            try:
-                if name:
-                    os.utime(evidence.open_stored(name))
-            except (evidence.EvidenceNotFound, OSError):
-                continue
+        try:
+            os.utime(evidence.open_stored(item["stored_name"]))
+        except (evidence.EvidenceNotFound, OSError):
+            continue
 
 
 def forget(journey: Journey, *, discard: bool = False) -> None:
