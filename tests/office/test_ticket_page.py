@@ -353,3 +353,39 @@ def test_a_row_without_a_thumbnail_shows_a_file_link(app, client, clock, people,
     assert f"/office/evidence/{jpeg_id}/thumb" not in page
     assert f'href="/office/evidence/{jpeg_id}"' in page
     assert client.get(f"/office/evidence/{jpeg_id}/thumb").status_code == 404
+
+
+def test_deadlines_count_working_days_left_and_pause(app, client, clock, people, keyring):
+    """Submitted Tuesday 9 June 2026: triage is due 3 working days later,
+    Friday 12 June. On Wednesday 10 June two working days are left (Thu, Fri);
+    on Monday 15 June it is one working day overdue (the weekend does not count)."""
+    import datetime as dt
+
+    from portal.db import transaction
+    from portal.tickets.workflow import Actor, transition
+
+    submitted = dt.datetime(2026, 6, 9, 3, 0, tzinfo=dt.UTC)  # 10:00 WIB
+    with app.app_context():
+        reference = submit(keyring, answers(), now=submitted).reference
+    clock.now = dt.datetime(2026, 6, 10, 2, 0, tzinfo=dt.UTC)
+    log_in(client, people.handler, clock)
+    page = page_of(client, reference).text
+    assert "12 Jun 2026" in page and "2 hari kerja lagi" in page
+    clock.now = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
+    client = app.test_client()  # the session of Wednesday is over
+    log_in(client, people.handler, clock)
+    page = page_of(client, reference).text
+    assert "Terlambat 1 hari kerja" in page
+    with app.app_context(), transaction():
+        ticket = ticket_row(reference)
+        handler = Actor.staff(people.handler.id, "handler")
+        transition(ticket, "in_review", handler, now=clock.now, keyring=keyring)
+        transition(ticket, "needs_info", handler, "Kirim foto KK", now=clock.now, keyring=keyring)
+    page = page_of(client, reference).text
+    assert "Hitungan waktu dihentikan" in page and "Dihentikan sementara" in page
+    assert "hari kerja lagi" not in page and "Terlambat" not in page
+    # the history: who, what and from which status to which, in Jakarta time
+    assert "Baru, belum ditriase → Sedang ditinjau" in page
+    assert "Sedang ditinjau → Menunggu jawaban warga" in page
+    assert "15 Jun 2026 09.00.00 WIB" in page  # 02:00 UTC
+    assert "Kirim foto KK" in page
