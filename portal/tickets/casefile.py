@@ -58,8 +58,8 @@ class RegistryHousehold:
 @dataclass(frozen=True)
 class HistoryEntry:
     at: dt.datetime
-    #: ``staff``, ``resident``, ``system``, or ``hidden`` (a staff member
-    #: whose name this reader may not see, or an account that is gone).
+    #: ``staff``, ``resident``, ``system``, ``hidden`` (an account that is
+    #: gone) or ``reporter`` (the reporter or their operator, not shown).
     actor_kind: str
     #: The staff member's display name, when ``actor_kind`` is ``staff``.
     actor_name: str | None
@@ -132,7 +132,7 @@ def load(ticket: Ticket, keyring: Keyring, *, show_reporter: bool, today: dt.dat
                 select(Evidence).where(Evidence.ticket_id == ticket.id).order_by(Evidence.id)
             )
         ),
-        history=tuple(_entry(e, names, keyring) for e in events),
+        history=tuple(_entry(e, names, keyring, show_reporter) for e in events),
         deadlines=deadlines(ticket, today),
         paused_at=ticket.paused_at,
     )
@@ -153,11 +153,17 @@ def _staff_names(ids: set[int], *, hide_operators: bool) -> dict[int, str | None
     }
 
 
-def _entry(event: TicketEvent, names: dict[int, str], keyring: Keyring) -> HistoryEntry:
+def _entry(
+    event: TicketEvent, names: dict[int, str | None], keyring: Keyring, show_reporter: bool
+) -> HistoryEntry:
     kind, _, staff_id = event.actor.partition(":")
     name = names.get(int(staff_id)) if staff_id.isdigit() else None
     if kind == "staff" and name is None:
         kind = "hidden"
+    if not show_reporter and kind in ("resident", "hidden"):
+        # The resident and an assisting operator look the same: whether the
+        # report was assisted would narrow down who made it.
+        kind = "reporter"
     return HistoryEntry(
         at=sla.as_utc(event.at) if event.at.tzinfo else event.at.replace(tzinfo=dt.UTC),
         actor_kind=kind,
@@ -203,11 +209,13 @@ def deadlines(ticket: Ticket, today: dt.date) -> tuple[Deadline, ...]:
     """Each deadline the ticket has, with the working days left for the
     ones that still apply (none while paused for the resident)."""
     status = ticket.status
+    before_triage = ("submitted", "transferred")
     applies = {
-        "triage": status in ("submitted", "transferred"),
+        "triage": status in before_triage,
         "response": status in _UNDER_REVIEW and ticket.responded_at is None,
-        "verification": status in ("in_review", "field_check"),
-        "decision": status in _UNDER_REVIEW,
+        # Calendar days from submission: they run before triage too.
+        "verification": status in (*before_triage, "in_review", "field_check"),
+        "decision": status in (*before_triage, *_UNDER_REVIEW),
         "appeal": status in ("accepted", "rejected", "forwarded"),
     }
     dates = {

@@ -17,7 +17,9 @@ otherwise, so this module:
 * stores under a random name outside the web root, mode 0600, fsynced and
   renamed into place *before* the database commit, so a committed evidence row
   always points at a complete file. A crash between the rename and the commit
-  leaves an orphan file, which ``sweep_orphans`` removes later.
+  leaves an orphan file, which ``sweep_orphans`` removes later;
+* makes the office's small WebP preview of an image when it becomes a
+  ticket's evidence (``store_thumbnail``), stored the same way beside it.
 
 This is a library: no views, no database. The web layer maps
 ``EvidenceError.code`` to a translated message; ``flask evidence sweep``

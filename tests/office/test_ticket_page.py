@@ -100,6 +100,8 @@ def test_operator_never_sees_a_confidential_reporter_nor_its_files(
     assert REPORTER_CONTACT not in page.text
     assert "/office/evidence/" not in page.text
     assert people.operator.email not in page.text  # nor who sent it for the reporter
+    assert "Tidak ditampilkan: laporan rahasia" in page.text
+    assert "Pelapor (tidak ditampilkan)" in page.text  # in the history, as the sender
     assert client.get(f"/office/evidence/{evidence_id}/thumb").status_code == 404
     assert client.get(f"/office/evidence/{evidence_id}").status_code == 404
 
@@ -114,6 +116,7 @@ def test_the_operator_who_sent_it_and_the_handler_see_the_reporter(
         log_in(browser, account, clock)
         page = page_of(browser, tickets.confidential)
         assert REPORTER_CONTACT in page.text
+        assert f"Operator desa operator {people.operator.email}, atas nama warga" in page.text
         assert f"/office/evidence/{evidence_id}/thumb" in page.text
         assert browser.get(f"/office/evidence/{evidence_id}/thumb").status_code == 200
 
