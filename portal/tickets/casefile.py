@@ -207,7 +207,8 @@ _UNDER_REVIEW = ("in_review", "field_check", "verified")
 
 def deadlines(ticket: Ticket, today: dt.date) -> tuple[Deadline, ...]:
     """Each deadline the ticket has, with the working days left for the
-    ones that still apply (none while paused for the resident)."""
+    ones that still apply: none while paused for the resident (``needs_info``
+    is in no list below; the page says the clock is paused)."""
     status = ticket.status
     before_triage = ("submitted", "transferred")
     applies = {
@@ -225,13 +226,8 @@ def deadlines(ticket: Ticket, today: dt.date) -> tuple[Deadline, ...]:
         "decision": ticket.due_decision,
         "appeal": ticket.appeal_until,
     }
-    paused = ticket.paused_at is not None
     return tuple(
-        Deadline(
-            name,
-            due,
-            sla.working_days_between(today, due) if applies[name] and not paused else None,
-        )
+        Deadline(name, due, sla.working_days_between(today, due) if applies[name] else None)
         for name, due in dates.items()
         if due is not None
     )

@@ -392,3 +392,22 @@ def test_deadlines_count_working_days_left_and_pause(app, client, clock, people,
     assert "Sedang ditinjau → Menunggu jawaban warga" in page
     assert "15 Jun 2026 09.00.00 WIB" in page  # 02:00 UTC
     assert "Kirim foto KK" in page
+
+
+def test_the_page_in_english(app, client, clock, people, tickets):
+    log_in(client, people.handler, clock)
+    page = client.get(f"/office/tickets/{tickets.objection}?lang=en").text
+    for words in (
+        "The request",
+        "In the registry",
+        "What the request says is wrong",
+        "House conditions",
+        "Reporter",
+        "History",
+        "Deadlines",
+        "Internal notes",
+        "New, not yet triaged",
+        "The data about our house is wrong",
+    ):
+        assert words in page
+    assert "Permohonan" not in page
