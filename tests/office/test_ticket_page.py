@@ -411,3 +411,27 @@ def test_the_page_in_english(app, client, clock, people, tickets):
     ):
         assert words in page
     assert "Permohonan" not in page
+
+
+def test_a_change_committed_while_the_note_is_saved_says_the_ticket_changed(
+    app, client, clock, people, tickets, monkeypatch
+):
+    from sqlalchemy import text
+
+    from portal.web.office import ticket as view
+
+    checked = view.expect_version
+
+    def meanwhile(ticket, version):
+        checked(ticket, version)  # the form was up to date when it was checked
+        with db.engine.begin() as other:  # another handler's move commits now
+            other.execute(
+                text("UPDATE tickets SET version = version + 1 WHERE id = :id"), {"id": ticket.id}
+            )
+
+    monkeypatch.setattr(view, "expect_version", meanwhile)
+    log_in(client, people.handler, clock)
+    answer = add_note(client, tickets.objection, "Catatan bersamaan")
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).text
+    assert "Tiket ini sudah berubah" in page and "Catatan bersamaan" not in page
