@@ -15,6 +15,7 @@ from babel.dates import format_datetime
 from flask import abort, flash, g, make_response, redirect, render_template, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from forms.office_note import NoteForm
 from portal.audit.log import record
@@ -33,7 +34,12 @@ from portal.web.office.labels import (
     event_label,
     status_label,
 )
-from portal.web.office.tickets import expect_version, sections_for, visible_ticket_or_404
+from portal.web.office.tickets import (
+    StaleTicket,
+    expect_version,
+    sections_for,
+    visible_ticket_or_404,
+)
 from portal.web.office.views import EVIDENCE_CSP
 from portal.web.public.labels import PROGRAM_NAMES, RELATIONSHIP_LABELS
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES, REASONS, SUBKIND_LABELS
@@ -69,6 +75,8 @@ def ticket_note(reference: str):
         with transaction():
             add_note(ticket, Actor.staff(g.staff.id, g.staff.role), form.note.data, now=now)
             record("note", staff_id=g.staff.id, ticket_id=ticket.id, now=now)
+    except StaleDataError:  # another handler's change committed in between
+        raise StaleTicket(ticket.reference) from None
     except InvalidTransition:  # the actor or the text: both checked above
         abort(400)
     flash(str(NOTE_SAVED))
