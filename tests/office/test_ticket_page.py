@@ -7,29 +7,26 @@ notes, evidence thumbnails and the audit rows of every opening."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
-from PIL import Image
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.tickets.models import Evidence, TicketEvent
+from portal.tickets.models import TicketEvent
 from portal.web.office import tickets as ticket_sections
 from tests.office.ticket_page_fixtures import (
     CONTACT,
     DETAILS,
     MEMBERS,
-    PDF_BYTES,
     REPORTER_CONTACT,
     clean_limits,  # noqa: F401 - fixture
     clock,  # noqa: F401 - fixture
-    image_bytes,
+    page_of,
     people,  # noqa: F401 - fixture
-    stored,
+    thumb_ids,
     ticket_row,
     tickets,  # noqa: F401 - fixture
     upload_root,  # noqa: F401 - fixture
@@ -39,23 +36,6 @@ from tests.tickets import answers, submit
 from tests.web.journeys import post
 
 pytestmark = pytest.mark.usefixtures("db_clean")
-SAFE = {
-    "Content-Security-Policy": "sandbox; default-src 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
-
-
-def page_of(client, reference):
-    return client.get(f"/office/tickets/{reference}")
-
-
-def thumb_ids(app, reference):
-    with app.app_context():
-        rows = db.session.scalars(
-            select(Evidence).where(Evidence.ticket_id == ticket_row(reference).id)
-        )
-        return {row.media_type: (row.id, row.thumb_name) for row in rows}
 
 
 def test_handler_sees_every_part_of_the_request(app, client, clock, people, tickets):
@@ -269,93 +249,6 @@ def test_a_section_registered_by_another_module_is_rendered(
     assert seen == [(tickets.objection, people.handler.id)]
     # in the actions column, after the deadlines
     assert page.text.index("t-box") > page.text.index('id="deadlines"')
-
-
-def evidence_of(app, keyring, *files):
-    """Submit a ticket with ``files`` (``stored``); its evidence rows."""
-    with app.app_context():
-        ticket_id = submit(keyring, answers(), evidence=list(files)).ticket_id
-        return db.session.scalars(select(Evidence).where(Evidence.ticket_id == ticket_id)).all()
-
-
-@pytest.mark.parametrize(("name", "fmt"), [("a.jpg", "JPEG"), ("a.png", "PNG"), ("a.webp", "WEBP")])
-def test_a_thumbnail_is_made_when_an_image_becomes_evidence(app, keyring, upload_root, name, fmt):
-    with app.app_context():
-        upload = stored(name, image_bytes(fmt, (1200, 900)))
-    assert [p.name for p in upload_root.iterdir()] == [upload.stored_name]  # not on upload
-    (row,) = evidence_of(app, keyring, upload)
-    assert row.thumb_name and row.thumb_name.endswith(".webp")
-    assert row.thumb_name != row.stored_name
-    thumb = upload_root / row.thumb_name
-    assert (thumb.stat().st_mode & 0o777) == 0o600
-    with Image.open(io.BytesIO(thumb.read_bytes())) as img:
-        assert img.format == "WEBP" and img.size == (320, 240)
-    assert thumb.stat().st_size < 20_000
-
-
-def test_no_thumbnail_for_a_pdf(app, keyring, upload_root):
-    with app.app_context():
-        upload = stored("a.pdf", PDF_BYTES, "village_letter")
-    (row,) = evidence_of(app, keyring, upload)
-    assert row.thumb_name is None
-    assert [p.name for p in upload_root.iterdir()] == [upload.stored_name]
-
-
-def test_the_sweep_keeps_thumbnails_of_evidence(app, keyring, upload_root):
-    import os
-    import time
-
-    with app.app_context():
-        (row,) = evidence_of(app, keyring, stored("a.jpg", image_bytes("JPEG")))
-    old = time.time() - 48 * 3600
-    for name in (row.stored_name, row.thumb_name):
-        os.utime(upload_root / name, (old, old))
-    result = app.test_cli_runner().invoke(args=["evidence", "sweep"])
-    assert "removed 0 orphan file(s)" in result.output
-    assert {p.name for p in upload_root.iterdir()} == {row.stored_name, row.thumb_name}
-
-
-def test_the_thumbnail_is_served_inline_with_the_files_headers(
-    app, client, clock, people, tickets, upload_root
-):
-    ids = thumb_ids(app, tickets.objection)
-    jpeg_id, thumb_name = ids["image/jpeg"]
-    pdf_id, pdf_thumb = ids["application/pdf"]
-    assert thumb_name and pdf_thumb is None
-    log_in(client, people.handler, clock)
-    answer = client.get(f"/office/evidence/{jpeg_id}/thumb")
-    assert answer.status_code == 200
-    assert answer.data == (upload_root / thumb_name).read_bytes()
-    assert answer.headers["Content-Type"] == "image/webp"
-    assert answer.headers["Content-Disposition"] == "inline"
-    for header, value in SAFE.items():
-        assert answer.headers[header] == value
-    assert client.get(f"/office/evidence/{pdf_id}/thumb").status_code == 404
-    page = page_of(client, tickets.objection).text
-    assert f"/office/evidence/{jpeg_id}/thumb" in page
-    assert f"/office/evidence/{pdf_id}/thumb" not in page
-    assert f"/office/evidence/{pdf_id}" in page  # the file icon's link
-
-
-def test_another_offices_thumbnail_is_not_found(app, client, clock, people, tickets):
-    jpeg_id, _ = thumb_ids(app, tickets.objection)["image/jpeg"]
-    log_in(client, people.other_handler, clock)
-    assert client.get(f"/office/evidence/{jpeg_id}/thumb").status_code == 404
-    assert client.get("/office/evidence/999999/thumb").status_code == 404
-
-
-def test_a_row_without_a_thumbnail_shows_a_file_link(app, client, clock, people, tickets):
-    jpeg_id, _ = thumb_ids(app, tickets.objection)["image/jpeg"]
-    with app.app_context():
-        from portal.db import transaction
-
-        with transaction():
-            db.session.get(Evidence, jpeg_id).thumb_name = None
-    log_in(client, people.handler, clock)
-    page = page_of(client, tickets.objection).text
-    assert f"/office/evidence/{jpeg_id}/thumb" not in page
-    assert f'href="/office/evidence/{jpeg_id}"' in page
-    assert client.get(f"/office/evidence/{jpeg_id}/thumb").status_code == 404
 
 
 def test_deadlines_count_working_days_left_and_pause(app, client, clock, people, keyring):

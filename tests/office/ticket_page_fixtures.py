@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.registry.identity import seal_identity
 from portal.registry.models import Household, Person
 from portal.tickets import evidence
-from portal.tickets.models import Ticket
+from portal.tickets.models import Evidence, Ticket
 from tests.factories import VILLAGE
 from tests.staff.conftest import clean_limits, clock, make_staff  # noqa: F401 - fixtures
 from tests.tickets import answers, submit
@@ -180,3 +180,22 @@ def tickets(app, keyring, people, upload_root, db_clean) -> Tickets:
 
 def ticket_row(reference: str) -> Ticket:
     return db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+
+SAFE = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def page_of(client, reference):
+    return client.get(f"/office/tickets/{reference}")
+
+
+def thumb_ids(app, reference):
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Evidence).where(Evidence.ticket_id == ticket_row(reference).id)
+        )
+        return {row.media_type: (row.id, row.thumb_name) for row in rows}
