@@ -11,12 +11,14 @@ import re
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
+from lokal import wilayah
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.tickets.models import TicketEvent
 from portal.web.office import tickets as ticket_sections
+from tests.factories import VILLAGE
 from tests.office.ticket_page_fixtures import (
     CONTACT,
     DETAILS,
@@ -31,11 +33,12 @@ from tests.office.ticket_page_fixtures import (
     tickets,  # noqa: F401 - fixture
     upload_root,  # noqa: F401 - fixture
 )
-from tests.staff.conftest import log_in, token
+from tests.staff.conftest import log_in, make_staff, token
 from tests.tickets import answers, submit
 from tests.web.journeys import post
 
 pytestmark = pytest.mark.usefixtures("db_clean")
+OTHER_VILLAGE = sorted(c for c in wilayah._desa() if c.startswith("32.01.01.") and c != VILLAGE)[0]
 
 
 def test_handler_sees_every_part_of_the_request(app, client, clock, people, tickets):
@@ -115,8 +118,6 @@ def test_another_office_gets_the_same_404_as_an_unknown_reference(
 
 
 def test_the_page_needs_a_login_and_a_ticket_role(app, client, clock, tickets):
-    from tests.staff.conftest import make_staff
-
     anonymous = page_of(client, tickets.objection)
     assert anonymous.status_code == 302
     log_in(client, make_staff(app, "admin", office="national"), clock)
@@ -328,3 +329,17 @@ def test_a_change_committed_while_the_note_is_saved_says_the_ticket_changed(
     assert answer.status_code == 303
     page = client.get(answer.headers["Location"]).text
     assert "Tiket ini sudah berubah" in page and "Catatan bersamaan" not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "where", "status"),
+    [
+        ("supervisor", {"office": "prov-32"}, 200),  # the province of Bogor
+        ("supervisor", {"office": "national"}, 200),
+        ("supervisor", {"office": "prov-31"}, 404),  # Jakarta's province
+        ("operator", {"village": OTHER_VILLAGE}, 404),  # another village of Bogor
+    ],
+)
+def test_who_else_may_open_the_page(app, client, clock, tickets, role, where, status):
+    log_in(client, make_staff(app, role, **where), clock)
+    assert page_of(client, tickets.objection).status_code == status
