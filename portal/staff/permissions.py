@@ -11,7 +11,8 @@ views ask ``can_see_ticket`` and list with ``ticket_filter``.
 Evidence follows the ticket, with one exception: files of a confidential
 objection (``reporter_confidential``) are not shown to village operators,
 except to the operator who sent it (DESIGN.md §3: only the office may know
-who reported).
+who reported). The reporter's contact, and which operator assisted, follow
+the same rule (``can_see_reporter``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def can_see_evidence(user: StaffUser, office: Office | None, ticket: Ticket) -> 
     if user.role == "operator" and ticket.reporter_confidential:
         return ticket.submitted_by_staff_id == user.id
     return True
+
+
+def can_see_reporter(user: StaffUser, office: Office | None, ticket: Ticket) -> bool:
+    """Who reported (contact, assisting operator): as ``can_see_evidence``."""
+    return can_see_evidence(user, office, ticket)
 
 
 def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]:

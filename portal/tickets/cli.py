@@ -36,6 +36,9 @@ def _known(names: list[str]) -> set[str]:
         known.update(
             db.session.scalars(select(Evidence.stored_name).where(Evidence.stored_name.in_(part)))
         )
+        known.update(
+            db.session.scalars(select(Evidence.thumb_name).where(Evidence.thumb_name.in_(part)))
+        )
     return known
 
 

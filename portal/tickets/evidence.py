@@ -17,7 +17,9 @@ otherwise, so this module:
 * stores under a random name outside the web root, mode 0600, fsynced and
   renamed into place *before* the database commit, so a committed evidence row
   always points at a complete file. A crash between the rename and the commit
-  leaves an orphan file, which ``sweep_orphans`` removes later.
+  leaves an orphan file, which ``sweep_orphans`` removes later;
+* makes the office's small WebP preview of an image when it becomes a
+  ticket's evidence (``store_thumbnail``), stored the same way beside it.
 
 This is a library: no views, no database. The web layer maps
 ``EvidenceError.code`` to a translated message; ``flask evidence sweep``
@@ -68,7 +70,7 @@ from typing import Any
 
 from flask import current_app
 
-from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image
+from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image, thumbnail_webp
 from portal.tickets.pdf_scan import PdfRefused, inspect_pdf
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,10 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     PDF: (".pdf",),
 }
 _PILLOW_FORMAT = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
+#: The office's thumbnail of an image (``StoredFile.thumb_name``): WebP, this
+#: many px on its longest side, at this quality.
+THUMB_SIDE = 320
+THUMB_QUALITY = 60
 
 #: Machine codes of ``EvidenceError``; the web layer translates them.
 ERROR_CODES = frozenset(
@@ -385,6 +391,40 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
         gps_lat=processed.gps_lat,
         gps_lon=processed.gps_lon,
     )
+
+
+def store_thumbnail(stored_name: str, media_type: str, settings: SettingsLike = None) -> str | None:
+    """Write the office's small WebP of a stored image beside it, under a new
+    random name, durable before it returns; its name, or None for a PDF.
+
+    Called when a file becomes a ticket's evidence (``service``), not on
+    upload: a draft's abandoned photos get no second copy. A thumbnail that
+    cannot be made costs the office a preview, not the resident their
+    request: the failure is logged, and the page shows a file link instead.
+    """
+    fmt = _PILLOW_FORMAT.get(media_type)
+    if fmt is None:
+        return None
+    cfg = _settings(settings)
+    root = _ensure_root(cfg.upload_root)
+    final = root / _random_name(EXTENSIONS[WEBP][0])
+    temp = root / f"{_TEMP_PREFIX}{secrets.token_urlsafe(16)}"
+    try:
+        data = open_stored(stored_name, cfg).read_bytes()
+    except EvidenceNotFound:
+        log.warning("evidence thumbnail not made: no stored file")
+        return None
+    try:
+        small = thumbnail_webp(data, fmt, THUMB_SIDE, THUMB_QUALITY, cfg.image_work_slots)
+        _write_durably(temp, small)
+        os.rename(temp, final)
+        _fsync_directory(root)
+    except Exception:
+        temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        log.warning("evidence thumbnail not made", exc_info=True)
+        return None
+    return final.name
 
 
 def open_stored(stored_name: str, settings: SettingsLike = None) -> Path:

@@ -229,6 +229,18 @@ def thumbnail_jpeg(data: bytes, fmt: str, side: int, slots: int) -> bytes:
         return buf.getvalue()
 
 
+def thumbnail_webp(data: bytes, fmt: str, side: int, quality: int, slots: int) -> bytes:
+    """A small WebP of a stored (already cleaned) image, for the office's
+    ticket page: at most ``side`` px on its longest side, transparency kept."""
+    with work_slot(slots), Image.open(io.BytesIO(data), formats=[fmt]) as img:
+        img.draft("RGB", (side, side))
+        img.thumbnail((side, side), Image.Resampling.BILINEAR)
+        small = img.convert("RGBA" if img.has_transparency_data else "RGB")
+        buf = io.BytesIO()
+        small.save(buf, "WEBP", quality=quality, method=4)
+        return buf.getvalue()
+
+
 def _upright(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation, since the tag itself is about to be dropped.
 

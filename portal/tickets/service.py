@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.regions.routing import route_to_office
 from portal.registry.fullname import normalise_name
 from portal.registry.models import Household
+from portal.tickets import evidence as evidence_store
 from portal.tickets import references, sla
 from portal.tickets.models import (
     DOC_TYPES,
@@ -289,6 +290,7 @@ def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime, keyring: Keyr
         sha256=f.sha256,
         size_bytes=f.size,
         gps_enc=seal_gps(keyring, f.stored_name, f.gps) if f.gps else None,
+        thumb_name=evidence_store.store_thumbnail(f.stored_name, f.media_type),
         created_at=now,
     )
 

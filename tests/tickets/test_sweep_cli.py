@@ -29,15 +29,16 @@ def test_sweep_removes_only_old_unreferenced_files(
     orphan_young = evidence.store(png)
     submit(keyring, answers(), evidence=[kept_by_ticket])
     assert db.session.scalar(select(Evidence.stored_name)) == kept_by_ticket.stored_name
-    for stored in (kept_by_ticket, orphan_old):
-        _age(tmp_path / stored.stored_name, hours=30)
+    thumb = db.session.scalar(select(Evidence.thumb_name))  # the office's preview, kept too
+    for name in (kept_by_ticket.stored_name, thumb, orphan_old.stored_name):
+        _age(tmp_path / name, hours=30)
     _age(tmp_path / orphan_young.stored_name, hours=2)  # a draft may still use it
 
     result = app.test_cli_runner().invoke(args=["evidence", "sweep"])
     assert result.exit_code == 0, result.output
     assert "removed 1 orphan file(s)" in result.output
     left = {p.name for p in tmp_path.iterdir()}
-    assert left == {kept_by_ticket.stored_name, orphan_young.stored_name}
+    assert left == {kept_by_ticket.stored_name, thumb, orphan_young.stored_name}
 
 
 def _png() -> bytes:

@@ -14,6 +14,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     login,
     moves,
     reply_templates,
+    ticket,
     tickets,
     views,
     visits,

@@ -1,0 +1,68 @@
+"""The office's words for ticket codes: every status (the office works with
+all twelve, the resident sees fewer), events, house conditions and deadlines.
+The resident's words are in ``portal.web.public.ticket_labels``."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "submitted": _l("New, not yet triaged"),
+    "in_review": _l("In review"),
+    "needs_info": _l("Waiting for the resident"),
+    "field_check": _l("Field check"),
+    "verified": _l("Verified, awaiting decision"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "forwarded": _l("Forwarded to the Ministry"),
+    "closed": _l("Closed"),
+    "transferred": _l("Transferred from another office"),
+    "duplicate": _l("Duplicate"),
+    "withdrawn": _l("Withdrawn by the resident"),
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Submitted"),
+    "triaged": _l("Triaged"),
+    "transferred": _l("Transferred"),
+    "marked_duplicate": _l("Marked as duplicate"),
+    "info_requested": _l("More information requested"),
+    "info_received": _l("Information received"),
+    "status_changed": _l("Status changed"),
+    "decided": _l("Decided"),
+    "forwarded": _l("Forwarded"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+    "evidence_added": _l("Files added"),
+    "resident_added": _l("Resident added information"),
+    "note": _l("Note"),
+}
+
+#: DESIGN.md §5's house-condition variables (``registry.models.CONDITION_COLUMNS``).
+CONDITION_LABELS = {
+    "floor_area_m2": _l("Floor area (m²)"),
+    "floor_material": _l("Floor"),
+    "wall_material": _l("Walls"),
+    "roof_material": _l("Roof"),
+    "drinking_water": _l("Drinking water"),
+    "lighting_source": _l("Lighting"),
+    "cooking_fuel": _l("Cooking fuel"),
+    "toilet_facility": _l("Toilet"),
+    "home_ownership": _l("Home ownership"),
+}
+
+DEADLINE_LABELS = {
+    "triage": _l("Triage"),
+    "response": _l("First response"),
+    "verification": _l("Verification"),
+    "decision": _l("Decision"),
+    "appeal": _l("End of the appeal window"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
