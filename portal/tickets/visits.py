@@ -30,6 +30,7 @@ from portal.registry.models import CONDITION_COLUMNS, Household, Person
 from portal.registry.schema import CONDITION_VALUES
 from portal.staff.models import StaffUser
 from portal.tickets import sla
+from portal.tickets import evidence as evidence_store
 from portal.tickets.evidence import StoredFile
 from portal.tickets.models import P_VISIT_FINDINGS, P_VISIT_NOTES, Evidence, FieldVisit, Ticket
 from portal.tickets.workflow import FIELD_CHECK, OFFICE, Actor, record_event
@@ -228,6 +229,7 @@ def _photo_row(ticket: Ticket, visit: FieldVisit, f: StoredFile, now: dt.datetim
         stored_name=f.stored_name,
         sha256=f.sha256,
         size_bytes=f.size,
+        thumb_name=evidence_store.store_thumbnail(f.stored_name, f.media_type),
         field_visit_id=visit.id,
         created_at=now,
     )
