@@ -11,7 +11,6 @@ from portal.tickets import workflow as w
 
 OFFICE_STATUS_LABELS = {
     w.SUBMITTED: _l("New, to triage"),
-    w.TRANSFERRED: _l("Transferred in, to triage"),
     w.IN_REVIEW: _l("In review"),
     w.NEEDS_INFO: _l("Waiting for the resident"),
     w.FIELD_CHECK: _l("Field check"),
@@ -20,6 +19,7 @@ OFFICE_STATUS_LABELS = {
     w.REJECTED: _l("Rejected"),
     w.FORWARDED: _l("Forwarded"),
     w.CLOSED: _l("Closed"),
+    w.TRANSFERRED: _l("Transferred in, to triage"),
     w.DUPLICATE: _l("Duplicate"),
     w.WITHDRAWN: _l("Withdrawn"),
 }

@@ -50,6 +50,7 @@ def clock(monkeypatch) -> Clock:
 
 
 def office_id(code: str) -> int:
+    """Inside an app context."""
     return db.session.scalar(select(Office.id).where(Office.code == code))
 
 
@@ -62,6 +63,7 @@ def ticket_values(
     kind: str = "proposal",
     assignee: int | None = None,
 ) -> dict:
+    """One ticket's columns (inside an app context)."""
     return {
         "reference": new_reference(),
         "pin_hash": "not-a-real-hash",
@@ -85,29 +87,47 @@ def ticket_values(
     }
 
 
-def add_tickets(rows: list[dict]) -> list[str]:
-    """Insert and commit; the references, in the order given."""
-    with transaction():
-        db.session.execute(insert(Ticket), rows)
-    return [r["reference"] for r in rows]
+class Tickets:
+    """Writes tickets in an app context of its own: a test's requests must not
+    share one (``g`` would carry the language and the staff member across)."""
 
+    def __init__(self, app) -> None:
+        self.app = app
 
-def add_ticket(**kw) -> str:
-    return add_tickets([ticket_values(**kw)])[0]
+    def add_many(self, specs: list[dict]) -> list[str]:
+        """Insert and commit; the references, in the order given."""
+        with self.app.app_context(), transaction():
+            rows = [ticket_values(**spec) for spec in specs]
+            db.session.execute(insert(Ticket), rows)
+        return [r["reference"] for r in rows]
 
+    def add(self, **kw) -> str:
+        return self.add_many([kw])[0]
 
-def add_evidence(reference: str, n: int) -> None:
-    with transaction():
-        ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.reference == reference))
-        for _ in range(n):
-            db.session.add(
-                Evidence(
-                    ticket_id=ticket_id,
-                    doc_type="other",
-                    media_type="image/jpeg",
-                    stored_name=secrets.token_hex(16),
-                    sha256="0" * 64,
-                    size_bytes=1,
-                    created_at=NOW,
+    def add_evidence(self, reference: str, n: int) -> None:
+        with self.app.app_context(), transaction():
+            ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.reference == reference))
+            for _ in range(n):
+                db.session.add(
+                    Evidence(
+                        ticket_id=ticket_id,
+                        doc_type="other",
+                        media_type="image/jpeg",
+                        stored_name=secrets.token_hex(16),
+                        sha256="0" * 64,
+                        size_bytes=1,
+                        created_at=NOW,
+                    )
                 )
-            )
+
+    def get(self, reference: str) -> Ticket:
+        """The row as it is now (detached: read its columns only)."""
+        with self.app.app_context():
+            ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+            db.session.expunge(ticket)
+            return ticket
+
+
+@pytest.fixture
+def tickets(app) -> Tickets:
+    return Tickets(app)
