@@ -30,9 +30,7 @@ TODAY = dt.date(2026, 3, 17)
 BOGOR = "dinsos-32.01"
 BANDUNG = "dinsos-32.73"
 BOGOR_A = VILLAGE
-BOGOR_B = next(
-    c for c in sorted(wilayah._desa()) if c.startswith("32.01.") and c != VILLAGE
-)
+BOGOR_B = next(c for c in sorted(wilayah._desa()) if c.startswith("32.01.") and c != VILLAGE)
 BANDUNG_VILLAGE = min(c for c in wilayah._desa() if c.startswith("32.73."))
 _serial = itertools.count(1)
 

@@ -15,19 +15,19 @@ from portal.extensions import db
 from portal.staff.models import StaffUser
 from portal.tickets.assign import claim_next
 from portal.tickets.models import Ticket
+from tests.office import queue_fixtures as fx
 from tests.office.queue_fixtures import (
     BANDUNG,
     BANDUNG_VILLAGE,
     BOGOR,
     NOW,
-    clean_limits,  # noqa: F401 - autouse
-    clock,  # noqa: F401 - fixture
     log_in,
     make_staff,
-    tickets,  # noqa: F401 - fixture
     token,
 )
 
+# The fixtures this module uses (clean_limits is autouse).
+clean_limits, clock, tickets = fx.clean_limits, fx.clock, fx.tickets
 pytestmark = pytest.mark.usefixtures("db_clean")
 D = dt.date
 
@@ -130,7 +130,7 @@ def test_concurrent_claims_hand_each_ticket_out_once(app, tickets):
                     if ticket_id is None:
                         return
                     claimed[staff_id].append(ticket_id)
-        except BaseException as error:  # reported below, not lost in the thread
+        except Exception as error:  # noqa: BLE001 - reported below, not lost in the thread
             errors.append(error)
 
     workers = [threading.Thread(target=work, args=(h,)) for h in handlers]
