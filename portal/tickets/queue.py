@@ -233,3 +233,16 @@ def find_visible(staff: StaffUser, office, reference: str) -> str | None:
             and_(Ticket.reference == reference, ticket_filter(staff, office))
         )
     )
+
+
+def explain(statement: Select) -> list[str]:
+    """The database's plan for ``statement`` (``EXPLAIN QUERY PLAN`` on SQLite,
+    ``EXPLAIN`` on PostgreSQL), one line per row: for tests and bench/."""
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    if connection.dialect.name == "sqlite":
+        sql, params = "EXPLAIN QUERY PLAN " + str(compiled), compiled.positiontup or ()
+        params = tuple(compiled.params[name] for name in params)
+    else:
+        sql, params = "EXPLAIN " + str(compiled), compiled.params
+    return [" ".join(str(c) for c in row) for row in connection.exec_driver_sql(sql, params)]
