@@ -239,7 +239,9 @@ def explain(statement: Select) -> list[str]:
     """The database's plan for ``statement`` (``EXPLAIN QUERY PLAN`` on SQLite,
     ``EXPLAIN`` on PostgreSQL), one line per row: for tests and bench/."""
     connection = db.session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     if connection.dialect.name == "sqlite":
         sql, params = "EXPLAIN QUERY PLAN " + str(compiled), compiled.positiontup or ()
         params = tuple(compiled.params[name] for name in params)
