@@ -186,7 +186,7 @@ def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path, ja
     walk.submit()
     page.wait_for_url("**/office/")
     walk.check("office-home")
-    assert page.locator("main table a[href*='/office/evidence/']").count() == 1
+    assert page.locator("main table a[href*='/office/tickets/']").count() == 1
     context.close()
 
     assert walk.problems == [], "\n".join(walk.problems)

@@ -47,8 +47,6 @@ def test_handler_downloads_a_file_of_their_region_safely(app, client, clock, fil
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
-    # and the landing page links it
-    assert f"/office/evidence/{evidence_id}" in client.get("/office/").text
 
 
 def test_another_regions_file_is_not_found(app, client, clock, files):
@@ -57,7 +55,6 @@ def test_another_regions_file_is_not_found(app, client, clock, files):
     jakarta_id, _ = files["jakarta"]
     assert client.get(f"/office/evidence/{jakarta_id}").status_code == 404
     assert client.get("/office/evidence/999999").status_code == 404
-    assert f"/office/evidence/{jakarta_id}" not in client.get("/office/").text
 
 
 def test_files_need_a_login_and_a_ticket_role(app, client, clock, files):

@@ -2,7 +2,9 @@
 
 ``auth.py`` finds the logged-in staff member on every request and holds the
 permission decorators (every route carries one: ``tests/staff/test_permissions.py``
-walks the URL map); ``login.py`` is login and logout; ``views.py`` the pages.
+walks the URL map); ``login.py`` is login and logout; ``queue.py`` the
+landing page (the queue); ``assign.py`` claiming and assigning; ``views.py``
+evidence downloads.
 """
 
 from flask import Blueprint
@@ -10,9 +12,11 @@ from flask import Blueprint
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 from portal.web.office import (  # noqa: E402, F401 - register the routes
+    assign,
     auth,
     login,
     moves,
+    queue,
     reply_templates,
     ticket,
     tickets,

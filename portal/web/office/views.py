@@ -1,31 +1,23 @@
-"""Back-office pages: the landing page and evidence downloads (SECURITY.md UP7).
-
-The landing page lists the latest tickets this account may see, with links
-to their files; the ticket queue, filters and workflow moves are still to be
-built (DESIGN.md ``/office``).
-"""
+"""Back-office evidence downloads (SECURITY.md UP7). The landing page is the
+queue (``queue.py``)."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import abort, g, make_response, render_template, send_file
+from flask import abort, g, make_response, send_file
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from portal.audit.log import record
 from portal.db import transaction
 from portal.extensions import db
-from portal.staff.permissions import TICKET_ROLES, can_see_evidence, ticket_filter
+from portal.staff.permissions import TICKET_ROLES, can_see_evidence
 from portal.tickets import evidence
 from portal.tickets.models import Evidence, Ticket
-from portal.tickets.workflow import OPEN_STATUSES, public_label
 from portal.web.office import bp
 from portal.web.office.auth import staff_required
-from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES
 
 log = logging.getLogger("portal.office")
-LATEST = 20
 #: A downloaded file is never a page: no scripts, no plugins, no same-origin access.
 EVIDENCE_CSP = "sandbox; default-src 'none'"
 ROLE_LABELS = {
@@ -34,42 +26,6 @@ ROLE_LABELS = {
     "handler": _l("Case handler (Dinas Sosial)"),
     "operator": _l("Village operator"),
 }
-
-
-@bp.get("/")
-@staff_required()
-def home():
-    staff, office = g.staff, g.staff_office
-    visible = ticket_filter(staff, office)
-    open_count = db.session.scalar(
-        select(func.count()).select_from(Ticket).where(visible, Ticket.status.in_(OPEN_STATUSES))
-    )
-    tickets = db.session.scalars(
-        select(Ticket).where(visible).order_by(Ticket.created_at.desc()).limit(LATEST)
-    ).all()
-    files = {}
-    if tickets:
-        rows = db.session.scalars(
-            select(Evidence)
-            .where(Evidence.ticket_id.in_([t.id for t in tickets]))
-            .order_by(Evidence.id)
-        )
-        for row in rows:
-            files.setdefault(row.ticket_id, []).append(row)
-    return render_template(
-        "office/home.html",
-        staff=staff,
-        office=office,
-        open_count=open_count,
-        tickets=tickets,
-        files={
-            t.id: files.get(t.id, []) if can_see_evidence(staff, office, t) else [] for t in tickets
-        },
-        role_labels=ROLE_LABELS,
-        kind_titles=KIND_TITLES,
-        doc_type_labels=DOC_TYPE_LABELS,
-        status_label=public_label,
-    )
 
 
 @bp.get("/evidence/<int:evidence_id>")

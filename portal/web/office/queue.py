@@ -1,0 +1,74 @@
+"""``GET /office/``: the queue (``portal.tickets.queue``), filtered by query
+parameters so a filtered queue can be bookmarked; ``q`` jumps to a ticket."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from forms.queue import BulkAssignForm, QueueFilterForm
+from portal.tickets import assign, queue, sla
+from portal.tickets.labels import OFFICE_STATUS_LABELS
+from portal.tickets.references import parse_reference
+from portal.web.office import auth, bp
+from portal.web.office.auth import staff_required
+from portal.web.office.views import ROLE_LABELS
+from portal.web.public.ticket_labels import KIND_TITLES
+
+NOT_FOUND = _l("No ticket you can see has the number %(reference)s.")
+
+
+def ticket_url(reference: str) -> str:
+    """The ticket page (``office.ticket``); its path, before that page is merged."""
+    try:
+        return url_for("office.ticket", reference=reference)
+    except BuildError:
+        return f"{url_for('office.home')}tickets/{reference}"
+
+
+@bp.get("/", endpoint="home")
+@staff_required()
+def queue_page():
+    staff, office = g.staff, g.staff_office
+    form = QueueFilterForm(request.args)
+    team = assign.colleagues(staff.office_id) if staff.role in assign.WORKERS else []
+    form.assignee.choices = [
+        ("", _l("Anyone")),
+        ("me", _l("Me")),
+        ("none", _l("Nobody")),
+        *((str(i), name) for i, name in team if i != staff.id),
+    ]
+    valid = form.validate()
+    if valid and form.q.data:
+        reference = parse_reference(form.q.data)
+        found = reference and queue.find_visible(staff, office, reference)
+        if found:
+            return redirect(ticket_url(found), 303)
+        flash(str(NOT_FOUND) % {"reference": form.q.data[:20]})
+    today = sla.local_date(auth.now())
+    counts = queue.counts(staff, office, today)
+    page = None
+    if valid:
+        page = queue.fetch_page(staff, office, form.filters(), today, form.page.data or 1)
+    bulk = BulkAssignForm()
+    bulk.assignee.choices = [("none", _l("Nobody (unassign)")), *((str(i), n) for i, n in team)]
+    args = request.args.to_dict(flat=False)
+    return render_template(
+        "office/queue.html",
+        staff=staff,
+        office=office,
+        role_labels=ROLE_LABELS,
+        form=form,
+        bulk=bulk,
+        counts=counts,
+        page=page,
+        today=today,
+        badge=queue.badge,
+        may_assign=bool(team),
+        status_labels=OFFICE_STATUS_LABELS,
+        kind_titles=KIND_TITLES,
+        ticket_url=ticket_url,
+        page_url=lambda n: url_for("office.home", **{**args, "page": [str(n)]}),
+        back=request.full_path.rstrip("?"),
+    )
