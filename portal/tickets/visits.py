@@ -29,8 +29,8 @@ from portal.extensions import db
 from portal.registry.models import CONDITION_COLUMNS, Household, Person
 from portal.registry.schema import CONDITION_VALUES
 from portal.staff.models import StaffUser
-from portal.tickets import sla
 from portal.tickets import evidence as evidence_store
+from portal.tickets import sla
 from portal.tickets.evidence import StoredFile
 from portal.tickets.models import P_VISIT_FINDINGS, P_VISIT_NOTES, Evidence, FieldVisit, Ticket
 from portal.tickets.workflow import FIELD_CHECK, OFFICE, Actor, record_event
