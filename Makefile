@@ -62,6 +62,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt | $(BIN)/python
 run: setup ## migrate, load regions and demo data, serve on http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) regions load
+	$(FLASK) templates seed
 ifneq ($(PORTAL_ENV),production)
 	$(FLASK) staff demo
 	$(FLASK) dtsen demo

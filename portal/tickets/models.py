@@ -143,7 +143,7 @@ class Ticket(db.Model):
     #: From the submission form (SECURITY.md RE1): a double submit finds this row.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Set when the office marks this ticket a duplicate of a surviving one.
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     #: The one case handler working on it (``claim-next``, assign, triage), or nobody.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
@@ -163,7 +163,7 @@ class Ticket(db.Model):
 # of one status or one assignee, walk an index instead of sorting.
 Index("ix_tickets_office_due", Ticket.office_id, Ticket.due_next, Ticket.id)
 Index("ix_tickets_office_status_due", Ticket.office_id, Ticket.status, Ticket.due_next)
-Index("ix_tickets_assignee_due", Ticket.assignee_id, Ticket.due_next)
+Index("ix_tickets_assignee_due", Ticket.office_id, Ticket.assignee_id, Ticket.due_next, Ticket.id)
 
 
 class TicketEvent(db.Model):

@@ -41,6 +41,7 @@ def team(app, client, clock):
 
 
 def audit(app) -> list[tuple]:
+    """The assignment rows (logins and account changes are audited too)."""
     with app.app_context():
         return db.session.execute(
             select(
@@ -48,7 +49,9 @@ def audit(app) -> list[tuple]:
                 AuditEntry.staff_id,
                 AuditEntry.ticket_id,
                 AuditEntry.target_staff_id,
-            ).order_by(AuditEntry.id)
+            )
+            .where(AuditEntry.kind.in_(("assigned", "unassigned", "claimed")))
+            .order_by(AuditEntry.id)
         ).all()
 
 

@@ -21,11 +21,17 @@ pytestmark = pytest.mark.usefixtures("db_clean")
 SORT_NODE = re.compile(r"(^|->)\s*Sort\s+\(", re.M)
 
 
+ASSIGNEE_OR_DATE = ("ix_tickets_assignee_due", "ix_tickets_office_due")
+
+
 @pytest.mark.parametrize(
     ("filters", "index"),
     [
         (QueueFilters(), "ix_tickets_office_due"),
-        (QueueFilters(kind="objection", assignee="none"), "ix_tickets_office_due"),
+        # By assignee: the assignee index (office, assignee, date, id) serves it
+        # whole; PostgreSQL may walk the office's dates instead on a small table.
+        (QueueFilters(kind="objection", assignee="none"), ASSIGNEE_OR_DATE),
+        (QueueFilters(assignee="me"), ASSIGNEE_OR_DATE),
         (QueueFilters(overdue=True), "ix_tickets_office_due"),
         # Either index: by status (SQLite), or by date skipping other statuses
         # (PostgreSQL, whose status index lacks the id the order ends with).
@@ -45,5 +51,6 @@ def test_the_first_page_reads_an_index_in_order(app, tickets, filters, index):
             db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
         plan = "\n".join(explain(statement))
         db.session.rollback()
-    assert index in plan, plan
+    indexes = index if isinstance(index, tuple) else (index,)
+    assert any(name in plan for name in indexes), plan
     assert "TEMP B-TREE" not in plan and not SORT_NODE.search(plan), plan

@@ -282,8 +282,8 @@ def test_deadlines_count_working_days_left_and_pause(app, client, clock, people,
     assert "Hitungan waktu dihentikan" in page and "Dihentikan sementara" in page
     assert "hari kerja lagi" not in page and "Terlambat" not in page
     # the history: who, what and from which status to which, in Jakarta time
-    assert "Baru, belum ditriase → Sedang ditinjau" in page
-    assert "Sedang ditinjau → Menunggu jawaban warga" in page
+    assert "Baru, perlu dipilah → Sedang diperiksa" in page
+    assert "Sedang diperiksa → Menunggu jawaban warga" in page
     assert "15 Jun 2026 09.00.00 WIB" in page  # 02:00 UTC
     assert "Kirim foto KK" in page
 
@@ -300,7 +300,7 @@ def test_the_page_in_english(app, client, clock, people, tickets):
         "History",
         "Deadlines",
         "Internal notes",
-        "New, not yet triaged",
+        "New, to triage",
         "The data about our house is wrong",
     ):
         assert words in page

@@ -6,20 +6,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "submitted": _l("New, not yet triaged"),
-    "in_review": _l("In review"),
-    "needs_info": _l("Waiting for the resident"),
-    "field_check": _l("Field check"),
-    "verified": _l("Verified, awaiting decision"),
-    "accepted": _l("Accepted"),
-    "rejected": _l("Rejected"),
-    "forwarded": _l("Forwarded to the Ministry"),
-    "closed": _l("Closed"),
-    "transferred": _l("Transferred from another office"),
-    "duplicate": _l("Duplicate"),
-    "withdrawn": _l("Withdrawn by the resident"),
-}
+from portal.tickets.labels import OFFICE_STATUS_LABELS
+
+STATUS_LABELS = OFFICE_STATUS_LABELS
 
 EVENT_LABELS = {
     "submitted": _l("Submitted"),
