@@ -86,6 +86,7 @@ grep -q 'admin.demo@example.org' "$log" || fail "make run did not print the demo
 # The household README.md shows, found by /lookup (tests/web/test_demo_household.py).
 grep -Eq 'found: +NIK 3201016510750001 +name Yati' "$log" || fail "make run did not print the demo household"
 [[ ! -e $tmp/portal/instance/demo-snapshot.csv ]] || fail "the demo snapshot was left in instance/"
+grep -Eq 'tickets demo: [1-9][0-9]* created' "$log" || fail "make run did not create the demo tickets"
 for file in "$tmp"/portal/instance/portal.db*; do
     [[ $(stat -c %a "$file") == 600 ]] || fail "$(basename "$file") is not mode 0600"
 done
@@ -96,6 +97,8 @@ start_server "$tmp/second-run.log" "$SECOND_START_LIMIT"
 check_pages
 grep -q 'staff demo: 0 created' "$log" || fail "second make run created staff accounts again"
 grep -q 'admin.demo@example.org' "$log" || fail "second make run did not print the credentials"
+grep -q 'tickets demo: 0 created' "$log" || fail "second make run created demo tickets again"
 stop_server
+(cd "$tmp/portal" && .venv/bin/flask --app app audit verify) || fail "the audit log of the demo does not verify"
 
 echo "smoke test passed"
