@@ -186,3 +186,65 @@ def test_revision_ids_are_the_file_numbers_in_one_line():
         assert rev.revision == number, f"{name} has revision id {rev.revision!r}"
         expected_parent = None if number == "0001" else f"{int(number) - 1:04d}"
         assert rev.down_revision == expected_parent, f"{name} does not follow {expected_parent}"
+
+
+def _add_one_ticket_with_history(app) -> int:
+    """A ticket with an event and an evidence row, in the smallest region tree
+    that routes it: one village of one regency, and that regency's office."""
+    from portal.db import transaction
+    from portal.regions.models import Office, Region
+    from tests.factories import VILLAGE
+    from tests.tickets import answers, submit
+
+    province, regency, district = VILLAGE[:2], VILLAGE[:5], VILLAGE[:8]
+    with transaction():
+        for code, parent, level in (
+            (province, None, 1),
+            (regency, province, 2),
+            (district, regency, 3),
+            (VILLAGE, district, 4),
+        ):
+            db.session.add(Region(code=code, parent_code=parent, level=level, name=code, kind="x"))
+        db.session.flush()  # no relationship orders the inserts
+        db.session.add(Office(code="dinsos-test", level="regency", region_code=regency, name="x"))
+    ticket_id = submit(app.extensions["keyring"], answers()).ticket_id
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO evidence (ticket_id, doc_type, media_type, stored_name, sha256,"
+                " size_bytes, created_at) VALUES (:t, 'kk', 'image/jpeg', 'x.jpg', :h, 1,"
+                " CURRENT_TIMESTAMP)"
+            ),
+            {"t": ticket_id, "h": "0" * 64},
+        )
+    return ticket_id
+
+
+def _rows(table: str) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_the_back_office_migrations_keep_tickets_both_ways(empty_app):
+    """0008 and 0009 rebuild tickets and evidence on SQLite (batch mode):
+    with rows that other tables point at, both directions must go through and
+    keep every row (foreign keys are checked after, not during, the rebuild)."""
+    upgrade()
+    ticket_id = _add_one_ticket_with_history(empty_app)
+    counts = {t: _rows(t) for t in ("tickets", "ticket_events", "evidence")}
+    assert counts == {"tickets": 1, "ticket_events": 1, "evidence": 1}
+    db.session.remove()
+
+    downgrade(revision="0007")
+    assert _stored_revision() == "0007"
+    assert {t: _rows(t) for t in counts} == counts
+
+    upgrade()
+    assert _stored_revision() == _head()
+    assert {t: _rows(t) for t in counts} == counts
+    with db.engine.connect() as conn:
+        due_next = conn.execute(
+            text("SELECT due_next, due_triage FROM tickets WHERE id = :i"), {"i": ticket_id}
+        ).one()
+    assert due_next[0] == due_next[1]  # a new ticket's queue date is its triage date
+    assert _schema_differences() == []
