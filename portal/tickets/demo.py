@@ -8,7 +8,12 @@ through ``workflow.transition`` by the demo staff accounts (``flask staff
 demo``) at past times, with notes, so the histories, due dates
 (``Ticket.due_next``) and the appeal windows look real: some tickets are
 overdue, some due today, some waiting for the resident, some decided and
-still open to appeal. The demo handler is the assignee of most of their
+still open to appeal. The office's steps are the ones its pages make
+(``office_moves.make``, ``visits.record_visit``, notes, claims: see
+``demo_office``), with their audit rows: every ticket past its field check
+has a recorded visit (findings against the registry, sometimes photos), and
+every decision has reason codes and an explanation from the reply templates
+(seeded if there are none). The demo handler is the assignee of most of their
 office's tickets under review; the other two offices are worked by the
 demo supervisor (Jawa Barat), who sees all three.
 
@@ -32,7 +37,6 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from portal import crypto
-from portal.audit import log as audit
 from portal.crypto import Keyring
 from portal.db import transaction
 from portal.extensions import db
@@ -40,10 +44,9 @@ from portal.regions.models import VILLAGE, Office, Region
 from portal.registry.models import Household
 from portal.staff.accounts import DEMO_ACCOUNTS, DEMO_ENVIRONMENTS, DEMO_REGENCY
 from portal.staff.models import StaffUser
-from portal.tickets import assign, demo_visits, office_moves, sla
+from portal.tickets import assign, demo_office, office_moves, sla
 from portal.tickets import demo_content as content
 from portal.tickets.models import SUBKINDS, OutboxMessage, Ticket
-from portal.tickets.office_moves import MoveInput
 from portal.tickets.service import TicketAnswers, add_evidence, submit_ticket
 from portal.tickets.workflow import (
     ACCEPTED,
@@ -52,7 +55,6 @@ from portal.tickets.workflow import (
     REJECTED,
     VERIFIED,
     Actor,
-    add_note,
     transition,
 )
 
@@ -136,7 +138,7 @@ def create_demo_tickets(
     now = sla.as_utc(now).replace(microsecond=0)
     world = _World.load(keyring, now)
     with transaction():
-        demo_visits.seed_templates(now)
+        demo_office.seed_templates(now)
     existing = set(
         db.session.scalars(
             select(Ticket.idempotency_key).where(Ticket.idempotency_key.startswith(KEY_PREFIX))
@@ -245,7 +247,7 @@ class _World:
         ticket = db.session.get(Ticket, submitted.ticket_id)
         first_outbox = db.session.scalar(select(func.max(OutboxMessage.id)))
         if plan.story.name == "claimed" and plan.office == DEMO_OFFICES[0]:
-            self._claim(ticket, min(times[0] + dt.timedelta(hours=1), self.now))
+            demo_office.claim(ticket, self.handler, min(times[0] + dt.timedelta(hours=1), self.now))
         outcome = next((s for s, _ in plan.story.steps if s in (ACCEPTED, REJECTED)), None)
         before = times[0]
         for (to_status, who), at in zip(plan.story.steps, times[1:], strict=True):
@@ -253,7 +255,7 @@ class _World:
             before = at
         if ticket.status == FIELD_CHECK and rng.random() < 0.4:  # visited, not yet verified
             actor = self.actors[plan.office]
-            demo_visits.record(ticket, actor, None, _between(before, self.now), rng, plan.key)
+            demo_office.record_visit(ticket, actor, None, _between(before, self.now), rng, plan.key)
         # Demo tickets announce nothing: a notification worker must not send them.
         db.session.execute(
             update(OutboxMessage)
@@ -261,20 +263,6 @@ class _World:
             .values(sent_at=self.now)
         )
         return ticket.status
-
-    def _claim(self, ticket: Ticket, at: dt.datetime) -> None:
-        """As ``assign.claim_next`` does for the handler's "next ticket" button."""
-        ticket.assignee_id = self.handler.id
-        ticket.updated_at = at
-        db.session.flush()
-        audit.record(
-            "claimed",
-            staff_id=self.handler.id,
-            ticket_id=ticket.id,
-            target_staff_id=self.handler.id,
-            office_id=ticket.office_id,
-            now=at,
-        )
 
     def _move(self, plan: Plan, ticket: Ticket, to_status, who, span, rng, outcome) -> None:
         """One step of the story at ``span[1]`` (``span[0]``: the step before)."""
@@ -284,29 +272,25 @@ class _World:
         before, at = span
         actor = self.actors[plan.origin if who == content.ORIGIN else plan.office]
         if to_status == VERIFIED:  # the field check's visit, half-way between
-            demo_visits.record(ticket, actor, outcome, _between(before, at), rng, plan.key)
+            demo_office.record_visit(ticket, actor, outcome, _between(before, at), rng, plan.key)
         name = office_moves.name_for(ticket.status, to_status)
         text, _public = content.MOVE_NOTES.get(to_status, (None, False))
-        given = MoveInput()
-        if name in ("accept", "reject"):
-            given.reasons = demo_visits.reasons(ticket, to_status, rng)
-            given.note = demo_visits.explanation(ticket, to_status, at, rng) or text
-        elif name in ("ask", "transfer"):
-            given.note = text  # the question; the transfer's (internal) reason
-            given.office_id = self.offices[plan.office].id if name == "transfer" else None
+        given = demo_office.move_input(ticket, name, text, at, rng)
+        if name == "transfer":
+            given.office_id = self.offices[plan.office].id
         elif name == "duplicate":
             given.duplicate_of = db.session.scalar(
                 select(Ticket).where(Ticket.idempotency_key == plan.survivor.key)
             )
         office_moves.make(ticket, name, actor, given, now=at)
         if given.note is None and text:  # a button move: its word is an internal note
-            self._note(ticket, actor, text, at)
+            demo_office.note(ticket, actor, text, at, self.keyring)
         home = plan.office == DEMO_OFFICES[0]
         if name == "triage" and home and rng.random() < 0.25:  # back to the office's pool
             assign.assign(ticket, None, self.handler, now=at)
         later = at + dt.timedelta(minutes=20)
         if rng.random() < 0.3 and later < self.now:
-            self._note(ticket, actor, rng.choice(content.EXTRA_NOTES), later)
+            demo_office.note(ticket, actor, rng.choice(content.EXTRA_NOTES), later, self.keyring)
 
     def _resident_move(self, plan: Plan, ticket: Ticket, to_status: str, at, rng) -> None:
         text, public = content.MOVE_NOTES.get(to_status, (None, False))
@@ -316,11 +300,6 @@ class _World:
             add_evidence(ticket, more, actor, now=at - dt.timedelta(minutes=2))
             text, public = content.RESIDENT_REPLY, True
         transition(ticket, to_status, actor, text, public, now=at, keyring=self.keyring)
-
-    def _note(self, ticket: Ticket, actor: Actor, text: str, at: dt.datetime) -> None:
-        """As the ticket page's note form does."""
-        add_note(ticket, actor, text, now=at, keyring=self.keyring)
-        audit.record("note", staff_id=actor.staff_id, ticket_id=ticket.id, now=at)
 
     def _answers(self, plan: Plan, rng: random.Random) -> TicketAnswers:
         subject = plan.survivor or plan

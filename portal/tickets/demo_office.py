@@ -1,10 +1,11 @@
 """The office's side of a demo ticket (``portal.tickets.demo``): field visits
-with findings and photos, and decisions with reason codes and a public
-explanation started from the reply templates.
+with findings and photos, decisions with reason codes and a public
+explanation started from the reply templates, claims and notes.
 
 Everything goes through the paths the office's pages use
-(``visits.record_visit``, ``office_moves.make``), so the demo's tickets carry
-the same events and audit rows as real ones.
+(``visits.record_visit``, ``office_moves.make``, the note form's
+``add_note`` and audit row), so the demo's tickets carry the same events and
+audit rows as real ones.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import random
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.audit import log as audit
+from portal.crypto import Keyring
 from portal.extensions import db
 from portal.registry.schema import CONDITION_VALUES
+from portal.staff.models import StaffUser
 from portal.tickets import decisions, evidence, replies, sla, visits
 from portal.tickets.demo_content import picture
 from portal.tickets.models import Evidence, ReplyTemplate, Ticket
-from portal.tickets.workflow import ACCEPTED, REJECTED, Actor
+from portal.tickets.office_moves import MoveInput
+from portal.tickets.workflow import ACCEPTED, REJECTED, Actor, add_note
 
 #: The variables a visit about this subkind finds changed, when the request is right.
 CHANGED = {
@@ -117,7 +122,7 @@ def photos(ticket: Ticket, rng: random.Random) -> list[evidence.StoredFile]:
     return stored
 
 
-def record(
+def record_visit(
     ticket: Ticket,
     actor: Actor,
     outcome: str | None,
@@ -171,3 +176,37 @@ def explanation(ticket: Ticket, outcome: str, at: dt.datetime, rng: random.Rando
         due_date=sla.appeal_deadline(sla.local_date(at), rules),
         lang="id",
     )
+
+
+def move_input(ticket: Ticket, name: str, text: str | None, at, rng) -> MoveInput:
+    """What the move's form would give: a decision's reasons and explanation,
+    the question asked, the transfer's (internal) reason."""
+    given = MoveInput()
+    if name in ("accept", "reject"):
+        outcome = ACCEPTED if name == "accept" else REJECTED
+        given.reasons = reasons(ticket, outcome, rng)
+        given.note = explanation(ticket, outcome, at, rng) or text
+    elif name in ("ask", "transfer"):
+        given.note = text
+    return given
+
+
+def claim(ticket: Ticket, staff: StaffUser, at: dt.datetime) -> None:
+    """As ``assign.claim_next`` does for the handler's "next ticket" button."""
+    ticket.assignee_id = staff.id
+    ticket.updated_at = at
+    db.session.flush()
+    audit.record(
+        "claimed",
+        staff_id=staff.id,
+        ticket_id=ticket.id,
+        target_staff_id=staff.id,
+        office_id=ticket.office_id,
+        now=at,
+    )
+
+
+def note(ticket: Ticket, actor: Actor, text: str, at: dt.datetime, keyring: Keyring) -> None:
+    """An internal note, as the ticket page's note form makes it."""
+    add_note(ticket, actor, text, now=at, keyring=keyring)
+    audit.record("note", staff_id=actor.staff_id, ticket_id=ticket.id, now=at)
