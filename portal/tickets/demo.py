@@ -8,7 +8,12 @@ through ``workflow.transition`` by the demo staff accounts (``flask staff
 demo``) at past times, with notes, so the histories, due dates
 (``Ticket.due_next``) and the appeal windows look real: some tickets are
 overdue, some due today, some waiting for the resident, some decided and
-still open to appeal. The demo handler is the assignee of most of their
+still open to appeal. The office's steps are the ones its pages make
+(``office_moves.make``, ``visits.record_visit``, notes, claims: see
+``demo_office``), with their audit rows: every ticket past its field check
+has a recorded visit (findings against the registry, sometimes photos), and
+every decision has reason codes and an explanation from the reply templates
+(seeded if there are none). The demo handler is the assignee of most of their
 office's tickets under review; the other two offices are worked by the
 demo supervisor (Jawa Barat), who sees all three.
 
@@ -39,11 +44,19 @@ from portal.regions.models import VILLAGE, Office, Region
 from portal.registry.models import Household
 from portal.staff.accounts import DEMO_ACCOUNTS, DEMO_ENVIRONMENTS, DEMO_REGENCY
 from portal.staff.models import StaffUser
+from portal.tickets import assign, demo_office, office_moves, sla
 from portal.tickets import demo_content as content
-from portal.tickets import sla
 from portal.tickets.models import SUBKINDS, OutboxMessage, Ticket
 from portal.tickets.service import TicketAnswers, add_evidence, submit_ticket
-from portal.tickets.workflow import IN_REVIEW, Actor, add_note, transition
+from portal.tickets.workflow import (
+    ACCEPTED,
+    FIELD_CHECK,
+    IN_REVIEW,
+    REJECTED,
+    VERIFIED,
+    Actor,
+    transition,
+)
 
 #: The demo handler's office first; the demo supervisor (Jawa Barat) sees all three.
 DEMO_OFFICES = (f"dinsos-{DEMO_REGENCY}", "dinsos-32.03", "dinsos-32.73")
@@ -105,6 +118,11 @@ def _weight(story: content.Story, office_index: int) -> int:
     return story.weight if office_index == 0 else max(1, story.weight // 4)
 
 
+def _between(start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    """Half-way, to the minute."""
+    return (start + (end - start) / 2).replace(second=0, microsecond=0)
+
+
 def _can_survive(plan: Plan) -> bool:
     return plan.origin is None and plan.story.name not in ("duplicate", "withdrawn")
 
@@ -119,6 +137,8 @@ def create_demo_tickets(
         )
     now = sla.as_utc(now).replace(microsecond=0)
     world = _World.load(keyring, now)
+    with transaction():
+        demo_office.seed_templates(now)
     existing = set(
         db.session.scalars(
             select(Ticket.idempotency_key).where(Ticket.idempotency_key.startswith(KEY_PREFIX))
@@ -158,7 +178,7 @@ class _World:
     now: dt.datetime
     offices: dict[str, Office]
     actors: dict[str, Actor]
-    handler_id: int
+    handler: StaffUser
     operator: StaffUser
     villages: dict[str, list[str]]
     households: dict[str, list[tuple[int, str]]]
@@ -204,9 +224,7 @@ class _World:
                     .limit(400)
                 )
             )
-        return cls(
-            keyring, now, offices, actors, handler.id, staff["operator"], villages, households
-        )
+        return cls(keyring, now, offices, actors, handler, staff["operator"], villages, households)
 
     # -- one ticket ---------------------------------------------------------------------
 
@@ -229,9 +247,15 @@ class _World:
         ticket = db.session.get(Ticket, submitted.ticket_id)
         first_outbox = db.session.scalar(select(func.max(OutboxMessage.id)))
         if plan.story.name == "claimed" and plan.office == DEMO_OFFICES[0]:
-            ticket.assignee_id = self.handler_id
+            demo_office.claim(ticket, self.handler, min(times[0] + dt.timedelta(hours=1), self.now))
+        outcome = next((s for s, _ in plan.story.steps if s in (ACCEPTED, REJECTED)), None)
+        before = times[0]
         for (to_status, who), at in zip(plan.story.steps, times[1:], strict=True):
-            self._move(plan, ticket, to_status, who, at, rng)
+            self._move(plan, ticket, to_status, who, (before, at), rng, outcome)
+            before = at
+        if ticket.status == FIELD_CHECK and rng.random() < 0.4:  # visited, not yet verified
+            actor = self.actors[plan.office]
+            demo_office.record_visit(ticket, actor, None, _between(before, self.now), rng, plan.key)
         # Demo tickets announce nothing: a notification worker must not send them.
         db.session.execute(
             update(OutboxMessage)
@@ -240,32 +264,42 @@ class _World:
         )
         return ticket.status
 
-    def _move(self, plan: Plan, ticket: Ticket, to_status: str, who: str, at, rng) -> None:
-        text, public = content.MOVE_NOTES.get(to_status, (None, False))
+    def _move(self, plan: Plan, ticket: Ticket, to_status, who, span, rng, outcome) -> None:
+        """One step of the story at ``span[1]`` (``span[0]``: the step before)."""
         if who == content.RESIDENT:
-            actor = Actor.resident()
-            if to_status == IN_REVIEW:  # the reply to needs_info, with a new picture
-                more = content.store_pictures(rng, plan.subkind, 1, "reply")
-                add_evidence(ticket, more, actor, now=at - dt.timedelta(minutes=2))
-                text, public = content.RESIDENT_REPLY, True
-        else:
-            actor = self.actors[plan.origin if who == content.ORIGIN else plan.office]
-        kwargs = {}
-        if who == content.ORIGIN:
-            kwargs["office_id"] = self.offices[plan.office].id
-        if plan.survivor is not None and to_status == "duplicate":
-            kwargs["duplicate_of"] = db.session.scalar(
+            self._resident_move(plan, ticket, to_status, span[1], rng)
+            return
+        before, at = span
+        actor = self.actors[plan.origin if who == content.ORIGIN else plan.office]
+        if to_status == VERIFIED:  # the field check's visit, half-way between
+            demo_office.record_visit(ticket, actor, outcome, _between(before, at), rng, plan.key)
+        name = office_moves.name_for(ticket.status, to_status)
+        text, _public = content.MOVE_NOTES.get(to_status, (None, False))
+        given = demo_office.move_input(ticket, name, text, at, rng)
+        if name == "transfer":
+            given.office_id = self.offices[plan.office].id
+        elif name == "duplicate":
+            given.duplicate_of = db.session.scalar(
                 select(Ticket).where(Ticket.idempotency_key == plan.survivor.key)
             )
-        transition(ticket, to_status, actor, text, public, now=at, keyring=self.keyring, **kwargs)
-        triaged = to_status == IN_REVIEW and who == content.OFFICE and ticket.assignee_id is None
-        if triaged and plan.office == DEMO_OFFICES[0] and rng.random() < 0.75:
-            ticket.assignee_id = self.handler_id
+        office_moves.make(ticket, name, actor, given, now=at)
+        if given.note is None and text:  # a button move: its word is an internal note
+            demo_office.note(ticket, actor, text, at, self.keyring)
+        home = plan.office == DEMO_OFFICES[0]
+        if name == "triage" and home and rng.random() < 0.25:  # back to the office's pool
+            assign.assign(ticket, None, self.handler, now=at)
         later = at + dt.timedelta(minutes=20)
-        if who != content.RESIDENT and rng.random() < 0.3 and later < self.now:
-            add_note(
-                ticket, actor, rng.choice(content.EXTRA_NOTES), now=later, keyring=self.keyring
-            )
+        if rng.random() < 0.3 and later < self.now:
+            demo_office.note(ticket, actor, rng.choice(content.EXTRA_NOTES), later, self.keyring)
+
+    def _resident_move(self, plan: Plan, ticket: Ticket, to_status: str, at, rng) -> None:
+        text, public = content.MOVE_NOTES.get(to_status, (None, False))
+        actor = Actor.resident()
+        if to_status == IN_REVIEW:  # the reply to needs_info, with a new picture
+            more = content.store_pictures(rng, plan.subkind, 1, "reply")
+            add_evidence(ticket, more, actor, now=at - dt.timedelta(minutes=2))
+            text, public = content.RESIDENT_REPLY, True
+        transition(ticket, to_status, actor, text, public, now=at, keyring=self.keyring)
 
     def _answers(self, plan: Plan, rng: random.Random) -> TicketAnswers:
         subject = plan.survivor or plan
