@@ -51,8 +51,8 @@ class World:
             return fn(*args, **kwargs)
 
 
-@pytest.fixture
-def world(app, keyring, db_clean, tmp_path, monkeypatch) -> World:
+@pytest.fixture(name="world")
+def world_fixture(app, keyring, db_clean, tmp_path, monkeypatch) -> World:
     from portal.web.office import auth, login
 
     monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(tmp_path / "uploads"))
@@ -187,3 +187,26 @@ def visit_form_data(page_text: str, officer: int, today: dt.date) -> dict:
         "obs_household_size": "3",
         "recommendation": "request_right",
     }
+
+
+REPORTER_CONTACT = "pelapor.rahasia@contoh.id"
+
+
+@in_ctx
+def confidential_report(world: World, keyring) -> tuple[str, int]:
+    """A confidential objection (ineligible recipient) in Bogor A with a photo,
+    sent by a resident: (reference, the photo's Evidence id)."""
+    result = submit(
+        keyring,
+        answers(
+            kind="objection",
+            subkind="ineligible_recipient",
+            village_code=BOGOR_A,
+            reason_codes=("not_poor",),
+            reporter_contact=REPORTER_CONTACT,
+            reporter_confidential=True,
+        ),
+        evidence=[stored("mobil.png", image_bytes("PNG"))],
+    )
+    photo = db.session.scalar(select(Evidence.id).where(Evidence.ticket_id == result.ticket_id))
+    return result.reference, photo

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
-
 from tests.office import route_permission_fixtures as fx
-from tests.office.route_permission_fixtures import world  # noqa: F401 - fixture
+from tests.office.route_permission_fixtures import world_fixture  # noqa: F401 - fixture
 from tests.office.route_probes import PROBES
 from tests.staff.conftest import clean_limits, token  # noqa: F401 - autouse fixture
 from tests.staff.test_permissions import ACCOUNTS, BANDUNG, BOGOR_A, BOGOR_B, EXPECTED
@@ -139,7 +137,7 @@ def run(w, routes=None, accounts=None) -> list[tuple]:
                 before = len(fx.audit_of(w, account.id))
                 response, took, audit = probe(w, client, csrf, account, village)
                 if key == ("POST", "/office/claim-next"):
-                    took = _claim_ok(name, took) if response.status_code == 303 else bool(took)
+                    took = _claim_ok(w, name, took) if response.status_code == 303 else bool(took)
                 got = classify(key[0], response, took)
                 written = fx.audit_of(w, account.id)[before:]
                 if got != A and written:
@@ -151,32 +149,22 @@ def run(w, routes=None, accounts=None) -> list[tuple]:
     return wrong
 
 
-def _claim_ok(name: str, claimed: list[str]) -> bool:
+def _claim_ok(w, name: str, claimed: list[str]) -> bool:
     """True when claim-next handed out one ticket of the account's own office
     (none when its office has none); never a ticket outside it."""
     if not claimed:
         return not CLAIMS.get(name)
-    village = {ref: v for v, ref in _world_refs.items()}.get(claimed[0])
+    village = {ref: v for v, ref in w.refs.items()}.get(claimed[0])
     return len(claimed) == 1 and village in CLAIMS.get(name, set())
 
 
-_world_refs: dict = {}
-
-
-@pytest.fixture
-def matrix_world(world):  # noqa: F811 - the fixture above
-    _world_refs.clear()
-    _world_refs.update(world.refs)
-    return world
-
-
-def test_the_route_matrix(matrix_world):
-    wrong = run(matrix_world)
+def test_the_route_matrix(world):
+    wrong = run(world)
     assert wrong == [], "\n".join(map(str, wrong))
 
 
-def test_logged_out_every_route_goes_to_the_login_page(app, matrix_world):
-    w = matrix_world
+def test_logged_out_every_route_goes_to_the_login_page(app, world):
+    w = world
     client = app.test_client()
     csrf = token(client)
     nobody = SimpleNamespace(id=0)
