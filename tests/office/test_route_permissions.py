@@ -1,0 +1,199 @@
+"""SECURITY.md AU4 through HTTP: every office route and action, as every
+role and region, on a ticket inside and outside the account's region.
+
+The table is written out by hand. Each route's expected class:
+``allowed`` (200/303 and, for a POST, the database changed), ``forbidden``
+(403), ``hidden`` (404, as for a ticket that does not exist), ``login``
+(302 to the login page when logged out); a refused request changes nothing
+and writes no audit row. A route under /office missing from the table
+fails the test: a new route cannot slip past the matrix."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from tests.office import route_permission_fixtures as fx
+from tests.office.route_permission_fixtures import world_fixture  # noqa: F401 - fixture
+from tests.office.route_probes import PROBES
+from tests.staff.conftest import clean_limits, token  # noqa: F401 - autouse fixture
+from tests.staff.test_permissions import ACCOUNTS, BANDUNG, BOGOR_A, BOGOR_B, EXPECTED
+
+A, F, H, LOGIN = "allowed", "forbidden", "hidden", "login"
+
+#: The login pages: anyone may open them (checked in tests/staff/test_login.py).
+PUBLIC = {
+    ("GET", "/office/login"),
+    ("POST", "/office/login"),
+    ("GET", "/office/login/code"),
+    ("POST", "/office/login/code"),
+    ("POST", "/office/logout"),
+}
+
+#: Routes about one ticket: role -> (ticket in the region, ticket outside it).
+TICKET_ROUTES = {
+    ("GET", "/office/"): {  # "allowed": listed in the queue; "hidden": not listed
+        "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (H, H),
+    },
+    ("POST", "/office/assign"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("GET", "/office/tickets/<reference>"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
+    },
+    ("POST", "/office/tickets/<reference>/note"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("POST", "/office/tickets/<reference>/assign"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("GET", "/office/tickets/<reference>/move/<name>"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("POST", "/office/tickets/<reference>/move/<name>"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("GET", "/office/tickets/<reference>/visit"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("POST", "/office/tickets/<reference>/visit"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+    },
+    ("GET", "/office/evidence/<int:evidence_id>"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
+    },
+    ("GET", "/office/evidence/<int:evidence_id>/thumb"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
+    },
+}  # fmt: skip
+
+#: Routes about no one ticket: role -> class.
+OTHER_ROUTES = {
+    ("POST", "/office/claim-next"): {"handler": A, "supervisor": A, "operator": F, "admin": F},
+    ("GET", "/office/templates"): {"handler": F, "supervisor": A, "operator": F, "admin": A},
+    ("GET", "/office/templates/new"): {"handler": F, "supervisor": A, "operator": F, "admin": A},
+    ("POST", "/office/templates/new"): {"handler": F, "supervisor": A, "operator": F, "admin": A},
+    ("GET", "/office/templates/<int:template_id>"): {
+        "handler": F, "supervisor": A, "operator": F, "admin": A,
+    },
+    ("POST", "/office/templates/<int:template_id>"): {
+        "handler": F, "supervisor": A, "operator": F, "admin": A,
+    },
+}  # fmt: skip
+
+#: Which villages' tickets claim-next may hand each worker: their own office's.
+CLAIMS = {
+    "handler Bogor": {BOGOR_A, BOGOR_B},
+    "handler Bandung": {BANDUNG},
+    "supervisor Jawa Barat": set(),  # a province office has no tickets routed to it
+    "supervisor Jakarta": set(),
+    "supervisor national": set(),
+    "supervisor Dinas Sosial Bogor": {BOGOR_A, BOGOR_B},
+    "supervisor Dinas Sosial Bandung": {BANDUNG},
+}
+
+
+def office_routes(app) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/office")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def routes_missing_from_the_table(app) -> set[tuple[str, str]]:
+    return office_routes(app) - (PUBLIC | set(TICKET_ROUTES) | set(OTHER_ROUTES))
+
+
+def test_every_office_route_is_in_the_table(app):
+    assert routes_missing_from_the_table(app) == set(), "add the new route to the matrix"
+    assert set(PROBES) == set(TICKET_ROUTES) | set(OTHER_ROUTES)
+    assert len(office_routes(app)) == len(PUBLIC) + len(PROBES) == 22
+
+
+def test_a_new_office_route_fails_the_table(instance_dir):
+    from portal import create_app
+
+    fresh = create_app({"ENV_NAME": "testing"})
+    fresh.add_url_rule("/office/export", "export", lambda: "", methods=["GET", "POST"])
+    assert routes_missing_from_the_table(fresh) == {
+        ("GET", "/office/export"),
+        ("POST", "/office/export"),
+    }
+
+
+def classify(method: str, response, took) -> str:
+    code = response.status_code
+    if code == 302 and response.headers["Location"].endswith("/office/login"):
+        result = LOGIN
+    elif code in (200, 303):
+        return A if took else f"{code} without effect"
+    else:
+        result = {403: F, 404: H}.get(code, f"status {code}")
+    return "refused but changed" if method == "POST" and took is True else result
+
+
+def run(w, routes=None, accounts=None) -> list[tuple]:
+    """Every (route, account, village) whose outcome differs from the table."""
+    wrong = []
+    for name in accounts or ACCOUNTS:
+        client, account, csrf = w.clients[name]
+        role = ACCOUNTS[name][0]
+        for key, probe in PROBES.items():
+            if routes is not None and key not in routes:
+                continue
+            villages = fx.VILLAGES if key in TICKET_ROUTES else (None,)
+            for village in villages:
+                if village is None:
+                    expected = OTHER_ROUTES[key][role]
+                else:
+                    inside, outside = TICKET_ROUTES[key][role]
+                    expected = inside if village in EXPECTED[name] else outside
+                before = len(fx.audit_of(w, account.id))
+                response, took, audit = probe(w, client, csrf, account, village)
+                if key == ("POST", "/office/claim-next"):
+                    took = _claim_ok(w, name, took) if response.status_code == 303 else bool(took)
+                got = classify(key[0], response, took)
+                written = fx.audit_of(w, account.id)[before:]
+                if got != A and written:
+                    got = f"{got} with audit {written}"
+                elif got == A and audit is not None and written != audit:
+                    got = f"audit {written}, expected {audit}"
+                if got != expected:
+                    wrong.append((key, name, village, expected, got))
+    return wrong
+
+
+def _claim_ok(w, name: str, claimed: list[str]) -> bool:
+    """True when claim-next handed out one ticket of the account's own office
+    (none when its office has none); never a ticket outside it."""
+    if not claimed:
+        return not CLAIMS.get(name)
+    village = {ref: v for v, ref in w.refs.items()}.get(claimed[0])
+    return len(claimed) == 1 and village in CLAIMS.get(name, set())
+
+
+def test_the_route_matrix(world):
+    wrong = run(world)
+    assert wrong == [], "\n".join(map(str, wrong))
+
+
+def test_logged_out_every_route_goes_to_the_login_page(app, world):
+    w = world
+    client = app.test_client()
+    csrf = token(client)
+    nobody = SimpleNamespace(id=0)
+    wrong = []
+    for key, probe in PROBES.items():
+        villages = fx.VILLAGES if key in TICKET_ROUTES else (None,)
+        for village in villages:
+            before = fx.templates(w)
+            response, took, _ = probe(w, client, csrf, nobody, village)
+            if key == ("POST", "/office/claim-next"):
+                took = bool(took)
+            got = classify(key[0], response, took)
+            if fx.templates(w) != before:
+                got = "templates changed"
+            if got != LOGIN:
+                wrong.append((key, village, got))
+    assert wrong == []
