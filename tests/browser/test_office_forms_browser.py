@@ -107,11 +107,10 @@ def test_a_move_and_the_visit_with_their_errors(app, browser, servers, tmp_path,
     # A question to the resident: a template picked (a GET form), then emptied.
     page.goto(f"{server.url}/office/tickets/{asked}/move/ask")
     check(page, "move-ask")
-    if page.locator("#template").count():
-        page.select_option("#template", index=1)
-        submit_in(page, "main form[method=get]")
-        assert page.input_value("#question") != ""
-        check(page, "move-ask-template")
+    page.select_option("#template", index=1)
+    submit_in(page, "main form[method=get]")
+    assert page.input_value("#question") != ""
+    check(page, "move-ask-template")
     page.fill("#question", "")
     submit_in(page, "main form[method=post]")
     assert error_links(page) == ["#question"]
