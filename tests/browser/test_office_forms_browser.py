@@ -109,7 +109,8 @@ def test_a_move_and_the_visit_with_their_errors(app, browser, servers, tmp_path,
     page.goto(f"{server.url}/office/tickets/{asked}/move/transfer?q=zzzz")
     axe(page, "move-transfer-none-found")
     submit_in(page, "main form[method=post]")
-    assert page.locator(".error-summary").count() == 1
+    assert error_links(page) == ["#office", "#reason"]  # #office: the message, no radios
+    assert page.input_value("#q") == "zzzz"  # the search is kept
     axe(page, "move-transfer-errors")
 
     # The visit form, sent empty: the date and the recommendation are asked for.
