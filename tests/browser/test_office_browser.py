@@ -95,6 +95,17 @@ def axe(page, name: str) -> None:
     assert walk.problems == [], "\n".join(walk.problems)
 
 
+def error_links(page) -> list[str]:
+    """The error summary's links: each points at its field (``#field``)."""
+    assert page.locator(".error-summary").count() == 1
+    links = page.locator(".error-summary a").all()
+    targets = [link.get_attribute("href") for link in links]
+    for target in targets:
+        assert target.startswith("#")
+        assert page.locator(target).count() == 1, f"{target} names no field"
+    return targets
+
+
 def objection_ticket(app, tmp_path) -> str:
     """An objection about a registry household of ``VILLAGE`` (so in
     ``OFFICE``'s queue), sent now: it needs a field visit before a decision."""
@@ -250,7 +261,7 @@ def test_log_in_filter_claim_triage_field_check_decide(app, browser, servers, tm
     page.wait_for_load_state()
     axe(page, "decide")
     submit_in(page, "main form[method=post]")  # nothing chosen: the errors
-    assert page.locator(".error-summary").count() == 1
+    assert error_links(page) == ["#reasons", "#explanation"]
     axe(page, "decide-errors")
     page.locator("input[name=reasons]").first.check()
     page.fill("#explanation", "Hasil kunjungan lapangan sesuai dengan sanggahan Anda.")

@@ -24,6 +24,7 @@ from tests.browser.test_office_browser import (
     JS,
     OFFICE,
     axe,
+    error_links,
     log_in,
     new_page,
     objection_ticket,
@@ -40,17 +41,6 @@ def move_to(app, reference: str, *statuses: str, by) -> None:
         for status in statuses:
             actor = workflow.Actor("handler", by.id)
             workflow.transition(ticket, status, actor, now=dt.datetime.now(dt.UTC))
-
-
-def error_links(page) -> list[str]:
-    """The error summary's links: each points at its field (``#field``)."""
-    assert page.locator(".error-summary").count() == 1
-    links = page.locator(".error-summary a").all()
-    targets = [link.get_attribute("href") for link in links]
-    for target in targets:
-        assert target.startswith("#")
-        assert page.locator(target).count() == 1, f"{target} names no field"
-    return targets
 
 
 @JS
