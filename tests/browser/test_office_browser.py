@@ -24,7 +24,7 @@ from portal.staff import totp
 from portal.tickets import workflow
 from portal.tickets.models import Ticket
 from portal.tickets.service import TicketAnswers, submit_ticket
-from tests.browser.axe import assert_axe_clean
+from tests.browser.test_phone_layout import Walk
 from tests.factories import VILLAGE, household, write_csv
 from tests.staff.conftest import Account, make_staff
 
@@ -85,11 +85,25 @@ def log_in(page, base_url: str, account: Account, *, check=None, wrong_code=Fals
 
 
 def axe(page, name: str) -> None:
-    """axe-clean on the office PC and on a phone (the page resized, not reloaded)."""
+    """axe-clean on the office PC and on a phone (the page resized, not
+    reloaded); on the phone also the phone walk's measures: no sideways
+    scroll, 44 px tap targets (tests/browser/test_phone_layout.py)."""
+    walk = Walk(page, "office")
     page.set_viewport_size(PHONE)
-    assert_axe_clean(page, name=f"{name} (phone)")
+    walk.check(name)  # axe on the phone and on the office PC, then the phone again
     page.set_viewport_size(DESKTOP)
-    assert_axe_clean(page, name=name)
+    assert walk.problems == [], "\n".join(walk.problems)
+
+
+def error_links(page) -> list[str]:
+    """The error summary's links: each points at its field (``#field``)."""
+    assert page.locator(".error-summary").count() == 1
+    links = page.locator(".error-summary a").all()
+    targets = [link.get_attribute("href") for link in links]
+    for target in targets:
+        assert target.startswith("#")
+        assert page.locator(target).count() == 1, f"{target} names no field"
+    return targets
 
 
 def objection_ticket(app, tmp_path) -> str:
@@ -247,7 +261,7 @@ def test_log_in_filter_claim_triage_field_check_decide(app, browser, servers, tm
     page.wait_for_load_state()
     axe(page, "decide")
     submit_in(page, "main form[method=post]")  # nothing chosen: the errors
-    assert page.locator(".error-summary").count() == 1
+    assert error_links(page) == ["#reasons", "#explanation"]
     axe(page, "decide-errors")
     page.locator("input[name=reasons]").first.check()
     page.fill("#explanation", "Hasil kunjungan lapangan sesuai dengan sanggahan Anda.")

@@ -4,7 +4,8 @@ tall. Set ``SCREENSHOTS=DIR`` to keep a full-page screenshot of every page.
 
 The walk: home, lookup (found and not found), a proposal for another household
 from the first question to the confirmation, its tracking page, /track, and the
-back office (login, code, the latest requests table with an evidence file),
+back office (login, code, the queue, and the ticket page with its evidence
+file),
 with JavaScript on and off (the village lists one after another).
 
 Each page is also checked with axe-core (WCAG 2.2 A/AA, tests/browser/axe.py)
@@ -185,9 +186,14 @@ def test_a_whole_journey_fits_a_360_px_phone(app, browser, servers, tmp_path, ja
     page.fill("#code", totp.current_code(handler.secret, dt.datetime.now(dt.UTC)))
     walk.submit()
     page.wait_for_url("**/office/")
-    walk.check("office-home")
-    assert page.locator("main table a[href*='/office/tickets/']").count() == 1
+    walk.check("office-queue")
+    links = page.locator("main table a[href*='/office/tickets/']")
+    assert links.count() == 1  # the proposal sent above
+    links.first.click()
+    page.wait_for_url("**/office/tickets/*")
+    walk.check("office-ticket")
+    assert page.locator("main a[href*='/office/evidence/']").count() == 1  # the photo
     context.close()
 
     assert walk.problems == [], "\n".join(walk.problems)
-    assert len(walk.seen) == (19 if javascript else 22)
+    assert len(walk.seen) == (20 if javascript else 23)

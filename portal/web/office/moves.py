@@ -194,7 +194,7 @@ def _page(form, name: str, ticket: Ticket, status: int = 200):
         (str(t.id), f"{t.title} ({'Bahasa Indonesia' if t.lang == 'id' else 'English'})")
         for t in templates
     ]
-    search = OfficeSearchForm(request.args) if name == "transfer" else None
+    search = OfficeSearchForm(request.values) if name == "transfer" else None  # kept on a POST
     return make_response(
         render_template(
             "office/move.html",
