@@ -368,7 +368,8 @@ def _check_preconditions(
 def _repoint_duplicates(ticket: Ticket, survivor: Ticket) -> None:
     """The tickets already joined with ``ticket`` now point at ``survivor``:
     no duplicate ever points at another duplicate."""
-    joined = db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id))
+    with db.session.no_autoflush:  # ``ticket`` is written once, by the caller's flush
+        joined = db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id)).all()
     for earlier in joined:
         earlier.duplicate_of_id = survivor.id
 
