@@ -119,3 +119,36 @@ def test_the_transfer_audit_row_names_the_target_office(app, keyring, desk, hand
     bekasi = office_id(BEKASI)
     post_move(client, ref, "transfer", q="bekasi", office=bekasi, reason="Alamat di Bekasi")
     assert _moved_office_ids() == [bekasi]
+
+
+@in_app
+def _who_sees(reference: str, accounts) -> list[bool]:
+    from portal.regions.models import Office
+    from portal.staff.models import StaffUser
+    from portal.staff.permissions import can_see_ticket, ticket_filter
+
+    seen = []
+    for account in accounts:
+        staff = db.session.get(StaffUser, account.id)
+        office = db.session.get(Office, staff.office_id)
+        ticket = load(reference)
+        listed = db.session.scalar(
+            select(Ticket.id).where(Ticket.id == ticket.id, ticket_filter(staff, office))
+        )
+        assert (listed is not None) == can_see_ticket(staff, office, ticket)
+        seen.append(listed is not None)
+    return seen
+
+
+def test_a_transfer_across_provinces_moves_the_ticket_to_the_other_supervisors(
+    app, keyring, desk, handler
+):
+    client, _ = handler
+    _, west_java = desk.log_in("supervisor", office="prov-32")
+    _, jakarta = desk.log_in("supervisor", office="prov-31")
+    _, national = desk.log_in("supervisor", office="national")
+    ref = ticket_in(keyring, "submitted")
+    assert _who_sees(ref, [west_java, jakarta, national]) == [True, False, True]
+    post_move(client, ref, "transfer", q="jakarta", office=office_id("dinsos-31.71"), reason="x")
+    assert load(ref).status == "transferred"
+    assert _who_sees(ref, [west_java, jakarta, national]) == [False, True, True]
