@@ -3,9 +3,11 @@ views ask ``can_see_ticket`` and list with ``ticket_filter``.
 
 * handler: tickets routed to their own office (a Dinas Sosial: its kab/kota);
 * operator: tickets about their own village;
-* supervisor: tickets in their province (a province office), anywhere (the
-  national office), or those routed to their office when it is a kab/kota
-  Dinas Sosial (the head of a Dinas Sosial supervises its own handlers);
+* supervisor: tickets routed to an office of their province (a province
+  office: by the ticket's office, so a transfer across provinces moves the
+  ticket to the other province's supervisors), anywhere (the national
+  office), or those routed to their office when it is a kab/kota Dinas
+  Sosial (the head of a Dinas Sosial supervises its own handlers);
 * admin: manages accounts and rules, sees no tickets.
 
 Evidence follows the ticket, with one exception: files of a confidential
@@ -17,8 +19,9 @@ the same rule (``can_see_reporter``).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, select, true
 
+from portal.extensions import db
 from portal.regions.models import Office
 from portal.staff.models import StaffUser
 from portal.tickets.models import Ticket
@@ -47,7 +50,10 @@ def can_see_ticket(user: StaffUser, office: Office | None, ticket: Ticket) -> bo
         if _supervises_own_office(office):
             return ticket.office_id == office.id
         prefix = _province_prefix(office)
-        return prefix is not None and ticket.village_code.startswith(prefix)
+        if prefix is None:
+            return False
+        place = db.session.get(Office, ticket.office_id)
+        return place is not None and (place.region_code or "").startswith(prefix)
     return False
 
 
@@ -81,5 +87,6 @@ def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]
         if prefix == "":
             return true()
         if prefix:
-            return Ticket.village_code.startswith(prefix)
+            offices = select(Office.id).where(Office.region_code.startswith(prefix))
+            return Ticket.office_id.in_(offices)
     return false()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from portal.audit.log import record
 from portal.db import is_sqlite
@@ -119,6 +119,40 @@ def _claim_sqlite(staff: StaffUser, now: dt.datetime) -> int | None:
         for ticket_id in ids:
             if _take(ticket_id, staff.id, now):
                 return ticket_id
+
+
+def lock_in_order(statement: Select) -> list[Ticket]:
+    """The tickets of ``statement``, locked ``FOR UPDATE`` in id order on
+    PostgreSQL (SQLite has one writer and ignores the clause). Taken before the
+    first audit row (whose advisory lock comes after every ticket lock), so a
+    bulk assignment never waits for a ticket while holding the audit lock."""
+    return list(
+        db.session.scalars(
+            statement.order_by(Ticket.id)
+            .with_for_update(of=Ticket)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def assign_many(
+    tickets: list[Ticket],
+    versions: dict[str, int],
+    target: StaffUser | None,
+    actor: StaffUser,
+    *,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Assign each ticket still at the version the form was read at
+    (``versions``: reference → version); returns the references of the others,
+    changed since (a colleague claimed one, say), left as they are."""
+    changed = []
+    for ticket in sorted(tickets, key=lambda t: t.id):
+        if ticket.version != versions.get(ticket.reference):
+            changed.append(ticket.reference)
+            continue
+        assign(ticket, target, actor, now=now)
+    return changed
 
 
 def assign(

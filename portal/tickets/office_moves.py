@@ -17,6 +17,8 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from portal.audit import log as audit
+from portal.extensions import db
+from portal.staff.models import StaffUser
 from portal.tickets import decisions, duplicates, workflow
 from portal.tickets.models import Ticket
 from portal.tickets.workflow import Actor, InvalidTransition
@@ -56,6 +58,10 @@ REFUSALS = {
     "needs_survivor": _l("Enter the number of another request, not this one."),
     "survivor_is_duplicate": _l(
         "That request is itself a duplicate: enter the number of the request it was joined with."
+    ),
+    "survivor_not_open": _l(
+        "That request is no longer open (withdrawn, decided or closed): "
+        "a duplicate can only be joined with an open request."
     ),
     "survivor_not_found": _l("There is no request with that number among those you can see."),
     "different_subject": _l(
@@ -131,7 +137,6 @@ def make(ticket: Ticket, name: str, actor: Actor, given: MoveInput, *, now: dt.d
     if name in ("accept", "reject"):
         ticket.decision_reasons = decisions.stored(given.reasons)
     if name == "transfer":
-        ticket.assignee_id = None  # the other office assigns its own
         note, public = None, True  # the reason is an internal note, below
     try:
         workflow.transition(
@@ -148,14 +153,18 @@ def make(ticket: Ticket, name: str, actor: Actor, given: MoveInput, *, now: dt.d
         raise refusal(refused.code, ticket) from refused
     if name == "transfer" and given.note:
         workflow.add_note(ticket, actor, given.note, public=False, now=now)
+    detail = f"{from_status}>{move.to_status}"
+    if name == "duplicate":
+        detail += f":dup_of:{given.duplicate_of.id}"  # the survivor, by id
     audit.record(
         "moved",
         staff_id=actor.staff_id,
         ticket_id=ticket.id,
-        detail=f"{from_status}>{move.to_status}",
+        office_id=given.office_id if name == "transfer" else None,
+        detail=detail,
         now=now,
     )
-    if name == "triage" and ticket.assignee_id is None:
+    if name == "triage" and ticket.assignee_id is None and _in_office(actor, ticket):
         ticket.assignee_id = actor.staff_id
         audit.record(
             "assigned",
@@ -164,6 +173,13 @@ def make(ticket: Ticket, name: str, actor: Actor, given: MoveInput, *, now: dt.d
             target_staff_id=actor.staff_id,
             now=now,
         )
+
+
+def _in_office(actor: Actor, ticket: Ticket) -> bool:
+    """Whether ``actor`` works at the ticket's office (a province or national
+    supervisor who triages another office's ticket does not become its assignee)."""
+    staff = db.session.get(StaffUser, actor.staff_id) if actor.staff_id else None
+    return staff is not None and staff.office_id == ticket.office_id
 
 
 def _check_survivor(ticket: Ticket, given: MoveInput) -> None:

@@ -55,6 +55,8 @@ class QueueRow:
     status: str
     due_next: dt.date | None
     assignee_name: str | None
+    #: Sent back by the bulk form: a row changed since the page was read is skipped.
+    version: int = 0
     evidence_count: int = 0
 
 
@@ -134,6 +136,7 @@ def _columns(where: list[ColumnElement[bool]]) -> Select:
             Ticket.status,
             Ticket.due_next,
             StaffUser.display_name,
+            Ticket.version,
         )
         .join(Region, Region.code == Ticket.village_code)
         .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)

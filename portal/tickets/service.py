@@ -150,6 +150,7 @@ def submit_ticket(
     rules = rules or sla.rules_from_config(current_app.config)
     office_id = route_to_office(village_code).id
     due = sla.due_dates(answers.kind, sla.local_date(now), rules)
+    thumbs = make_thumbnails(files)
 
     for _ in range(_INSERT_ATTEMPTS):
         reference, pin, token = (
@@ -188,7 +189,7 @@ def submit_ticket(
             public=True,
         )
     )
-    db.session.add_all(_evidence_row(ticket.id, f, now, keyring) for f in files)
+    db.session.add_all(_evidence_row(ticket.id, f, thumbs, now, keyring) for f in files)
     db.session.flush()
     db.session.add(OutboxMessage.for_ticket("ticket.submitted", ticket, now))
     if draft_id:
@@ -281,7 +282,23 @@ def _new_ticket(
     )
 
 
-def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime, keyring: Keyring) -> Evidence:
+def make_thumbnails(files: list[StoredFile]) -> dict[str, str | None]:
+    """``{stored name: thumbnail name}``, made before the transaction's first
+    write so that image decoding and fsyncs never hold the database's write
+    lock (SQLite has one). Thumbnails of an insert that then fails are
+    orphans: ``flask evidence sweep`` removes them once old enough."""
+    return {
+        f.stored_name: evidence_store.store_thumbnail(f.stored_name, f.media_type) for f in files
+    }
+
+
+def _evidence_row(
+    ticket_id: int,
+    f: StoredFile,
+    thumbs: dict[str, str | None],
+    now: dt.datetime,
+    keyring: Keyring,
+) -> Evidence:
     return Evidence(
         ticket_id=ticket_id,
         doc_type=f.doc_type,
@@ -290,7 +307,7 @@ def _evidence_row(ticket_id: int, f: StoredFile, now: dt.datetime, keyring: Keyr
         sha256=f.sha256,
         size_bytes=f.size,
         gps_enc=seal_gps(keyring, f.stored_name, f.gps) if f.gps else None,
-        thumb_name=evidence_store.store_thumbnail(f.stored_name, f.media_type),
+        thumb_name=thumbs[f.stored_name],
         created_at=now,
     )
 
@@ -352,7 +369,8 @@ def add_evidence(
     _check_files(files, attached)
     now = sla.as_utc(now)
     keyring = keyring or portal_keyring()
-    rows = [_evidence_row(ticket.id, f, now, keyring) for f in files]
+    thumbs = make_thumbnails(files)
+    rows = [_evidence_row(ticket.id, f, thumbs, now, keyring) for f in files]
     db.session.add_all(rows)
     record_event(ticket, actor, "evidence_added", now=now)
     db.session.flush()

@@ -149,6 +149,12 @@ def record_visit(
     now = sla.as_utc(now)
     photos = list(photos)
     _check(ticket, actor, visited_on, officer_id, findings, notes, recommendation, photos, now)
+    # Thumbnails before the first write: image work and fsyncs do not hold the
+    # database's write lock (SQLite has one). A failed insert leaves orphans
+    # that ``flask evidence sweep`` removes.
+    thumbs = {
+        f.stored_name: evidence_store.store_thumbnail(f.stored_name, f.media_type) for f in photos
+    }
     keyring = keyring or portal_keyring()
     registry = registry_values(ticket)
     document = {
@@ -172,8 +178,11 @@ def record_visit(
     )
     db.session.add(visit)
     db.session.flush()
-    db.session.add_all(_photo_row(ticket, visit, f, now) for f in photos)
+    db.session.add_all(_photo_row(ticket, visit, f, thumbs[f.stored_name], now) for f in photos)
     record_event(ticket, actor, "field_visit", public=False, now=now)
+    # The ticket's row lock before the audit log's advisory lock, the order of
+    # every other writer (no deadlock on PostgreSQL).
+    db.session.flush()
     audit.record(
         "field_visit", staff_id=actor.staff_id, ticket_id=ticket.id, detail=recommendation, now=now
     )
@@ -220,7 +229,9 @@ def _valid(name: str, value) -> bool:
     return value in CONDITION_VALUES[name]
 
 
-def _photo_row(ticket: Ticket, visit: FieldVisit, f: StoredFile, now: dt.datetime) -> Evidence:
+def _photo_row(
+    ticket: Ticket, visit: FieldVisit, f: StoredFile, thumb: str | None, now: dt.datetime
+) -> Evidence:
     # The office keeps no photo location: the address is in the registry.
     return Evidence(
         ticket_id=ticket.id,
@@ -229,7 +240,7 @@ def _photo_row(ticket: Ticket, visit: FieldVisit, f: StoredFile, now: dt.datetim
         stored_name=f.stored_name,
         sha256=f.sha256,
         size_bytes=f.size,
-        thumb_name=evidence_store.store_thumbnail(f.stored_name, f.media_type),
+        thumb_name=thumb,
         field_visit_id=visit.id,
         created_at=now,
     )

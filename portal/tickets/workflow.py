@@ -140,6 +140,8 @@ MOVES: tuple[Move, ...] = (
     ),
 )
 _MOVES = {(m.from_status, m.to_status): m for m in MOVES}
+#: Moves out of review that are not the office's first response to the resident.
+_NOT_A_RESPONSE = frozenset({TRANSFERRED, DUPLICATE, WITHDRAWN})
 
 
 class InvalidTransition(ValueError):
@@ -252,14 +254,20 @@ def transition(
     elif move.event == "triaged":
         ticket.due_response = sla.response_due(today, rules)
     elif to_status == TRANSFERRED:
+        # A new office, a new clock: its first response is still to come,
+        # and it assigns its own people.
         ticket.office_id = office_id
+        ticket.assignee_id = None
+        ticket.responded_at = None
         _set_due_dates(ticket, sla.due_dates(ticket.kind, today, rules))
     elif to_status == DUPLICATE:
         ticket.duplicate_of_id = duplicate_of.id
+        _repoint_duplicates(ticket, duplicate_of)
     elif move.event == "decided":
         ticket.appeal_until = sla.appeal_deadline(today, rules)
 
-    if from_status in (IN_REVIEW, FIELD_CHECK) and ticket.responded_at is None:
+    responds = from_status in (IN_REVIEW, FIELD_CHECK) and to_status not in _NOT_A_RESPONSE
+    if responds and ticket.responded_at is None:
         ticket.responded_at = now
     ticket.status = to_status
     ticket.status_changed_at = now
@@ -345,6 +353,8 @@ def _check_preconditions(
             raise refuse(
                 "link to the surviving ticket, not to another duplicate", "survivor_is_duplicate"
             )
+        if duplicate_of.status not in OPEN_STATUSES:
+            raise refuse("the surviving ticket must still be open", "survivor_not_open")
     if to_status == CLOSED and ticket.appeal_until and today <= ticket.appeal_until:
         raise refuse(
             f"the appeal window is open until {ticket.appeal_until.isoformat()}",
@@ -353,6 +363,15 @@ def _check_preconditions(
     needs_visit = to_status in (VERIFIED, ACCEPTED, REJECTED) and needs_field_visit(ticket)
     if needs_visit and not _has_field_visit(ticket):
         raise refuse("a field visit must be recorded first", "needs_field_visit")
+
+
+def _repoint_duplicates(ticket: Ticket, survivor: Ticket) -> None:
+    """The tickets already joined with ``ticket`` now point at ``survivor``:
+    no duplicate ever points at another duplicate."""
+    with db.session.no_autoflush:  # ``ticket`` is written once, by the caller's flush
+        joined = db.session.scalars(select(Ticket).where(Ticket.duplicate_of_id == ticket.id)).all()
+    for earlier in joined:
+        earlier.duplicate_of_id = survivor.id
 
 
 def needs_field_visit(ticket: Ticket) -> bool:

@@ -135,11 +135,30 @@ def test_a_stale_form_changes_nothing(app, client, team, tickets):
     assert tickets.get(reference).assignee_id is None and audit(app) == []
 
 
-def bulk(client, references, back="/office/?status=submitted", **data):
+def bulk(client, references, back="/office/?status=submitted", versions=None, **data):
+    """POST the queue's bulk form; each checkbox is ``REFERENCE:VERSION``, the
+    version as the page showed it (the current one unless given)."""
+    if versions is None:
+        versions = [_version(r) for r in references]
+    checked = [f"{r}:{v}" for r, v in zip(references, versions, strict=True)]
     return client.post(
         "/office/assign",
-        data={"csrf_token": token(client, "/office/"), "ticket": references, "back": back, **data},
+        data={"csrf_token": token(client, "/office/"), "ticket": checked, "back": back, **data},
     )
+
+
+_TICKETS = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_tickets(tickets):
+    _TICKETS.append(tickets)
+    yield
+    _TICKETS.pop()
+
+
+def _version(reference: str) -> int:
+    return _TICKETS[-1].get(reference).version
 
 
 def test_the_queue_has_a_bulk_form_that_needs_no_javascript(app, client, team, tickets):
@@ -151,7 +170,7 @@ def test_the_queue_has_a_bulk_form_that_needs_no_javascript(app, client, team, t
     assert form, "the table sits in a plain POST form"
     body = form.group(1)
     assert 'name="csrf_token"' in body
-    assert f'name="ticket" value="{reference}"' in body
+    assert f'name="ticket" value="{reference}:{_version(reference)}"' in body
     assert f'<option value="{team["colleague"].id}">' in body
     assert 'name="assign"' in body and 'name="unassign"' in body
 
@@ -170,6 +189,41 @@ def test_bulk_assign_and_unassign(app, client, team, tickets):
     bulk(client, [first], assignee=str(colleague), unassign="1")
     assert tickets.get(first).assignee_id is None
     assert [row[0] for row in audit(app)] == ["assigned", "assigned", "unassigned"]
+
+
+def test_bulk_skips_and_names_tickets_changed_since_the_queue_was_shown(app, client, team, tickets):
+    first, claimed = tickets.add(), tickets.add()
+    shown = [_version(first), _version(claimed)]
+    # a colleague claims the second after the queue page was read
+    with app.app_context():
+        from portal.db import transaction
+        from portal.tickets.models import Ticket
+
+        with transaction():
+            ticket = db.session.scalar(select(Ticket).where(Ticket.reference == claimed))
+            ticket.assignee_id = team["colleague"].id
+    answer = bulk(client, [first, claimed], versions=shown, assignee=str(team["me"].id), assign="1")
+    assert answer.status_code == 303
+    assert tickets.get(first).assignee_id == team["me"].id
+    assert tickets.get(claimed).assignee_id == team["colleague"].id  # not overwritten
+    page = client.get("/office/").text
+    assert "berubah setelah antrean ditampilkan" in page and claimed in page
+    assert [row[0] for row in audit(app)] == ["assigned"]
+
+
+def test_bulk_without_versions_is_a_bad_request(app, client, team, tickets):
+    reference = tickets.add()
+    answer = client.post(
+        "/office/assign",
+        data={
+            "csrf_token": token(client, "/office/"),
+            "ticket": [reference],
+            "assign": "1",
+            "assignee": str(team["me"].id),
+        },
+    )
+    assert answer.status_code == 400
+    assert tickets.get(reference).assignee_id is None
 
 
 def test_bulk_refuses_another_offices_staff_and_changes_nothing(app, client, team, tickets):

@@ -102,7 +102,8 @@ def test_duplicate_links_both_ways(app, keyring, desk, handler):
     assert_back_to_ticket(response, repeat)
     assert load(repeat).status == "duplicate"
     assert load(repeat).duplicate_of_id == load(survivor).id
-    assert audit_rows() == [(me.id, load(repeat).id, None, "submitted>duplicate")]
+    detail = f"submitted>duplicate:dup_of:{load(survivor).id}"
+    assert audit_rows() == [(me.id, load(repeat).id, None, detail)]
     # both sections show the link
     with app.test_request_context():
         staff = db.session.get(StaffUser, me.id)

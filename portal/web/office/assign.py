@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from forms.queue import BulkAssignForm
 from portal.db import transaction
@@ -17,10 +18,14 @@ from portal.tickets.models import Ticket
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.queue import ticket_url
-from portal.web.office.tickets import expect_version, section, visible_ticket_or_404
+from portal.web.office.tickets import StaleTicket, expect_version, section, visible_ticket_or_404
 
 NONE_LEFT = _l("There is no unassigned open ticket left in your office's queue.")
 ASSIGNED = _l("Assignment saved.")
+CHANGED_MEANWHILE = _l(
+    "These tickets changed after the queue was shown and were left as they are: "
+    "%(references)s. Check them and try again."
+)
 
 
 @bp.post("/claim-next")
@@ -54,6 +59,8 @@ def assign_ticket(reference: str):
     try:
         with transaction():
             assign.assign(ticket, target, g.staff, now=auth.now())
+    except StaleDataError as changed:
+        raise StaleTicket(ticket.reference) from changed
     except assign.AssignRefused as refused:
         flash(str(refused.message), "error")
     else:
@@ -71,23 +78,40 @@ def bulk_assign():
             flash(str(errors[0]), "error")
         return redirect(back, 303)
     target = None if "unassign" in request.form else _target(form.assignee.data)
-    references = sorted({r.upper() for r in form.ticket.data})
-    tickets = db.session.scalars(
-        select(Ticket).where(
-            Ticket.reference.in_(references), ticket_filter(g.staff, g.staff_office)
-        )
-    ).all()
-    if len(tickets) != len(references):
-        abort(404)
+    versions = _selected(form.ticket.data)
+    references = sorted(versions)
+    visible = select(Ticket).where(
+        Ticket.reference.in_(references), ticket_filter(g.staff, g.staff_office)
+    )
+    changed: list[str] = []
     try:
         with transaction():
-            for ticket in tickets:
-                assign.assign(ticket, target, g.staff, now=auth.now())
+            tickets = assign.lock_in_order(visible)
+            if len(tickets) != len(references):
+                abort(404)
+            changed = assign.assign_many(tickets, versions, target, g.staff, now=auth.now())
     except assign.AssignRefused as refused:
         flash(str(refused.message), "error")
-    else:
+        return redirect(back, 303)
+    except StaleDataError:
+        flash(str(CHANGED_MEANWHILE % {"references": ", ".join(references)}), "error")
+        return redirect(back, 303)
+    if changed:
+        flash(str(CHANGED_MEANWHILE % {"references": ", ".join(changed)}), "error")
+    if len(changed) < len(references):
         flash(str(ASSIGNED))
     return redirect(back, 303)
+
+
+def _selected(values: list[str]) -> dict[str, int]:
+    """``{reference: version}`` from the checkboxes' ``REFERENCE:VERSION`` values."""
+    selected = {}
+    for value in values:
+        reference, _, version = value.partition(":")
+        if not version.isdigit():
+            abort(400)
+        selected[reference.upper()] = int(version)
+    return selected
 
 
 def _safe_back(value: str | None) -> str:
