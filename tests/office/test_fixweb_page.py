@@ -13,15 +13,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.web.office import ticket as ticket_view
 from portal.web.office.labels import event_label
 from tests.office.test_ticket_page import add_note
-from tests.office.ticket_page_fixtures import (  # noqa: F401 - fixtures
-    clean_limits,
-    clock,
-    page_of,
-    people,
-    tickets,
-    upload_root,
-)
+from tests.office import ticket_page_fixtures as tp
+from tests.office.ticket_page_fixtures import page_of
 from tests.staff.conftest import log_in
+
+# The fixtures this module uses (tests/office/ticket_page_fixtures.py).
+clean_limits, clock, people, tickets = tp.clean_limits, tp.clock, tp.people, tp.tickets
+upload_root = tp.upload_root
 
 pytestmark = pytest.mark.usefixtures("db_clean")
 NOTE = "Tetangga bilang pelapornya Pak Darto"
