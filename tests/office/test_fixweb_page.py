@@ -12,8 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.web.office import ticket as ticket_view
 from portal.web.office.labels import event_label
-from tests.office.test_ticket_page import add_note
 from tests.office import ticket_page_fixtures as tp
+from tests.office.test_ticket_page import add_note
 from tests.office.ticket_page_fixtures import page_of
 from tests.staff.conftest import log_in
 
