@@ -14,6 +14,7 @@ from forms.submit import MultiCheckboxField
 from portal.tickets.labels import OFFICE_STATUS_LABELS
 from portal.tickets.models import KINDS
 from portal.tickets.queue import QueueFilters
+from portal.web.converters import MAX_ID
 from portal.web.public.ticket_labels import KIND_TITLES
 
 VILLAGE_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
@@ -70,7 +71,9 @@ class QueueFilterForm(BaseForm):
             raise ValidationError(_l("Choose a deadline from the list"))
 
     def validate_assignee(self, field):
-        if field.data and field.data not in ("me", "none") and not field.data.isdigit():
+        if field.data in ("me", "none") or not field.data:
+            return
+        if not (field.data.isascii() and field.data.isdigit() and int(field.data) <= MAX_ID):
             raise ValidationError(_l("Choose who the tickets are assigned to from the list"))
 
     def validate_village(self, field):
@@ -83,7 +86,7 @@ class QueueFilterForm(BaseForm):
             statuses=tuple(dict.fromkeys(self.status.data or ())),
             kind=self.kind.data or None,
             overdue=self.overdue.data == "1",
-            assignee=int(assignee) if assignee and assignee.isdigit() else assignee,
+            assignee=int(assignee) if assignee and assignee.isdecimal() else assignee,
             village=self.village.data or None,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from forms.base import BaseForm
@@ -36,6 +36,11 @@ class TemplateForm(BaseForm):
             Length(max=2000, message=_l("Keep it under %(max)d characters", max=2000)),
         ],
     )
+
+
+class EditTemplateForm(TemplateForm):
+    #: ``replies.fingerprint`` of the row as it was shown.
+    seen = HiddenField()
 
 
 class NewTemplateForm(TemplateForm):

@@ -55,6 +55,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     headers.init_app(app)
 
+    from portal.web import converters
+
+    converters.init_app(app)  # before any route is added
+
     from portal.web.office import bp as office_bp
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp

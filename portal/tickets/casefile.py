@@ -5,7 +5,9 @@ reporter, the files, the full history with internal notes, and the deadlines.
 The caller has already checked that the staff member may see the ticket;
 ``show_reporter`` is ``permissions.can_see_reporter``'s answer, so the
 reporter's contact and the assisting operator are never decrypted or looked
-up for someone who may not see them.
+up for someone who may not see them. With ``show_internal`` False (village
+operators) the notes of non-public events are not decrypted and the field
+visit's photos are left out of the files.
 """
 
 from __future__ import annotations
@@ -99,9 +101,20 @@ class CaseFile:
     paused_at: dt.datetime | None
 
 
-def load(ticket: Ticket, keyring: Keyring, *, show_reporter: bool, today: dt.date) -> CaseFile:
+def load(
+    ticket: Ticket,
+    keyring: Keyring,
+    *,
+    show_reporter: bool,
+    today: dt.date,
+    show_internal: bool = False,
+) -> CaseFile:
     def open_(blob: bytes | None, purpose: bytes) -> str | None:
         return keyring.decrypt(blob, purpose) if blob else None
+
+    files = select(Evidence).where(Evidence.ticket_id == ticket.id)
+    if not show_internal:
+        files = files.where(Evidence.field_visit_id.is_(None))
 
     events = db.session.scalars(
         select(TicketEvent)
@@ -127,12 +140,8 @@ def load(ticket: Ticket, keyring: Keyring, *, show_reporter: bool, today: dt.dat
             if show_reporter and ticket.submitted_by_staff_id
             else None
         ),
-        evidence=tuple(
-            db.session.scalars(
-                select(Evidence).where(Evidence.ticket_id == ticket.id).order_by(Evidence.id)
-            )
-        ),
-        history=tuple(_entry(e, names, keyring, show_reporter) for e in events),
+        evidence=tuple(db.session.scalars(files.order_by(Evidence.id))),
+        history=tuple(_entry(e, names, keyring, show_reporter, show_internal) for e in events),
         deadlines=deadlines(ticket, today),
         paused_at=ticket.paused_at,
     )
@@ -154,7 +163,11 @@ def _staff_names(ids: set[int], *, hide_operators: bool) -> dict[int, str | None
 
 
 def _entry(
-    event: TicketEvent, names: dict[int, str | None], keyring: Keyring, show_reporter: bool
+    event: TicketEvent,
+    names: dict[int, str | None],
+    keyring: Keyring,
+    show_reporter: bool,
+    show_internal: bool,
 ) -> HistoryEntry:
     kind, _, staff_id = event.actor.partition(":")
     name = names.get(int(staff_id)) if staff_id.isdigit() else None
@@ -172,7 +185,11 @@ def _entry(
         from_status=event.from_status,
         to_status=event.to_status,
         public=event.public,
-        note=keyring.decrypt(event.note_enc, P_EVENT_NOTE) if event.note_enc else None,
+        note=(
+            keyring.decrypt(event.note_enc, P_EVENT_NOTE)
+            if event.note_enc and (event.public or show_internal)
+            else None
+        ),
     )
 
 

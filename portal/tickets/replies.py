@@ -14,6 +14,7 @@ asking the resident for more (``needs_info``) or explaining a decision
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from babel.dates import format_date
 from sqlalchemy import select
@@ -72,15 +73,28 @@ def effective(office: Office | None, purpose: str | None = None) -> list[ReplyTe
     )
 
 
+class TemplateExists(Exception):
+    """A new template's purpose, code and language are already this scope's."""
+
+
+def fingerprint(row: ReplyTemplate) -> str:
+    """What the edit form carries: it changes whenever the row does (even
+    twice in the same second), so a save over someone else's is noticed."""
+    stamp = f"{row.id}\0{row.updated_at}\0{row.title}\0{row.body}"
+    return hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
 def save(
     text: TemplateText,
     *,
     office_id: int | None,
     staff_id: int,
     now: dt.datetime,
+    new: bool = False,
 ) -> ReplyTemplate:
     """Create or change the row of ``office_id`` (None: the national default)
-    for this purpose, code and language, with its audit row. Adds and flushes."""
+    for this purpose, code and language, with its audit row. Adds and flushes.
+    With ``new`` an existing row is never overwritten: ``TemplateExists``."""
     row = db.session.scalar(
         select(ReplyTemplate).where(
             _office_is(office_id),
@@ -89,6 +103,8 @@ def save(
             ReplyTemplate.lang == text.lang,
         )
     )
+    if row is not None and new:
+        raise TemplateExists
     if row is None:
         row = ReplyTemplate(
             office_id=office_id, purpose=text.purpose, code=text.code, lang=text.lang

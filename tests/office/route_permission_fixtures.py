@@ -210,3 +210,13 @@ def confidential_report(world: World, keyring) -> tuple[str, int]:
     )
     photo = db.session.scalar(select(Evidence.id).where(Evidence.ticket_id == result.ticket_id))
     return result.reference, photo
+
+
+def staff_office_id(w, staff_id: int) -> int | None:
+    with w.app.app_context():
+        return db.session.get(StaffUser, staff_id).office_id
+
+
+def ticket_office_id(w, reference: str) -> int:
+    with w.app.app_context():
+        return db.session.scalar(select(Ticket.office_id).where(Ticket.reference == reference))

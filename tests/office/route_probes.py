@@ -45,7 +45,8 @@ def _assign(w, client, csrf, account, village):
 def _bulk_assign(w, client, csrf, account, village):
     ref = w.refs[village]
     fx.reset(w, ref, "submitted")
-    data = {"csrf_token": csrf, "ticket": ref, "assignee": str(w.target[village])}
+    version = fx.snapshot(w, ref)["version"]  # each checkbox: the row as the queue showed it
+    data = {"csrf_token": csrf, "ticket": f"{ref}:{version}", "assignee": str(w.target[village])}
     data["back"] = "/office/"
     response = client.post("/office/assign", data=data)
     took = fx.snapshot(w, ref)["assignee"] == w.target[village]
@@ -64,8 +65,12 @@ def _move(w, client, csrf, account, village):
     data = {"csrf_token": csrf, "version": fx.snapshot(w, ref)["version"]}
     response = client.post(f"/office/tickets/{ref}/move/triage", data=data)
     took = fx.snapshot(w, ref)["status"] == "in_review"
-    tid = fx.ticket_id(w, ref)  # triage gives an unassigned ticket to whoever took it on
-    return response, took, [("moved", tid, None), ("assigned", tid, None)]
+    tid = fx.ticket_id(w, ref)
+    # Triage gives an unassigned ticket to whoever took it on, when they work
+    # at its office; a province or national supervisor does not become its assignee.
+    if fx.staff_office_id(w, account.id) == fx.ticket_office_id(w, ref):
+        return response, took, [("moved", tid, None), ("assigned", tid, None)]
+    return response, took, [("moved", tid, None)]
 
 
 def _visit_page(w, client, csrf, account, village):

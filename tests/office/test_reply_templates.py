@@ -138,6 +138,10 @@ def test_overrides_apply_to_the_office_and_those_under_it(app, desk):
 
 
 def save_page(client, path: str, **data):
+    """Post the form as the page shows it (with the fingerprint it carries)."""
+    seen = re.search(r'name="seen" type="hidden" value="([^"]*)"', client.get(path).text)
+    if seen and "seen" not in data:
+        data["seen"] = seen.group(1)
     return client.post(path, data={"csrf_token": token(client, "/office/templates/new"), **data})
 
 
@@ -240,3 +244,31 @@ def test_the_move_pages_work_without_templates(app, desk):
     assert 'name="template"' not in page.text
     assert re.search(r'<textarea[^>]* id="question"[^>]*>\s*</textarea>', page.text)
     assert load(ref).status == "in_review"
+
+
+def test_two_supervisors_editing_one_template_the_second_is_told(app, desk):
+    seed()
+    default = template_id("needs_info", "missing_document", "id")
+    first, _ = desk.log_in("admin", office="national")
+    second, _ = desk.log_in("supervisor", office="national")
+    path = f"/office/templates/{default}"
+    opened = re.search(r'name="seen" type="hidden" value="([^"]*)"', second.get(path).text)
+    assert save_page(first, path, title="T", body="Yang pertama").status_code == 303
+    late = save_page(second, path, title="T", body="Yang kedua", seen=opened.group(1))
+    assert late.status_code == 409
+    assert "Seseorang mengubah templat ini" in late.text
+    assert "Yang pertama" in late.text  # the page shows it as it is now
+    assert ("needs_info", "missing_document", "id", "Yang pertama") in rows()
+    again = save_page(second, path, title="T", body="Yang kedua")  # re-opened: saved
+    assert again.status_code == 303
+    assert ("needs_info", "missing_document", "id", "Yang kedua") in rows()
+
+
+def test_adding_a_template_that_exists_is_refused_not_overwritten(app, desk):
+    client, _ = desk.log_in("supervisor", office=BOGOR)
+    new = dict(purpose="needs_info", lang="en", code="missing_kk", title="T", body="Pertama")
+    assert save_page(client, "/office/templates/new", **new).status_code == 303
+    again = save_page(client, "/office/templates/new", **{**new, "body": "Kedua"})
+    assert again.status_code == 409
+    assert "sudah punya templat" in again.text and 'href="#code"' in again.text
+    assert rows(BOGOR) == [("needs_info", "missing_kk", "en", "Pertama")]

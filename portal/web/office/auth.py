@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 
-from flask import abort, current_app, g, redirect, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from portal import ratelimit
 from portal.db import transaction
@@ -20,6 +21,8 @@ from portal.extensions import db
 from portal.regions.models import Office
 from portal.staff.sessions import resolve_session
 from portal.web.office import bp
+
+log = logging.getLogger("portal.office")
 
 SESSION_STAFF = "staff_session"
 SESSION_PENDING = "staff_login_pending"
@@ -63,6 +66,7 @@ def staff_required(*roles: str):
             if staff is None:
                 return redirect(url_for("office.login"))
             if roles and staff.role not in roles:
+                log_denied("role")
                 abort(403)
             ratelimit.hit_or_429(
                 current_app.config["STAFF_LIMIT_PER_ACCOUNT"], "staff", str(staff.id)
@@ -73,6 +77,24 @@ def staff_required(*roles: str):
         return wrapped
 
     return decorate
+
+
+def log_denied(reason: str) -> None:
+    """One security log line for a refused office request (SECURITY.md LG1):
+    ``role`` (403) or ``not_visible`` (another office's ticket, 404). Ids and
+    the endpoint only, never a reference or anything typed."""
+    staff = g.get("staff")
+    log.info(
+        "office denied",
+        extra={
+            "event": {
+                "event": "office_denied",
+                "staff_id": staff.id if staff is not None else None,
+                "reason": reason,
+                "endpoint": request.endpoint,
+            }
+        },
+    )
 
 
 def login_page(view):

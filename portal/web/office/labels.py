@@ -1,5 +1,6 @@
 """The office's words for ticket codes: every status (the office works with
-all twelve, the resident sees fewer), events, house conditions and deadlines.
+all twelve, the resident sees fewer), events and deadlines (the house
+conditions' words are in ``visit_labels``).
 The resident's words are in ``portal.web.public.ticket_labels``."""
 
 from __future__ import annotations
@@ -25,19 +26,7 @@ EVENT_LABELS = {
     "evidence_added": _l("Files added"),
     "resident_added": _l("Resident added information"),
     "note": _l("Note"),
-}
-
-#: DESIGN.md §5's house-condition variables (``registry.models.CONDITION_COLUMNS``).
-CONDITION_LABELS = {
-    "floor_area_m2": _l("Floor area (m²)"),
-    "floor_material": _l("Floor"),
-    "wall_material": _l("Walls"),
-    "roof_material": _l("Roof"),
-    "drinking_water": _l("Drinking water"),
-    "lighting_source": _l("Lighting"),
-    "cooking_fuel": _l("Cooking fuel"),
-    "toilet_facility": _l("Toilet"),
-    "home_ownership": _l("Home ownership"),
+    "field_visit": _l("Field visit recorded"),
 }
 
 DEADLINE_LABELS = {

@@ -24,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from forms.office_moves import (
     AskForm,
@@ -35,7 +34,6 @@ from forms.office_moves import (
     TemplatePickForm,
     TransferForm,
 )
-from portal.db import transaction
 from portal.regions.offices import search_offices
 from portal.staff.permissions import can_see_ticket
 from portal.tickets import decisions, duplicates, office_moves, replies, sla
@@ -44,7 +42,7 @@ from portal.tickets.office_moves import OFFICE_MOVES, MoveInput, MoveRefused
 from portal.tickets.workflow import Actor
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
-from portal.web.office.tickets import StaleTicket, expect_version, section, visible_ticket_or_404
+from portal.web.office.tickets import expect_version, saving, section, visible_ticket_or_404
 
 MOVE_ROLES = ("handler", "supervisor")
 FORMS = {"ask": AskForm, "accept": DecideForm, "reject": DecideForm}
@@ -110,13 +108,11 @@ def move(reference: str, name: str):
     if not form.validate():
         return _page(form, name, ticket, 400)
     try:
-        with transaction():
+        with saving(ticket.reference):  # a concurrent move: StaleTicket
             office_moves.make(ticket, name, actor(), _input(form, name, ticket), now=auth.now())
     except MoveRefused as refused:
         form.form_errors.append(refused.message)
         return _page(form, name, ticket, 409)
-    except StaleDataError:  # another handler's move committed in between
-        raise StaleTicket(ticket.reference) from None
     flash(str(DONE[name]))
     return redirect(url_for("office.ticket", reference=ticket.reference), 303)
 

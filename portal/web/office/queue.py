@@ -17,6 +17,8 @@ from portal.web.office.views import ROLE_LABELS
 from portal.web.public.ticket_labels import KIND_TITLES
 
 NOT_FOUND = _l("No ticket you can see has the number %(reference)s.")
+#: What was typed is not repeated: it may be a NIK or a name (it would sit in the session cookie).
+NOT_A_REFERENCE = _l("That is not a ticket number. A ticket number looks like DT-7KQ4-M9XW.")
 
 
 def ticket_url(reference: str) -> str:
@@ -45,7 +47,10 @@ def queue_page():
         found = reference and queue.find_visible(staff, office, reference)
         if found:
             return redirect(ticket_url(found), 303)
-        flash(str(NOT_FOUND) % {"reference": form.q.data[:20]})
+        if reference:  # only a well-formed ticket number is echoed back
+            flash(str(NOT_FOUND) % {"reference": reference})
+        else:
+            flash(str(NOT_A_REFERENCE))
     today = sla.local_date(auth.now())
     counts = queue.counts(staff, office, today)
     page = None

@@ -15,7 +15,6 @@ from babel.dates import format_datetime
 from flask import abort, flash, g, make_response, redirect, render_template, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from forms.office_note import NoteForm
 from portal.audit.log import record
@@ -29,18 +28,18 @@ from portal.tickets.workflow import OFFICE, Actor, InvalidTransition, add_note
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.labels import (
-    CONDITION_LABELS,
     DEADLINE_LABELS,
     event_label,
     status_label,
 )
 from portal.web.office.tickets import (
-    StaleTicket,
     expect_version,
+    saving,
     sections_for,
     visible_ticket_or_404,
 )
 from portal.web.office.views import EVIDENCE_CSP
+from portal.web.office.visit_labels import VARIABLE_LABELS, value_label
 from portal.web.public.labels import PROGRAM_NAMES, RELATIONSHIP_LABELS
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES, REASONS, SUBKIND_LABELS
 
@@ -72,11 +71,9 @@ def ticket_note(reference: str):
     expect_version(ticket, form.version.data)
     now = auth.now()
     try:
-        with transaction():
+        with saving(ticket.reference):  # a concurrent change: StaleTicket
             add_note(ticket, Actor.staff(g.staff.id, g.staff.role), form.note.data, now=now)
             record("note", staff_id=g.staff.id, ticket_id=ticket.id, now=now)
-    except StaleDataError:  # another handler's change committed in between
-        raise StaleTicket(ticket.reference) from None
     except InvalidTransition:  # the actor or the text: both checked above
         abort(400)
     flash(str(NOTE_SAVED))
@@ -93,6 +90,7 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         keyring(),
         show_reporter=can_see_reporter(staff, office, ticket),
         today=sla.local_date(now),
+        show_internal=staff.role in OFFICE,
     )
     form.version.data = str(ticket.version)
     reasons = REASONS.get((ticket.kind, ticket.subkind), {})
@@ -102,6 +100,7 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         ticket=ticket,
         form=form,
         may_note=staff.role in OFFICE,
+        show_internal=staff.role in OFFICE,
         show_files=can_see_evidence(staff, office, ticket),
         sections=sections_for(ticket, staff, office),
         kind_title=KIND_TITLES.get(ticket.kind, ticket.kind),
@@ -110,7 +109,8 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         doc_type_labels=DOC_TYPE_LABELS,
         program_names=PROGRAM_NAMES,
         relationship_labels=RELATIONSHIP_LABELS,
-        condition_labels=CONDITION_LABELS,
+        condition_labels=VARIABLE_LABELS,
+        value_label=value_label,
         condition_columns=CONDITION_COLUMNS,
         deadline_labels=DEADLINE_LABELS,
         status_label=status_label,

@@ -7,6 +7,9 @@ optimistic version check, and the sections other modules add to its page.
   the ``Ticket.version`` it was shown with; a form based on an older version
   raises ``StaleTicket``, which the blueprint answers by showing the ticket
   again with "this ticket changed since you opened it" (never a silent overwrite).
+* ``saving(reference)``: ``with transaction():`` for a change to a ticket; a
+  concurrent change that committed first (``StaleDataError``) becomes
+  ``StaleTicket``, answered like a stale form instead of a 500.
 * ``section(template, slot, order)``: registers a function that gives a
   section of the ticket page its context (``ctx`` in its template), e.g. the
   assignment box or the move forms. The ticket page renders them in order.
@@ -14,17 +17,21 @@ optimistic version check, and the sections other modules add to its page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
+from portal.db import transaction
 from portal.extensions import db
 from portal.staff.permissions import can_see_ticket
 from portal.tickets.models import Ticket
 from portal.web.office import bp
+from portal.web.office.auth import log_denied
 
 STALE = _l(
     "This ticket changed since you opened it. Here is how it stands now: check it and try again."
@@ -40,8 +47,21 @@ class StaleTicket(Exception):
 def visible_ticket_or_404(reference: str) -> Ticket:
     ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference.upper()))
     if ticket is None or not can_see_ticket(g.staff, g.staff_office, ticket):
+        log_denied("not_visible")
         abort(404)
     return ticket
+
+
+@contextlib.contextmanager
+def saving(reference: str) -> Iterator[None]:
+    """``transaction()`` for a change to the ticket ``reference``: another
+    change committed in between (the version check at flush) raises
+    ``StaleTicket`` instead of a server error."""
+    try:
+        with transaction():
+            yield
+    except StaleDataError:
+        raise StaleTicket(reference) from None
 
 
 def expect_version(ticket: Ticket, version: object) -> None:

@@ -19,12 +19,17 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from forms.office_visit import visit_form
-from portal.db import transaction
 from portal.tickets import evidence, sla, visits
 from portal.tickets.workflow import FIELD_CHECK, Actor, needs_field_visit
 from portal.web.office import auth, bp
 from portal.web.office.auth import SESSION_STAFF, staff_required
-from portal.web.office.tickets import expect_version, section, visible_ticket_or_404
+from portal.web.office.tickets import (
+    StaleTicket,
+    expect_version,
+    saving,
+    section,
+    visible_ticket_or_404,
+)
 from portal.web.office.visit_labels import (
     PHOTO_TYPE_LABELS,
     RECOMMENDATION_LABELS,
@@ -68,7 +73,7 @@ def visit(reference: str):
         return _page(ticket, form, 400)
     stored = [evidence.store(p) for p in photos]
     try:
-        with transaction():
+        with saving(ticket.reference):
             visits.record_visit(
                 ticket,
                 Actor.staff(staff.id, staff.role),
@@ -81,6 +86,9 @@ def visit(reference: str):
                 auth.now(),
                 idempotency_key=form.key.data or None,
             )
+    except StaleTicket:  # another change committed in between: nothing recorded
+        _forget(stored)
+        raise
     except visits.VisitRefused as exc:
         _forget(stored)
         form.form_errors.append(str(REFUSALS[exc.code]))
