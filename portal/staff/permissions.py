@@ -74,6 +74,14 @@ def can_see_reporter(user: StaffUser, office: Office | None, ticket: Ticket) -> 
     return can_see_evidence(user, office, ticket)
 
 
+def can_see_file(user: StaffUser, office: Office | None, ticket: Ticket, evidence) -> bool:
+    """One evidence file: ``can_see_evidence``, and a field visit's photos
+    (``Evidence.field_visit_id``) only for the office, like the visit itself."""
+    if evidence.field_visit_id is not None and user.role == "operator":
+        return False
+    return can_see_evidence(user, office, ticket)
+
+
 def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]:
     """The same rule as ``can_see_ticket``, as a WHERE clause for lists."""
     if user.role == "handler" and user.office_id is not None:

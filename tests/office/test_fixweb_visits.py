@@ -52,8 +52,13 @@ def test_a_village_operator_is_not_shown_the_visit_photos(app, client, scene, cl
     with app.app_context():
         village = db.session.get(Ticket, scene.ticket_id).village_code
         assert db.session.scalar(select(func.count()).select_from(Evidence)) == 1
+        photo = db.session.scalar(select(Evidence))
     operator = app.test_client()
     logged_in(operator, vf.make_staff(app, "operator", village=village), clock)
     seen = operator.get(f"/office/tickets/{scene.reference}")
     assert seen.status_code == 200
     assert "/office/evidence/" not in seen.text
+    # nor can they fetch it by its number, file or thumbnail
+    assert operator.get(f"/office/evidence/{photo.id}").status_code == 404
+    assert operator.get(f"/office/evidence/{photo.id}/thumb").status_code == 404
+    assert client.get(f"/office/evidence/{photo.id}").status_code == 200

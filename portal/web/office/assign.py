@@ -15,6 +15,7 @@ from portal.staff.models import StaffUser
 from portal.staff.permissions import ticket_filter
 from portal.tickets import assign
 from portal.tickets.models import Ticket
+from portal.web.converters import MAX_ID
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.queue import ticket_url
@@ -45,7 +46,7 @@ def _target(value: str | None) -> StaffUser | None:
     as not of this office (no account is revealed)."""
     if not value or value == "none":
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         abort(400)
     return db.session.get(StaffUser, int(value)) or abort(400)
 

@@ -21,7 +21,12 @@ from portal.audit.log import record
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.registry.models import CONDITION_COLUMNS
-from portal.staff.permissions import TICKET_ROLES, can_see_evidence, can_see_reporter
+from portal.staff.permissions import (
+    TICKET_ROLES,
+    can_see_evidence,
+    can_see_file,
+    can_see_reporter,
+)
 from portal.tickets import casefile, evidence, sla
 from portal.tickets.models import Evidence, Ticket
 from portal.tickets.workflow import OFFICE, Actor, InvalidTransition, add_note
@@ -127,7 +132,7 @@ def evidence_thumb(evidence_id: int):
     (``office.evidence_file``) and with the same safe headers."""
     row = db.session.get(Evidence, evidence_id)
     ticket = db.session.get(Ticket, row.ticket_id) if row is not None else None
-    if ticket is None or not can_see_evidence(g.staff, g.staff_office, ticket):
+    if ticket is None or not can_see_file(g.staff, g.staff_office, ticket, row):
         abort(404)
     if not row.thumb_name:
         abort(404)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from portal.audit.log import record
 from portal.db import transaction
 from portal.extensions import db
-from portal.staff.permissions import TICKET_ROLES, can_see_evidence
+from portal.staff.permissions import TICKET_ROLES, can_see_file
 from portal.tickets import evidence
 from portal.tickets.models import Evidence, Ticket
 from portal.web.office import bp
@@ -35,7 +35,7 @@ def evidence_file(evidence_id: int):
     anyone else gets the same 404 as for a file that does not exist."""
     row = db.session.get(Evidence, evidence_id)
     ticket = db.session.get(Ticket, row.ticket_id) if row is not None else None
-    if ticket is None or not can_see_evidence(g.staff, g.staff_office, ticket):
+    if ticket is None or not can_see_file(g.staff, g.staff_office, ticket, row):
         abort(404)
     try:
         path = evidence.open_stored(row.stored_name)
