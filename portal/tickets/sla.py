@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,10 +89,18 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(WIB).date()
 
 
+#: ``lokal`` scans its year's holiday list on every call; the queue asks for
+#: about 800 days per page (its badges), so known days are remembered. A year
+#: without a calendar raises, is not cached, and keeps its warning.
+_calendar_working_day = functools.lru_cache(maxsize=4096)(
+    functools.partial(_lokal_is_working_day, cuti_bersama=True)
+)
+
+
 def is_working_day(day: dt.date) -> bool:
     """Monday–Friday and neither a national holiday nor cuti bersama."""
     try:
-        return _lokal_is_working_day(day, cuti_bersama=True)
+        return _calendar_working_day(day)
     except ValueError:
         if day.year not in _warned_years:
             _warned_years.add(day.year)

@@ -88,8 +88,6 @@ def ticket_note(reference: str):
 def _page(ticket: Ticket, form: NoteForm, status: int = 200):
     staff, office = g.staff, g.staff_office
     now = auth.now()
-    with transaction():
-        record("ticket_opened", staff_id=staff.id, ticket_id=ticket.id, now=now)
     case = casefile.load(
         ticket,
         keyring(),
@@ -122,6 +120,11 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         event_label=event_label,
         local_time=local_time,
     )
+    # Recorded once the page is made, before it leaves: committing first
+    # would expire the ticket and the account, read again while rendering.
+    # A page that fails to render shows nothing and records nothing.
+    with transaction():
+        record("ticket_opened", staff_id=staff.id, ticket_id=ticket.id, now=now)
     return page, status
 
 
