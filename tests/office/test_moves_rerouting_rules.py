@@ -1,4 +1,4 @@
-"""Review fixes of the re-routing moves: a transfer restarts the first-response
+"""The re-routing moves: a transfer restarts the first-response
 clock and clears the assignee; a province supervisor who triages does not
 become the assignee of another office's ticket; duplicates join only open
 tickets and never chain; the audit rows name the target office and survivor.

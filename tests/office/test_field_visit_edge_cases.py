@@ -1,6 +1,6 @@
-"""Review fixes around the field visit: a concurrent change while a visit is
+"""The field visit at the edges: a concurrent change while a visit is
 saved says "this ticket changed" and forgets the stored photos; the visit's
-photos are not in a village operator's list of files."""
+photos are not shown to a village operator, nor served to one."""
 
 from __future__ import annotations
 

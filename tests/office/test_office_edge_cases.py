@@ -1,4 +1,4 @@
-"""Review fixes on the ticket page and around it: internal notes kept from
+"""The ticket page and around it, at the edges: internal notes kept from
 village operators, a concurrent change answered as "this ticket changed",
 huge ids answered 404/400 (never 500), value labels, what the queue's
 "go to ticket" echoes, and the denial log lines."""

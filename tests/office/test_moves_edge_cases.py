@@ -1,4 +1,4 @@
-"""Review fixes on the move pages: a transfer posted without an office to
+"""The move pages at the edges: a transfer posted without an office to
 choose still has the #office target the error summary links to, and a move
 that loses a race with another change says "this ticket changed"."""
 
