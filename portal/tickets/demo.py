@@ -52,7 +52,9 @@ from portal.tickets.workflow import (
     ACCEPTED,
     FIELD_CHECK,
     IN_REVIEW,
+    OPEN_STATUSES,
     REJECTED,
+    SUBMITTED,
     VERIFIED,
     Actor,
     transition,
@@ -98,6 +100,7 @@ def plans() -> list[Plan]:
     for index, office in enumerate(DEMO_OFFICES):
         stories = [s for s in content.STORIES for _ in range(_weight(s, index))]
         random.Random(office).shuffle(stories)
+        _survivor_first(stories)
         mine: list[Plan] = []
         for n, story in enumerate(stories):
             kind, subkind = KIND_SUBKINDS[n % len(KIND_SUBKINDS)]
@@ -124,7 +127,20 @@ def _between(start: dt.datetime, end: dt.datetime) -> dt.datetime:
 
 
 def _can_survive(plan: Plan) -> bool:
-    return plan.origin is None and plan.story.name not in ("duplicate", "withdrawn")
+    return plan.origin is None and _open_at_the_end(plan.story)
+
+
+def _open_at_the_end(story: content.Story) -> bool:
+    """A duplicate joins a request the office is still working on, made here."""
+    final = story.steps[-1][0] if story.steps else SUBMITTED
+    return final in OPEN_STATUSES and not story.name.startswith("transferred")
+
+
+def _survivor_first(stories: list[content.Story]) -> None:
+    """Put a request that can survive before the first duplicate, if none is."""
+    first = next(i for i, s in enumerate(stories) if _open_at_the_end(s))
+    if any(s.name == "duplicate" for s in stories[:first]):
+        stories.insert(0, stories.pop(first))
 
 
 def create_demo_tickets(

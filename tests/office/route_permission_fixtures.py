@@ -212,9 +212,10 @@ def confidential_report(world: World, keyring) -> tuple[str, int]:
     return result.reference, photo
 
 
-def staff_office_id(w, staff_id: int) -> int | None:
+def staff_office_id(w, staff_id: int | None) -> int | None:
     with w.app.app_context():
-        return db.session.get(StaffUser, staff_id).office_id
+        user = db.session.get(StaffUser, staff_id) if staff_id is not None else None
+        return user.office_id if user is not None else None
 
 
 def ticket_office_id(w, reference: str) -> int:

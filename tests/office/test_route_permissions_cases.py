@@ -72,7 +72,8 @@ def test_another_offices_ticket_is_the_same_404_as_no_ticket(world):
         seen, none = client.get(path.format(photo)), client.get(path.format(10**9))
         assert (seen.status_code, none.status_code) == (404, 404), path
         assert _same_page(seen.text) == _same_page(none.text), path
-    bulk = client.post("/office/assign", data={"csrf_token": csrf, "ticket": theirs})
+    version = fx.snapshot(w, theirs)["version"]
+    bulk = client.post("/office/assign", data={"csrf_token": csrf, "ticket": f"{theirs}:{version}"})
     assert bulk.status_code == 404
     assert (fx.snapshot(w, theirs), len(fx.audit_of(w, account.id))) == before
 
