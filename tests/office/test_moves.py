@@ -173,14 +173,14 @@ def test_reject_without_a_reason_keeps_the_typed_explanation(app, keyring, desk,
     assert load(ref).status == "verified" and load(ref).decision_reasons is None
 
 
-def test_the_decision_page_offers_the_configured_reasons(app, keyring, desk, handler):
+def test_the_decision_page_offers_the_configured_reasons(app, keyring, desk, handler, monkeypatch):
     client, _ = handler
     ref = ticket_in(keyring, "verified")
-    app.config["DECISION_REASONS"] = {"accepted": ("meets_criteria", "local_rule_7")}
-    try:
-        page = client.get(move_url(ref, "accept")).text
-    finally:
-        del app.config["DECISION_REASONS"]
+    # The app lives for the whole session: the setting goes back as it was.
+    monkeypatch.setitem(
+        app.config, "DECISION_REASONS", {"accepted": ("meets_criteria", "local_rule_7")}
+    )
+    page = client.get(move_url(ref, "accept")).text
     assert 'value="meets_criteria"' in page and "Rumah tangga memenuhi kriteria" in page
     assert 'value="local_rule_7"' in page  # no label: the code itself
     assert 'value="documents_valid"' not in page

@@ -54,15 +54,17 @@ def _empty_tables(app) -> None:
 @pytest.fixture(scope="module")
 def demo(app):
     _empty_tables(app)
-    with app.app_context():
-        cli = app.test_cli_runner()
-        assert cli.invoke(args=["staff", "demo"]).exit_code == 0
-        # Registry households, so that visits have something to compare with.
-        assert cli.invoke(args=["dtsen", "demo", "--households", "300"]).exit_code == 0
-        result = create_demo_tickets("testing", app.extensions["keyring"], now=NOW)
-        db.session.remove()
-    yield result
-    _empty_tables(app)
+    try:  # a demo that fails half-way must not leave its rows to later tests
+        with app.app_context():
+            cli = app.test_cli_runner()
+            assert cli.invoke(args=["staff", "demo"]).exit_code == 0
+            # Registry households, so that visits have something to compare with.
+            assert cli.invoke(args=["dtsen", "demo", "--households", "300"]).exit_code == 0
+            result = create_demo_tickets("testing", app.extensions["keyring"], now=NOW)
+            db.session.remove()
+        yield result
+    finally:
+        _empty_tables(app)
 
 
 def office_id(code: str) -> int:
