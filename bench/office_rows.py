@@ -12,6 +12,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from portal.tickets.models import SUBKINDS
+
 BATCH = 100_000
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SPACE = 31**8
@@ -46,18 +48,6 @@ AGE = {
 }
 OLD = (30, 365)
 KIND_WEIGHTS = {"correction": 45, "objection": 30, "proposal": 25}
-SUBKINDS = {
-    "proposal": ("own_household", "other_household"),
-    "objection": ("own_ranking", "ineligible_recipient"),
-    "correction": (
-        "member_died",
-        "member_born",
-        "member_moved",
-        "wrong_name",
-        "wrong_birth_date",
-        "house_changed",
-    ),
-}
 UNDER_REVIEW = ("in_review", "needs_info", "field_check", "verified")
 DECIDED = ("accepted", "rejected", "forwarded", "closed")
 

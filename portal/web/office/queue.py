@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from forms.queue import BulkAssignForm, QueueFilterForm
 from portal.tickets import assign, queue, sla
@@ -22,11 +21,8 @@ NOT_A_REFERENCE = _l("That is not a ticket number. A ticket number looks like DT
 
 
 def ticket_url(reference: str) -> str:
-    """The ticket page (``office.ticket``); its path, before that page is merged."""
-    try:
-        return url_for("office.ticket", reference=reference)
-    except BuildError:
-        return f"{url_for('office.home')}tickets/{reference}"
+    """The ticket page (``office.ticket``)."""
+    return url_for("office.ticket", reference=reference)
 
 
 @bp.get("/", endpoint="home")
