@@ -59,16 +59,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     converters.init_app(app)  # before any route is added
 
+    from portal.web.hooks import bp as hooks_bp
     from portal.web.office import bp as office_bp
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
     from portal.web.public.submit import bp as submit_bp
     from portal.web.public.track import bp as track_bp
+    from portal.web.public.track_actions import bp as resident_bp
+    from portal.web.public.track_reply import bp as reply_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(lookup_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(track_bp)
+    app.register_blueprint(reply_bp)
+    app.register_blueprint(resident_bp)
+    app.register_blueprint(hooks_bp)
     app.register_blueprint(office_bp)
 
     from portal import errors

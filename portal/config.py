@@ -169,6 +169,36 @@ class Config:
     HCAPTCHA_FREE_LOOKUPS = int(os.environ.get("HCAPTCHA_FREE_LOOKUPS", "5"))
     HCAPTCHA_FREE_WINDOW = "10 minutes"
 
+    # The resident's side of a request (issue 11). Dates are shown in WIB.
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    # After opening a request by PIN or link, this browser may act on it
+    # (reply, withdraw, appeal, rate) for this long without the PIN again.
+    TRACK_GRANT_MINUTES = 60
+    # A resident's reply, an appeal, a withdrawal reason, a rating comment.
+    RESIDENT_TEXT_MAX_CHARS = 2000
+    # The appeal window is SLA_RULES' appeal_working_days (10 working days).
+
+    # Notifications (portal/notify): `flask outbox run` delivers the outbox.
+    # SMTP_URL: smtp://user:pass@host:587 (STARTTLS; ?starttls=0 for none) or
+    # smtps://…:465 (TLS). Unset: no email is sent (messages are skipped).
+    SMTP_URL = os.environ.get("SMTP_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "DTSEN Portal <no-reply@dtsen.invalid>")
+    # SMS through one HTTP gateway: POST JSON {to, text, idempotency_key} with
+    # "Authorization: Bearer <token>"; 2xx = sent. Unset: no SMS is sent.
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL") or None
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN") or None
+    # Inbound SMS (POST /hooks/sms): the gateway sends this in X-Webhook-Secret.
+    SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET") or None
+    # Delivery: tries before the dead letter, backoff base and ceiling (doubling),
+    # messages claimed per round, the claim's lease, idle poll, one send's timeout.
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_BACKOFF_SECONDS = 30
+    OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
+    OUTBOX_BATCH = 50
+    OUTBOX_LEASE_SECONDS = 120
+    OUTBOX_POLL_SECONDS = 1.0
+    OUTBOX_SEND_TIMEOUT = 10.0
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -37,3 +37,8 @@ class Office(db.Model):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    # How residents reach the office, shown on the tracking page (public data,
+    # set with ``flask offices contact``); None where not known yet.
+    public_phone: Mapped[str | None] = mapped_column(String(32))
+    public_email: Mapped[str | None] = mapped_column(String(120))
+    public_address: Mapped[str | None] = mapped_column(String(255))

@@ -69,6 +69,12 @@ P_DRAFT = b"draft.data"
 P_SENT = b"sent_confirmation.secrets"
 P_VISIT_FINDINGS = b"field_visit.findings"
 P_VISIT_NOTES = b"field_visit.notes"
+P_TRACKING_TOKEN = b"ticket.tracking_token"
+P_RATING_COMMENT = b"rating.comment"
+P_OUTBOX_RECIPIENT = b"outbox.recipient"
+
+#: The languages a ticket's messages are written in (``Ticket.lang``).
+LANGS = ("id", "en")
 
 
 class Ticket(db.Model):
@@ -95,8 +101,14 @@ class Ticket(db.Model):
     #: Attempts in the current window; at the limit the ticket locks until ``pin_locked_until``.
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: Keyed digest of the tracking token (``/t/<token>``); the token is never stored.
+    #: Keyed digest of the tracking token (``/t/<token>``), to find the ticket by it.
     tracking_token_index: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: The token itself, encrypted (``P_TRACKING_TOKEN`` + reference): only the
+    #: notification worker opens it, to put the tracking link in a message.
+    #: None for tickets sent before notifications existed (migration 0010).
+    tracking_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: ``id`` or ``en``: the language the resident used, for their messages.
+    lang: Mapped[str] = mapped_column(String(2), default="id", server_default="id")
 
     kind: Mapped[str] = mapped_column(String(12))
     subkind: Mapped[str] = mapped_column(String(24))
@@ -155,6 +167,8 @@ class Ticket(db.Model):
     responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: A decision's ``;``-separated reason codes (``DECISION_REASONS`` in configuration).
     decision_reasons: Mapped[str | None] = mapped_column(String(255))
+    #: When the resident appealed the decision: one appeal per ticket.
+    appealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -186,6 +200,9 @@ class TicketEvent(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(16))
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: A resident's action (reply, withdraw, appeal) carries its form's key:
+    #: a second click finds this event instead of acting twice (RE1).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Evidence(db.Model):
@@ -212,23 +229,58 @@ class Evidence(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+#: ``OutboxMessage.status``: waiting for its first try; waiting for a retry
+#: after a failure; delivered; given up after ``OUTBOX_MAX_ATTEMPTS`` or a
+#: permanent refusal (dead letter); nothing to deliver (no contact, or a
+#: change the resident is not told about).
+OUTBOX_STATUSES = ("pending", "retry", "sent", "dead", "skipped")
+
+
 class OutboxMessage(db.Model):
     """A message for the worker, written in the same transaction as the change
     it announces (SECURITY.md RE2/RE3). The payload names the ticket by id and
-    reference only: no personal data. Consumers dedupe by ``event_id``."""
+    reference only: no personal data; the worker finds the recipient on the
+    ticket when it delivers (``portal.notify``).
+
+    Delivery is at least once: the worker claims a row (``claimed_by`` until
+    ``claimed_until``), sends, then marks it. A worker that dies between
+    sending and marking leaves a claim that expires, and the message is sent
+    again with the same ``event_id``, the idempotency key a receiver drops
+    repeats by.
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'retry', 'sent', 'dead', 'skipped')", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    #: A UUID4 string.
+    #: A UUID4 string: the idempotency key of every delivery of this message.
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    #: ``ticket.submitted``, ``ticket.status_changed``
+    #: ``ticket.submitted``, ``ticket.status_changed``, ``ticket.message``,
+    #: ``sms.reply`` (an answer to an inbound SMS).
     topic: Mapped[str] = mapped_column(String(64))
     #: JSON text.
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The ticket it is about, for the ticket page's delivery list.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    #: One of ``OUTBOX_STATUSES``.
+    status: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    #: ``email`` or ``sms`` once the worker has chosen; None before, or when skipped.
+    channel: Mapped[str | None] = mapped_column(String(8))
+    #: Not before this time (a retry's backoff); None: as soon as possible.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The worker holding the message, and until when (a lease).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Why the last try failed, or why nothing was sent (no personal data).
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    #: A recipient other than the ticket's contact (an answer to an inbound
+    #: SMS from any number), encrypted (``P_OUTBOX_RECIPIENT`` + ``event_id``).
+    recipient_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     @classmethod
     def for_ticket(
@@ -242,7 +294,13 @@ class OutboxMessage(db.Model):
             payload=json.dumps(payload, sort_keys=True),
             created_at=now,
             attempts=0,
+            ticket_id=ticket.id,
+            status="pending",
         )
+
+
+# The worker's scan: messages still to deliver, by when they are due.
+Index("ix_outbox_status_next", OutboxMessage.status, OutboxMessage.next_attempt_at)
 
 
 class Draft(db.Model):
@@ -329,3 +387,20 @@ class ReplyTemplate(db.Model):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class Rating(db.Model):
+    """How the resident rated the handling of their request, once, after the
+    decision: shown to the office and counted in statistics, never shown
+    publicly per person."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    #: The office that decided (the ticket's office when rated), for statistics.
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -41,12 +41,14 @@ from portal.tickets import references, sla
 from portal.tickets.models import (
     DOC_TYPES,
     KINDS,
+    LANGS,
     P_DETAILS,
     P_DRAFT,
     P_EVIDENCE_GPS,
     P_REPORTER_CONTACT,
     P_SUBJECT_ADDRESS,
     P_SUBJECT_NAME,
+    P_TRACKING_TOKEN,
     SUBKINDS,
     Draft,
     Evidence,
@@ -85,6 +87,8 @@ class TicketAnswers:
     details: str = ""
     reporter_contact: str | None = None
     reporter_confidential: bool = False
+    #: The language of the resident's messages (``models.LANGS``).
+    lang: str = "id"
 
 
 class StoredFile(Protocol):
@@ -162,6 +166,7 @@ def submit_ticket(
         ticket.reference = reference
         ticket.pin_hash = references.hash_pin(keyring, reference, pin)
         ticket.tracking_token_index = references.tracking_token_index(keyring, token)
+        ticket.tracking_token_enc = seal_tracking_token(keyring, reference, token)
         ticket.idempotency_key = idempotency_key
         ticket.submitted_by_staff_id = staff_id
         db.session.add(ticket)
@@ -269,6 +274,7 @@ def _new_ticket(
         or answers.subkind == "ineligible_recipient",
         consent_version=answers.consent_version,
         consent_at=now,
+        lang=answers.lang if answers.lang in LANGS else "id",
         status=SUBMITTED,
         status_changed_at=now,
         due_triage=due.triage,
@@ -602,6 +608,20 @@ def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime)
         update(t).where(t.c.id == ticket_id).values(pin_failures=0, pin_locked_until=None)
     )
     return PinCheck(db.session.get(Ticket, ticket_id))
+
+
+def seal_tracking_token(keyring: Keyring, reference: str, token: str) -> bytes:
+    """The tracking token encrypted for its ticket alone (``Ticket.tracking_token_enc``)."""
+    return keyring.encrypt(token, P_TRACKING_TOKEN + b":" + reference.encode())
+
+
+def tracking_token(ticket: Ticket, keyring: Keyring) -> str | None:
+    """The ticket's tracking token, for the link in a message; None for a
+    ticket sent before tokens were kept (use ``/track`` instead)."""
+    if ticket.tracking_token_enc is None:
+        return None
+    purpose = P_TRACKING_TOKEN + b":" + ticket.reference.encode()
+    return keyring.decrypt(ticket.tracking_token_enc, purpose)
 
 
 def open_by_tracking_token(token: str, *, keyring: Keyring) -> Ticket | None:

@@ -11,6 +11,10 @@ submitted ─triage─▶ in_review ─▶ field_check ─▶ verified ─▶ ac
     └─▶ withdrawn (by the resident, before a decision)
 ```
 
+After a decision (accepted or rejected) the resident may appeal once, within
+the appeal window: the ticket goes back to ``in_review`` at the same office
+with new response and decision dates (``appealed`` event).
+
 ``MOVES`` below is the whole rule book. Beyond the drawing it allows what a
 handler needs in practice: verifying from the documents without a field
 visit (``in_review → verified``), except for the kinds checked on the
@@ -133,6 +137,9 @@ MOVES: tuple[Move, ...] = (
     Move(ACCEPTED, FORWARDED, OFFICE, "forwarded"),
     Move(FORWARDED, CLOSED, OFFICE | SYSTEM, "closed"),
     Move(REJECTED, CLOSED, OFFICE | SYSTEM, "closed"),
+    # Within the appeal window, once: back to review at the same office.
+    Move(ACCEPTED, IN_REVIEW, RESIDENT, "appealed"),
+    Move(REJECTED, IN_REVIEW, RESIDENT, "appealed"),
     # The resident may withdraw until a decision.
     *(
         Move(status, WITHDRAWN, RESIDENT, "withdrawn")
@@ -265,6 +272,16 @@ def transition(
         _repoint_duplicates(ticket, duplicate_of)
     elif move.event == "decided":
         ticket.appeal_until = sla.appeal_deadline(today, rules)
+    elif move.event == "appealed":
+        # The appeal is a new request about the decision: its own response
+        # and decision dates from today; the window closes with it.
+        ticket.appealed_at = now
+        ticket.appeal_until = None
+        ticket.responded_at = None
+        ticket.due_response = sla.response_due(today, rules)
+        ticket.due_decision = today + dt.timedelta(days=rules.decision_days)
+        if ticket.due_verification is not None:
+            ticket.due_verification = today + dt.timedelta(days=rules.objection_verification_days)
 
     responds = from_status in (IN_REVIEW, FIELD_CHECK) and to_status not in _NOT_A_RESPONSE
     if responds and ticket.responded_at is None:
@@ -300,6 +317,9 @@ def add_note(
     if not note:
         raise InvalidTransition(ticket.status, ticket.status, "a note needs text")
     event = record_event(ticket, actor, "note", note, public, now=now, keyring=keyring)
+    if public:
+        # The resident is told a message is waiting (never its text: it may be personal).
+        db.session.add(OutboxMessage.for_ticket("ticket.message", ticket, sla.as_utc(now)))
     db.session.flush()
     return event
 
@@ -355,6 +375,11 @@ def _check_preconditions(
             )
         if duplicate_of.status not in OPEN_STATUSES:
             raise refuse("the surviving ticket must still be open", "survivor_not_open")
+    if to_status == IN_REVIEW and ticket.status in (ACCEPTED, REJECTED):
+        if ticket.appealed_at is not None:
+            raise refuse("a decision can be appealed once", "already_appealed")
+        if ticket.appeal_until is None or today > ticket.appeal_until:
+            raise refuse("the appeal window has closed", "appeal_window_closed")
     if to_status == CLOSED and ticket.appeal_until and today <= ticket.appeal_until:
         raise refuse(
             f"the appeal window is open until {ticket.appeal_until.isoformat()}",

@@ -46,6 +46,7 @@ from sqlalchemy import select
 
 from portal.db import keyring, transaction
 from portal.extensions import db
+from portal.i18n import current_lang
 from portal.regions.models import Region
 from portal.registry.models import Household
 from portal.tickets import evidence
@@ -170,6 +171,7 @@ class Journey:
             reason_codes=tuple(self.answers.get("reason_codes", ())),
             details=self.answers.get("details", ""),
             reporter_contact=self.answers.get("reporter_contact") or None,
+            lang=current_lang(),
         )
 
 

@@ -57,6 +57,7 @@ from portal.web.public.ticket_labels import (
     SUBKIND_LABELS,
     next_steps,
 )
+from portal.web.public.track_actions import status_extras
 
 bp = Blueprint("track", __name__)
 
@@ -224,4 +225,5 @@ def _status_context(ticket: Ticket) -> dict:
         "events": events,
         "office": db.session.get(Office, ticket.office_id),
         "next_steps": next_steps(ticket.subkind),
+        **status_extras(ticket),
     }
