@@ -272,11 +272,11 @@ class _World:
         if ticket.status == FIELD_CHECK and rng.random() < 0.4:  # visited, not yet verified
             actor = self.actors[plan.office]
             demo_office.record_visit(ticket, actor, None, _between(before, self.now), rng, plan.key)
-        # Demo tickets announce nothing: a notification worker must not send them.
+        # Demo tickets announce nothing: the notification worker must not send them.
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id >= (first_outbox or 0), OutboxMessage.sent_at.is_(None))
-            .values(sent_at=self.now)
+            .where(OutboxMessage.id >= (first_outbox or 0), OutboxMessage.status == "pending")
+            .values(status="skipped", last_error="demo data: not announced")
         )
         return ticket.status
 

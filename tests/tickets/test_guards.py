@@ -109,6 +109,9 @@ EXPECTED_MOVES = {
     ("accepted", "forwarded"): (OFFICE, "forwarded"),
     ("forwarded", "closed"): (OFFICE | {"system"}, "closed"),
     ("rejected", "closed"): (OFFICE | {"system"}, "closed"),
+    # Issue 11: the resident's one appeal, within the window.
+    ("accepted", "in_review"): ({"resident"}, "appealed"),
+    ("rejected", "in_review"): ({"resident"}, "appealed"),
     # Withdrawn by the resident, before a decision only.
     ("submitted", "withdrawn"): ({"resident"}, "withdrawn"),
     ("transferred", "withdrawn"): ({"resident"}, "withdrawn"),

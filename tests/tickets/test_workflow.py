@@ -78,6 +78,8 @@ def _actor(role: str) -> Actor:
 def _setup_for(move: workflow.Move) -> dict:
     if move.from_status == workflow.NEEDS_INFO:
         return {"paused_at": NOW}
+    if move.event == "appealed":  # inside the window, never appealed before
+        return {"appeal_until": LATER.date() + dt.timedelta(days=10)}
     return {}
 
 
