@@ -36,8 +36,8 @@ from tests.web.track_reply_helpers import (  # noqa: F401 - fixtures
     page_key,
     post_page,
     ticket_of,
-    uploads,
-    waiting,
+    uploads_fixture,
+    waiting_fixture,
     wib,
 )
 
@@ -180,9 +180,8 @@ def test_a_reply_when_the_office_no_longer_waits_is_refused_with_the_text_kept(
     at(monkeypatch, ANSWERED_AT)
     grant(app, client, waiting)
     key = page_key(client.get(reply_path(waiting)))
-    with app.app_context():  # the office resumed the review itself meanwhile
-        with transaction():
-            workflow.transition(ticket_of(waiting), workflow.IN_REVIEW, HANDLER, now=ANSWERED_AT)
+    with app.app_context(), transaction():  # the office resumed the review itself meanwhile
+        workflow.transition(ticket_of(waiting), workflow.IN_REVIEW, HANDLER, now=ANSWERED_AT)
     refused = post_page(client, reply_path(waiting), "send", key=key, text=REPLY)
     assert refused.status_code == 409
     assert "Kantor tidak lagi menunggu balasan" in refused.text

@@ -35,14 +35,14 @@ def wib(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
     return dt.datetime(year, month, day, hour - 7, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def uploads(app, tmp_path, monkeypatch):
+@pytest.fixture(name="uploads")
+def uploads_fixture(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(tmp_path / "uploads"))
     return tmp_path / "uploads"
 
 
-@pytest.fixture
-def waiting(app, keyring, uploads, db_clean) -> str:
+@pytest.fixture(name="waiting")
+def waiting_fixture(app, keyring, uploads, db_clean) -> str:
     """A request in needs_info since Monday 16 March 2026: its reference."""
     with app.app_context():
         result = submit(keyring, now=NOW)
