@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import workflow
@@ -240,3 +242,38 @@ def ticket_status(app, reference: str) -> str:
     with app.app_context():
         db.session.expire_all()
         return ticket_of(reference).status
+
+
+def test_the_domain_sends_a_key_once_and_refuses_an_empty_reply(app, keyring, waiting):
+    from portal.tickets.resident_reply import NothingToSend, send_appeal, send_reply
+
+    with app.app_context():
+        ticket = ticket_of(waiting)
+        resident = workflow.Actor.resident()
+        given = {"idempotency_key": "same-key", "now": ANSWERED_AT, "keyring": keyring}
+        with pytest.raises(NothingToSend):
+            send_reply(ticket, "", [], resident, **given)
+        with transaction():
+            first = send_reply(ticket, REPLY, [], resident, **given)
+        with transaction():
+            second = send_reply(ticket_of(waiting), REPLY, [], resident, **given)
+        assert not first.again and second.again and second.event.id == first.event.id
+        with pytest.raises(NothingToSend):
+            send_appeal(ticket_of(waiting), "", [], **{**given, "idempotency_key": "other"})
+    assert len(events_of(app, waiting, "info_received")) == 1
+
+
+def test_a_body_over_the_limit_gets_the_page_with_the_saved_text(app, client, waiting, monkeypatch):
+    at(monkeypatch, ANSWERED_AT)
+    grant(app, client, waiting)
+    key = page_key(client.get(reply_path(waiting)))
+    assert post_page(client, reply_path(waiting), "upload", key=key, text=REPLY).status_code == 303
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    monkeypatch.setitem(app.config, "EVIDENCE_MAX_REQUEST_BYTES", 8192)
+    huge = post_page(
+        client, reply_path(waiting), "send", key=key, text=REPLY,
+        file=(jpeg() + b"\0" * 20_000, "besar.jpg", "kk"),
+    )  # fmt: skip
+    assert huge.status_code == 413
+    assert "lebih besar dari" in huge.text and REPLY in huge.text
+    assert ticket_status(app, waiting) == "needs_info"
