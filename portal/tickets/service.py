@@ -59,6 +59,9 @@ from portal.tickets.models import (
 from portal.tickets.workflow import OPEN_STATUSES, SUBMITTED, Actor, record_event
 
 REASON_CODE = re.compile(r"[a-z0-9_]{1,40}")
+#: ``Draft.kind``: a submission of one of ``KINDS``, or the text and files a
+#: resident is writing for a ticket: a reply to the office's question, an appeal.
+DRAFT_KINDS = (*KINDS, "reply", "appeal")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 #: Attempts to insert with fresh random reference/token before giving up.
 _INSERT_ATTEMPTS = 3
@@ -357,10 +360,13 @@ def add_evidence(
     *,
     now: dt.datetime,
     keyring: Keyring | None = None,
+    thumbs: dict[str, str | None] | None = None,
 ) -> list[Evidence]:
     """Attach more evidence to an open ticket (a reply to needs_info, or the
     office's field-check photos), with an ``evidence_added`` event.
-    ``keyring`` (default: the app's) encrypts a kept photo location."""
+    ``keyring`` (default: the app's) encrypts a kept photo location.
+    ``thumbs`` are the files' thumbnails made beforehand (``make_thumbnails``),
+    when the caller's transaction has already written (SQLite's write lock)."""
     files = list(files)
     if ticket.status not in OPEN_STATUSES:
         raise InvalidAnswers("the ticket is decided or closed: it takes no more evidence")
@@ -375,7 +381,7 @@ def add_evidence(
     _check_files(files, attached)
     now = sla.as_utc(now)
     keyring = keyring or portal_keyring()
-    thumbs = make_thumbnails(files)
+    thumbs = thumbs if thumbs is not None else make_thumbnails(files)
     rows = [_evidence_row(ticket.id, f, thumbs, now, keyring) for f in files]
     db.session.add_all(rows)
     record_event(ticket, actor, "evidence_added", now=now)
@@ -481,7 +487,7 @@ def save_draft(
     with a ``household_id`` stays bound to it (``InvalidAnswers`` otherwise). Each save moves
     the expiry ``DRAFT_TTL_HOURS`` (default 24) ahead.
     """
-    if kind not in KINDS:
+    if kind not in DRAFT_KINDS:
         raise InvalidAnswers(f"unknown kind {kind!r}")
     now = sla.as_utc(now)
     expires_at = now + dt.timedelta(hours=current_app.config.get("DRAFT_TTL_HOURS", 24))

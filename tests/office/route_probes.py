@@ -74,6 +74,23 @@ def _move(w, client, csrf, account, village):
     return response, took, [("moved", tid, None)]
 
 
+def _reply_page(w, client, csrf, account, village):
+    ref = w.refs[village]
+    fx.reset(w, ref, "needs_info")
+    return client.get(f"/office/tickets/{ref}/reply"), True, []
+
+
+def _reply(w, client, csrf, account, village):
+    """A village operator passes on the resident's reply (recorded as assisted)."""
+    ref = w.refs[village]
+    fx.reset(w, ref, "needs_info")
+    data = {"csrf_token": csrf, "action": "send", "key": f"probe-{next(_serial)}"}
+    data["text"] = "Balasan warga, diteruskan operator desa."
+    response = client.post(f"/office/tickets/{ref}/reply", data=data)
+    took = fx.snapshot(w, ref)["status"] == "in_review"
+    return response, took, [("moved", fx.ticket_id(w, ref), None)]
+
+
 def _visit_page(w, client, csrf, account, village):
     ref = w.refs[village]
     fx.reset(w, ref, "field_check")
@@ -171,6 +188,8 @@ PROBES = {
     ("POST", "/office/tickets/<reference>/assign"): _assign,
     ("GET", "/office/tickets/<reference>/move/<name>"): _move_page,
     ("POST", "/office/tickets/<reference>/move/<name>"): _move,
+    ("GET", "/office/tickets/<reference>/reply"): _reply_page,
+    ("POST", "/office/tickets/<reference>/reply"): _reply,
     ("GET", "/office/tickets/<reference>/visit"): _visit_page,
     ("POST", "/office/tickets/<reference>/visit"): _visit,
     ("GET", "/office/evidence/<int:evidence_id>"): _evidence,

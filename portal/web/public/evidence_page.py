@@ -60,10 +60,10 @@ QUOTA_ERRORS = {
     ),
 }
 PREVIEW_SIDE = 96
-_PREVIEW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+PREVIEW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """An upload refused by a budget: the message and the seconds to wait."""
 
     def __init__(self, message: str, wait: int = 0) -> None:
@@ -94,10 +94,10 @@ def ask(j: Journey):
         files.append(_upload(j, form, files))
     except evidence.EvidenceError as exc:
         message = (
-            _quota_message(exc.code) if exc.code in QUOTA_ERRORS else _evidence_message(exc.code)
+            quota_message(exc.code) if exc.code in QUOTA_ERRORS else _evidence_message(exc.code)
         )
         return _refused(j, form, files, message, action, too_large=exc.code == "too_large")
-    except _Refused as exc:
+    except Refused as exc:
         return _refused(j, form, files, exc.message, action, wait=exc.wait)
     # Keep the type chosen: the next file is often of the same kind.
     j.answers["last_doc_type"] = form.doc_type.data
@@ -114,22 +114,34 @@ def _doc_choices() -> list[tuple[str, str]]:
 
 
 def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
+    keep_gps = bool(form.keep_gps.data) and j.kind == "objection"
+    return receive_upload(
+        form.file.data,
+        form.doc_type.data,
+        keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
+        files=files,
+    )
+
+
+def receive_upload(
+    upload, doc_type: str, *, keep_gps: bool, files: list[dict], attached: int = 0
+) -> dict:
+    """Check and store one uploaded file against every budget, for a list of
+    draft ``files`` (descriptors) of a ticket that already holds ``attached``
+    files; return its descriptor. Raises ``evidence.EvidenceError`` or
+    ``Refused``; nothing is stored then. Shared by the submission's evidence
+    page and the resident's reply and appeal (``portal.web.text_and_files``)."""
     config = current_app.config
-    upload = form.file.data
-    evidence.check_file_count(len(files))
+    evidence.check_file_count(attached + len(files))
     # Counted before the size check: a refused oversized body was read too.
     ip = ratelimit.address_key()
     wait = ratelimit.hit_or_wait(config["UPLOAD_LIMIT_PER_IP"], "upload", ip)
     if wait:
-        raise _Refused(_quota_message("too_many_uploads", wait), wait)
+        raise Refused(quota_message("too_many_uploads", wait), wait)
     if _stream_size(upload.stream) > config["MAX_FILE_BYTES"]:
         raise evidence.EvidenceError("too_large", max_bytes=config["MAX_FILE_BYTES"])
-    keep_gps = bool(form.keep_gps.data) and j.kind == "objection"
     processed = evidence.process_upload(
-        upload.filename or "",
-        upload.read(),
-        doc_type=form.doc_type.data,
-        keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
+        upload.filename or "", upload.read(), doc_type=doc_type, keep_gps=keep_gps
     )
     evidence.check_draft_bytes(sum(f.get("size", 0) for f in files), len(processed.data))
     # The address's daily storage, counted in KiB against "<n> per day".
@@ -137,7 +149,7 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
     daily = f"{config['UPLOAD_MB_PER_IP_PER_DAY'] * 1024} per day"
     wait = ratelimit.hit_or_wait(daily, "upload-kib", ip, cost=kib)
     if wait:
-        raise _Refused(_quota_message("address_full", wait), wait)
+        raise Refused(quota_message("address_full", wait), wait)
     stored = evidence.store(processed)
     descriptor = journey.stored_descriptor(stored)
     descriptor["display_name"] = evidence.display_name(upload.filename or "")
@@ -152,7 +164,7 @@ def _stream_size(stream: IO[bytes]) -> int:
     return size
 
 
-def _quota_message(code: str, wait: int = 0) -> str:
+def quota_message(code: str, wait: int = 0) -> str:
     config = current_app.config
     return str(QUOTA_ERRORS[code]) % {
         "wait": wait_words(wait),
@@ -182,7 +194,7 @@ def _page(j: Journey, form: EvidenceForm, files: list[dict], http_status: int | 
         max_files=current_app.config["MAX_FILES_PER_TICKET"],
         doc_labels=DOC_TYPE_LABELS,
         size_text=size_text,
-        previewable=_PREVIEW_FORMAT,
+        previewable=PREVIEW_FORMAT,
     )
 
 
@@ -254,16 +266,20 @@ def preview(kind: str, index: int):
     in this session's cookie is looked in, so another draft's files cannot
     be named; never cached, never sniffed, no script can run in it."""
     files = journey.load(kind).answers.get("evidence", [])
-    if not 0 <= index < len(files) or files[index].get("media_type") not in _PREVIEW_FORMAT:
+    if not 0 <= index < len(files) or files[index].get("media_type") not in PREVIEW_FORMAT:
         abort(404)
-    item = files[index]
+    return preview_response(files[index])
+
+
+def preview_response(item: dict):
+    """A small JPEG of a draft's stored file (``item``: its descriptor)."""
     try:
         data = evidence.open_stored(item["stored_name"]).read_bytes()
     except evidence.EvidenceNotFound:
         abort(404)
     settings = evidence.EvidenceSettings.from_config(current_app.config, current_app.instance_path)
     picture = thumbnail_jpeg(
-        data, _PREVIEW_FORMAT[item["media_type"]], PREVIEW_SIDE, settings.image_work_slots
+        data, PREVIEW_FORMAT[item["media_type"]], PREVIEW_SIDE, settings.image_work_slots
     )
     response = Response(picture, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"

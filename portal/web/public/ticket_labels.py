@@ -116,6 +116,7 @@ EVENT_LABELS = {
     "info_received": _l("Your reply was received"),
     "status_changed": _l("Status changed"),
     "decided": _l("Decision made"),
+    "appealed": _l("The decision was appealed"),
     "forwarded": _l("Sent on to the Ministry of Social Affairs"),
     "closed": _l("Closed"),
     "withdrawn": _l("Withdrawn"),

@@ -58,6 +58,7 @@ from portal.web.public.ticket_labels import (
     next_steps,
 )
 from portal.web.public.track_actions import status_extras
+from portal.web.public.track_reply import answer_extras
 
 bp = Blueprint("track", __name__)
 
@@ -226,4 +227,5 @@ def _status_context(ticket: Ticket) -> dict:
         "office": db.session.get(Office, ticket.office_id),
         "next_steps": next_steps(ticket.subkind),
         **status_extras(ticket),
+        **answer_extras(ticket),
     }
