@@ -261,7 +261,10 @@ def test_an_appeal_decided_in_turn_says_so(app, client, clock, people, tickets):
     decide_then_appeal(app, tickets.objection, decided_again=at(30, 4))
     log_in(client, people.handler, clock)
     text = text_of(page_of(client, tickets.objection).text)
-    assert "Banding diajukan pada 23 Maret 2026; banding sudah diputuskan pada 30 Maret 2026." in text
+    assert (
+        "Banding diajukan pada 23 Maret 2026 atas keputusan tanggal 20 Maret 2026; "
+        "banding sudah diputuskan pada 30 Maret 2026." in text
+    )
     assert "sedang ditinjau ulang" not in text
 
 
