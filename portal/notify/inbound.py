@@ -51,8 +51,9 @@ TOPIC = "sms.reply"
 #: The namespace of answers' event ids: uuid5(namespace, gateway message id).
 EVENT_NAMESPACE = uuid.UUID("6f7b1c3e-2d4a-5e8f-9a0b-1c2d3e4f5a6b")
 
-#: ``CEK`` then the reference, however typed: ``cek dt 7kq4 m9xw``, ``CEK:DT7KQ4M9XW``.
-_CHECK = re.compile(r"\s*cek\b[\s:.\-]*(?P<reference>.*)", re.IGNORECASE | re.DOTALL)
+#: ``CEK`` then the reference, however typed: ``cek dt 7kq4 m9xw``, ``CEK:DT7KQ4M9XW``,
+#: ``CEKDT-7KQ4-M9XW`` (``parse_reference`` takes only a whole reference after it).
+_CHECK = re.compile(r"\s*cek[\s:.\-]*(?P<reference>.*)", re.IGNORECASE | re.DOTALL)
 _PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
 _DIGITS = re.compile(r"[0-9]{6,15}")
 

@@ -164,6 +164,7 @@ def test_cek_from_the_tickets_number_queues_a_status_answer_to_that_number(
         ("081234567890", "cek {ref}"),
         ("6281234567890", "Cek  {compact}"),
         ("+62 812-3456-7890", "CEK: {spaced}"),
+        ("0062 812 3456 7890", "CEK{ref}\n"),
     ],
 )
 def test_cek_is_understood_however_the_number_and_reference_are_written(
@@ -241,3 +242,11 @@ def test_one_number_gets_at_most_its_answers_per_hour(app, keyring, hook, refere
     hook(SENDER, f"CEK {reference}")  # another number has its own budget
     rows = replies(app, keyring)
     assert len(rows) == 4 and rows[-1][0]["answer"] == "status"
+
+
+def test_the_hook_is_limited_per_address_before_the_secret_is_checked(app, hook, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_HOOK_LIMIT_PER_IP", "3 per hour")
+    codes = [hook(text="halo", secret="salah").status_code for _ in range(3)]
+    assert codes == [403, 403, 403]
+    limited = hook(text="halo")  # even the right secret, once the address is spent
+    assert limited.status_code == 429 and "Retry-After" in limited.headers

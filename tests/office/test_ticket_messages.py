@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import uuid
 
@@ -50,20 +51,26 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, day, hour, minute, tzinfo=dt.UTC)
 
 
-def message(ticket, topic: str, created: dt.datetime, **columns) -> None:
-    payload = columns.pop("payload", "{}")
+def message(ticket, topic: str, created: dt.datetime, status: str, **columns) -> str:
+    """An outbox row about ``ticket`` as the worker would have left it."""
     event_id = str(uuid.uuid4())
+    new_status = columns.pop("to", None)
     db.session.add(
         OutboxMessage(
             event_id=event_id,
             topic=topic,
-            payload=payload,
+            payload=json.dumps({"status": new_status, "public": True} if new_status else {}),
             created_at=created,
             ticket_id=ticket.id,
+            status=status,
+            attempts=columns.pop("attempts", 0),
             **columns,
         )
     )
     return event_id
+
+
+CHANGED = "ticket.status_changed"
 
 
 @pytest.fixture
@@ -72,18 +79,18 @@ def deliveries(app, keyring, tickets):
     other state, each on its own day so the order is plain."""
     with app.app_context(), transaction():
         t = ticket_row(tickets.objection)
-        message(t, "ticket.status_changed", at(17, 2), payload='{"public": true, "status": "in_review"}',
-                status="sent", channel="sms", attempts=1, sent_at=at(17, 2, 30))  # fmt: skip
-        message(t, "ticket.message", at(18, 4), status="retry", channel="email", attempts=2,
+        message(t, CHANGED, at(17, 2), "sent", to="in_review", channel="sms", attempts=1,
+                sent_at=at(17, 2, 30))  # fmt: skip
+        message(t, "ticket.message", at(18, 4), "retry", channel="email", attempts=2,
                 next_attempt_at=at(18, 5), last_error="SMTP 451 try again later")  # fmt: skip
-        message(t, "ticket.status_changed", at(19, 3), payload='{"public": true, "status": "accepted"}',
-                status="dead", channel="email", attempts=8, last_error="550 mailbox unavailable")  # fmt: skip
-        message(t, "ticket.status_changed", at(20, 3), payload='{"public": false, "status": "field_check"}',
-                status="skipped", last_error="not told to the resident")  # fmt: skip
-        event_id = message(t, "sms.reply", at(21, 1), status="pending", attempts=0,
-                           payload='{"answer": "status", "reference": "x", "ticket_id": 1}')  # fmt: skip
-        row = db.session.query(OutboxMessage).filter_by(event_id=event_id).one()
-        row.recipient_enc = keyring.encrypt(SMS_SENDER, P_OUTBOX_RECIPIENT + b":" + event_id.encode())
+        message(t, CHANGED, at(19, 3), "dead", to="accepted", channel="email", attempts=8,
+                last_error="550 mailbox unavailable")  # fmt: skip
+        message(t, CHANGED, at(20, 3), "skipped", to="field_check",
+                last_error="not told to the resident")  # fmt: skip
+        answer = message(t, "sms.reply", at(21, 1), "pending")
+        purpose = P_OUTBOX_RECIPIENT + b":" + answer.encode()
+        row = db.session.query(OutboxMessage).filter_by(event_id=answer).one()
+        row.recipient_enc = keyring.encrypt(SMS_SENDER, purpose)
 
 
 @pytest.fixture
@@ -199,14 +206,18 @@ def test_an_operator_who_may_not_see_a_confidential_reporter_sees_no_messages_no
 ):
     with app.app_context(), transaction():
         t = ticket_row(tickets.confidential)
-        message(t, "ticket.status_changed", at(19, 3), payload='{"status": "accepted"}',
-                status="dead", channel="email", attempts=8, last_error="550 mailbox unavailable")  # fmt: skip
-        db.session.add(Rating(ticket_id=t.id, office_id=t.office_id, score=2, created_at=at(25, 8),
-                              comment_enc=keyring.encrypt(COMMENT, P_RATING_COMMENT)))  # fmt: skip
+        message(t, CHANGED, at(19, 3), "dead", to="accepted", channel="email", attempts=8,
+                last_error="550 mailbox unavailable")  # fmt: skip
+        comment = keyring.encrypt(COMMENT, P_RATING_COMMENT)
+        db.session.add(
+            Rating(ticket_id=t.id, office_id=t.office_id, score=2, created_at=at(25, 8),
+                   comment_enc=comment)
+        )  # fmt: skip
     log_in(client, people.other_operator, clock)
     page = page_of(client, tickets.confidential)
     assert page.status_code == 200
-    assert "Pesan kepada pelapor laporan rahasia tidak ditampilkan kepada operator desa." in page.text
+    not_shown = "Pesan kepada pelapor laporan rahasia tidak ditampilkan kepada operator desa."
+    assert not_shown in page.text
     for hidden in ("550 mailbox unavailable", "Saluran", "Penilaian dari warga", COMMENT):
         assert hidden not in page.text
     # the handler of the office sees both
