@@ -189,6 +189,10 @@ class Config:
     SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN") or None
     # Inbound SMS (POST /hooks/sms): the gateway sends this in X-Webhook-Secret.
     SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET") or None
+    # The gateway's POSTs per address (one gateway: generous), and answers sent
+    # to one number: past it the hook accepts and answers nothing (no SMS spam).
+    SMS_HOOK_LIMIT_PER_IP = "6000 per hour"
+    SMS_REPLY_LIMIT_PER_NUMBER = "10 per hour"
     # Delivery: tries before the dead letter, backoff base and ceiling (doubling),
     # messages claimed per round, the claim's lease, idle poll, one send's timeout.
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))

@@ -1,13 +1,17 @@
 """Everything the office's ticket page shows about one ticket, decrypted
 (DESIGN.md §4): the request, the subject household from the registry, the
-reporter, the files, the full history with internal notes, and the deadlines.
+reporter, the files, the full history with internal notes, the deadlines,
+and the resident's side (``resident_side``: messages and their delivery, the
+rating, the appeal).
 
 The caller has already checked that the staff member may see the ticket;
 ``show_reporter`` is ``permissions.can_see_reporter``'s answer, so the
 reporter's contact and the assisting operator are never decrypted or looked
-up for someone who may not see them. With ``show_internal`` False (village
-operators) the notes of non-public events are not decrypted and the field
-visit's photos are left out of the files.
+up for someone who may not see them; nor are the messages to the reporter
+(whether and how they are reached says something about who they are) and
+their rating read. With ``show_internal`` False (village operators) the
+notes of non-public events are not decrypted and the field visit's photos
+are left out of the files.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from portal.registry.identity import open_identity
 from portal.registry.models import CONDITION_COLUMNS, Household, Person
 from portal.registry.validation import P_ADDRESS
 from portal.staff.models import StaffUser
-from portal.tickets import sla
+from portal.tickets import resident_side, sla
 from portal.tickets.models import (
     P_DETAILS,
     P_EVENT_NOTE,
@@ -99,6 +103,12 @@ class CaseFile:
     deadlines: tuple[Deadline, ...]
     #: When the ticket started waiting for the resident (the SLA clock stopped).
     paused_at: dt.datetime | None
+    #: The messages to the resident, newest first; None when this staff
+    #: member may not see the reporter.
+    messages: tuple[resident_side.Delivery, ...] | None = None
+    #: The resident's rating (None: not rated, or not shown to this staff member).
+    rating: resident_side.ResidentRating | None = None
+    appeal: resident_side.Appeal | None = None
 
 
 def load(
@@ -144,6 +154,9 @@ def load(
         history=tuple(_entry(e, names, keyring, show_reporter, show_internal) for e in events),
         deadlines=deadlines(ticket, today),
         paused_at=ticket.paused_at,
+        messages=resident_side.deliveries(ticket.id) if show_reporter else None,
+        rating=resident_side.rating(ticket.id, keyring) if show_reporter else None,
+        appeal=resident_side.appeal(ticket, events),
     )
 
 

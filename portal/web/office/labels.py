@@ -5,6 +5,7 @@ The resident's words are in ``portal.web.public.ticket_labels``."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.tickets.labels import OFFICE_STATUS_LABELS
@@ -27,7 +28,17 @@ EVENT_LABELS = {
     "resident_added": _l("Resident added information"),
     "note": _l("Note"),
     "field_visit": _l("Field visit recorded"),
+    "appealed": _l("Appealed"),
 }
+
+#: What a message to the resident is about (``OutboxMessage.topic``).
+MESSAGE_LABELS = {
+    "ticket.submitted": _l("Request received"),
+    "ticket.message": _l("Message from the office"),
+    "sms.reply": _l("Answer to an SMS"),
+}
+
+CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
 
 DEADLINE_LABELS = {
     "triage": _l("Triage"),
@@ -44,3 +55,14 @@ def status_label(status: str) -> str:
 
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
+
+
+def message_label(topic: str, to_status: str | None = None) -> str:
+    """A message to the resident in words: ``Status changed to Accepted``."""
+    if topic == "ticket.status_changed":
+        return _("Status changed to %(status)s", status=status_label(to_status or ""))
+    return str(MESSAGE_LABELS.get(topic, topic))
+
+
+def channel_label(channel: str | None) -> str:
+    return str(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else _("None")

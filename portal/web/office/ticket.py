@@ -34,7 +34,9 @@ from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.labels import (
     DEADLINE_LABELS,
+    channel_label,
     event_label,
+    message_label,
     status_label,
 )
 from portal.web.office.tickets import (
@@ -118,6 +120,8 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         deadline_labels=DEADLINE_LABELS,
         status_label=status_label,
         event_label=event_label,
+        message_label=message_label,
+        channel_label=channel_label,
         local_time=local_time,
     )
     # Recorded once the page is made, before it leaves: committing first
