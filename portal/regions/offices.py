@@ -38,7 +38,7 @@ def search_offices(query: str, *, exclude: int | None = None) -> list[Office]:
 
 
 #: A public phone number: digits, spaces, dashes, parentheses, a leading +.
-PUBLIC_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,30}")
+PUBLIC_PHONE = re.compile(r"\+?[0-9(][0-9 ()-]{4,30}")
 PUBLIC_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
