@@ -27,7 +27,7 @@ from portal.crypto import Keyring
 from portal.extensions import db
 from portal.tickets import sla
 from portal.tickets.models import P_RATING_COMMENT, Rating, Ticket
-from portal.tickets.workflow import ACCEPTED, FORWARDED, REJECTED
+from portal.tickets.workflow import ACCEPTED, CLOSED, FORWARDED, REJECTED
 
 #: Statuses whose decision may be rated.
 RATABLE = frozenset({ACCEPTED, REJECTED, FORWARDED})
@@ -47,6 +47,8 @@ def refusal(ticket: Ticket, today: dt.date) -> str | None:
     """Why ``ticket`` cannot be rated on ``today`` (WIB), or None when it can."""
     if has_rating(ticket):
         return "already_rated"
+    if ticket.status == CLOSED:
+        return "window_closed"  # closed only once the window has passed
     if ticket.status not in RATABLE:
         return "not_decided"
     if ticket.appeal_until is None or today > ticket.appeal_until:
