@@ -14,6 +14,7 @@ from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import closing, sla
 from portal.tickets.models import OutboxMessage, Ticket, TicketEvent
+from portal.tickets.workflow import InvalidTransition
 from tests.tickets import submit
 
 pytestmark = pytest.mark.usefixtures("app_ctx", "db_clean")
@@ -110,3 +111,26 @@ def test_batches_walk_every_ticket_once(keyring):
         after_id = batch.last_id
     assert (closed, batches) == (5, 3)
     assert statuses({str(i): i for i in ids}) == {str(i): "closed" for i in ids}
+
+
+def test_a_ticket_that_cannot_close_is_passed_over_not_retried(keyring, monkeypatch):
+    """A ticket the workflow refuses stays as it is and the next batch starts
+    after it, so the command cannot loop on it."""
+    today = dt.date(2026, 6, 1)
+    now = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
+    stuck, other = (ticket(keyring, "rejected", dt.date(2026, 5, 1)) for _ in range(2))
+    real = closing.transition
+
+    def refuse_stuck(row, *args, **kwargs):
+        if row.id == stuck:
+            raise InvalidTransition(row.status, "closed", "refused for the test")
+        return real(row, *args, **kwargs)
+
+    monkeypatch.setattr(closing, "transition", refuse_stuck)
+    with transaction():
+        first = closing.close_batch(today, now, keyring, limit=1)
+    assert (first.closed, first.last_id) == (0, stuck)
+    with transaction():
+        second = closing.close_batch(today, now, keyring, after_id=first.last_id, limit=1)
+    assert (second.closed, second.last_id) == (1, other)
+    assert statuses({"stuck": stuck, "other": other}) == {"stuck": "rejected", "other": "closed"}

@@ -127,3 +127,20 @@ def test_forwarded_can_be_rated(app, client, keyring, monkeypatch):
     open_link(client, token)
     assert post(client, f"/track/{reference}/rate", {"score": "5"}).status_code == 303
     assert [r.score for r in rating_rows(app)] == [5]
+
+
+def test_a_parallel_rating_that_committed_first_makes_this_one_already_rated(
+    app, keyring, decided, monkeypatch
+):
+    """Two tabs: both checked "not rated yet" before either stored; the
+    unique ticket_id refuses the second, which is told it was already rated."""
+    ticket_id, _ = decided
+    now = wib(2026, 4, 10, 17)
+    with app.app_context():
+        with transaction():
+            ratings.rate(db.session.get(Ticket, ticket_id), 5, None, now, keyring)
+        monkeypatch.setattr(ratings, "has_rating", lambda ticket: False)
+        with pytest.raises(ratings.RatingRefused) as refused, transaction():
+            ratings.rate(db.session.get(Ticket, ticket_id), 2, None, now, keyring)
+        assert refused.value.code == "already_rated"
+        assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
