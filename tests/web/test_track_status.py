@@ -11,7 +11,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.db import transaction
 from portal.extensions import db
@@ -294,3 +294,85 @@ def test_help_late_names_the_province_office_with_its_contact(app, client, keyri
     generic = client.get("/help/late").text
     assert "Dinas Sosial Provinsi" in generic and province_name not in generic
     assert client.get("/help/late?office=nothing&lang=en").status_code == 200
+
+
+def test_demo_contacts_fill_only_offices_without_one(app):
+    from portal.regions.offices import demo_contacts
+    from portal.tickets.demo_content import DEMO_CONTACTS
+
+    with app.app_context():
+        with transaction():
+            set_public_contact("dinsos-32.03", phone="(0263) 111 222")
+            assert demo_contacts(DEMO_CONTACTS) == len(DEMO_CONTACTS) - 1
+        bogor = db.session.scalar(select(Office).where(Office.code == "dinsos-32.01"))
+        assert bogor.public_phone == "(0251) 800 0101" and bogor.public_email
+        kept = db.session.scalar(select(Office).where(Office.code == "dinsos-32.03"))
+        assert (kept.public_phone, kept.public_address) == ("(0263) 111 222", None)
+        with transaction():
+            assert demo_contacts(DEMO_CONTACTS) == 0
+
+
+# --- the decision ------------------------------------------------------------------------
+
+
+def decide(app, keyring, outcome: str, then: str | None = None) -> str:
+    """A ticket reviewed, verified and decided on Thursday 2 April 2026 at
+    10:00 WIB with reasons and an explanation; ``then`` is a status set by
+    hand afterwards. The window's end is set by hand to 17 April. Returns the token."""
+    ticket_id, _ref, token = new_ticket(app, keyring)
+    with app.app_context(), transaction():
+        ticket = db.session.get(Ticket, ticket_id)
+        transition(ticket, "in_review", HANDLER, now=wib(2026, 3, 17), keyring=keyring)
+        transition(ticket, "verified", HANDLER, now=wib(2026, 3, 30), keyring=keyring)
+        ticket.decision_reasons = "not_meeting_criteria;documents_missing"
+        transition(
+            ticket,
+            outcome,
+            HANDLER,
+            "Penghasilan keluarga di atas batas.",
+            now=wib(2026, 4, 2),
+            keyring=keyring,
+        )
+        ticket.appeal_until = dt.date(2026, 4, 17)
+        if then:
+            ticket.status = then
+    return token
+
+
+def decision_part(text: str) -> str:
+    """The decision section of the status page (up to the next heading)."""
+    return text.split("Keputusan</h2>", 1)[1].split("<h2>", 1)[0]
+
+
+def test_rejection_in_plain_words_with_reasons_explanation_and_appeal_date(
+    app, client, keyring, monkeypatch
+):
+    token = decide(app, keyring, "rejected")
+    page_clock(monkeypatch, wib(2026, 4, 6))
+    part = decision_part(open_link(client, token).text)
+    assert "Permohonan Anda tidak diterima." in part
+    assert "Diputuskan pada" in part and "2 April 2026, pukul 10:00 WIB" in part
+    assert "Rumah tangga tidak memenuhi kriteria" in part
+    assert "Dokumen yang diperlukan kurang atau tidak sah" in part
+    assert re.search(r"Pesan dari kantor:</p>\s*<blockquote[^>]*>Penghasilan keluarga", part)
+    assert "mengajukan banding sampai 17 April 2026" in part
+    english = client.get(f"/t/{token}?lang=en").text
+    assert "Your request was not accepted." in english
+    assert "The household does not meet the criteria" in english
+    assert "you can appeal until April 17, 2026" in english
+
+
+@pytest.mark.parametrize("then", [None, "closed"])
+def test_after_the_window_no_appeal_date_is_offered(app, client, keyring, monkeypatch, then):
+    token = decide(app, keyring, "rejected", then=then)
+    page_clock(monkeypatch, wib(2026, 4, 18))  # the day after the window's end
+    part = decision_part(open_link(client, token).text)
+    assert "Permohonan Anda tidak diterima." in part  # closed or not, the same outcome
+    assert "banding" not in part
+
+
+def test_forwarded_is_accepted_and_sent_on(app, client, keyring, monkeypatch):
+    token = decide(app, keyring, "accepted", then="forwarded")
+    page_clock(monkeypatch, wib(2026, 4, 6))
+    text = open_link(client, token).text
+    assert "diterima dan diteruskan ke Kementerian Sosial" in text
