@@ -350,7 +350,7 @@ def test_rejection_in_plain_words_with_reasons_explanation_and_appeal_date(
     token = decide(app, keyring, "rejected")
     page_clock(monkeypatch, wib(2026, 4, 6))
     part = decision_part(open_link(client, token).text)
-    assert "Permohonan Anda tidak diterima." in part
+    assert "Permohonan Anda tidak disetujui." in part
     assert "Diputuskan pada" in part and "2 April 2026, pukul 10:00 WIB" in part
     assert "Rumah tangga tidak memenuhi kriteria" in part
     assert "Dokumen yang diperlukan kurang atau tidak sah" in part
@@ -367,7 +367,7 @@ def test_after_the_window_no_appeal_date_is_offered(app, client, keyring, monkey
     token = decide(app, keyring, "rejected", then=then)
     page_clock(monkeypatch, wib(2026, 4, 18))  # the day after the window's end
     part = decision_part(open_link(client, token).text)
-    assert "Permohonan Anda tidak diterima." in part  # closed or not, the same outcome
+    assert "Permohonan Anda tidak disetujui." in part  # closed or not, the same outcome
     assert "banding" not in part
 
 
@@ -375,4 +375,4 @@ def test_forwarded_is_accepted_and_sent_on(app, client, keyring, monkeypatch):
     token = decide(app, keyring, "accepted", then="forwarded")
     page_clock(monkeypatch, wib(2026, 4, 6))
     text = open_link(client, token).text
-    assert "diterima dan diteruskan ke Kementerian Sosial" in text
+    assert "disetujui dan diteruskan ke Kementerian Sosial" in text
