@@ -1,6 +1,7 @@
 """``flask evidence sweep``: remove evidence files no ticket refers to.
 ``flask tickets purge-expired``: delete expired drafts, confirmations and
 lookup proofs.
+``flask tickets close-expired``: close decided tickets past their appeal window.
 ``flask tickets demo``: demo tickets for a working queue (development and testing only).
 
 Both are periodic jobs (cron or a systemd timer; see README "Running it").
@@ -75,6 +76,38 @@ def purge_expired() -> None:
         proofs = purge_expired_proofs(now)
     click.echo(f"removed {drafts} expired draft(s), {confirmations} expired confirmation(s)")
     click.echo(f"removed {proofs} expired lookup proof(s)")
+
+
+@tickets_cli.command("close-expired")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Tickets per transaction.",
+)
+def close_expired(batch_size: int) -> None:
+    """Close rejected and forwarded tickets whose appeal window has passed,
+    as the system actor (idempotent; run daily). Accepted tickets stay open
+    until their office forwards them (see ``portal.tickets.closing``)."""
+    from portal.tickets import closing
+
+    now = sla.as_utc()
+    today = sla.local_date(now)
+    total, after_id = 0, 0
+    while True:
+        with transaction():
+            batch = closing.close_batch(today, now, keyring(), after_id=after_id, limit=batch_size)
+        total += batch.closed
+        if batch.last_id is None:
+            break
+        after_id = batch.last_id
+    click.echo(f"closed {total} ticket(s) whose appeal window ended before {today.isoformat()}")
+    waiting = closing.accepted_waiting(today)
+    click.echo(
+        f"{waiting} accepted ticket(s) past their appeal window stay open: "
+        "their office has not forwarded them yet"
+    )
 
 
 templates_cli = AppGroup("templates", help="Reply templates for the office's public texts.")

@@ -13,9 +13,10 @@ still open to appeal. The office's steps are the ones its pages make
 ``demo_office``), with their audit rows: every ticket past its field check
 has a recorded visit (findings against the registry, sometimes photos), and
 every decision has reason codes and an explanation from the reply templates
-(seeded if there are none). The demo handler is the assignee of most of their
-office's tickets under review; the other two offices are worked by the
-demo supervisor (Jawa Barat), who sees all three.
+(seeded if there are none). Two of the offices and the province get made-up
+public contacts (``demo_content.DEMO_CONTACTS``) for the tracking page. The
+demo handler is the assignee of most of their office's tickets under review;
+the other two offices are worked by the demo supervisor (Jawa Barat), who sees all three.
 
 Subjects are households of the demo registry (``flask dtsen demo``) where
 there are any, else described by name and address. Each ticket has a fixed
@@ -41,6 +42,7 @@ from portal.crypto import Keyring
 from portal.db import transaction
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Office, Region
+from portal.regions.offices import demo_contacts
 from portal.registry.models import Household
 from portal.staff.accounts import DEMO_ACCOUNTS, DEMO_ENVIRONMENTS, DEMO_REGENCY
 from portal.staff.models import StaffUser
@@ -155,6 +157,7 @@ def create_demo_tickets(
     world = _World.load(keyring, now)
     with transaction():
         demo_office.seed_templates(now)
+        demo_contacts(content.DEMO_CONTACTS)
     existing = set(
         db.session.scalars(
             select(Ticket.idempotency_key).where(Ticket.idempotency_key.startswith(KEY_PREFIX))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from portal.regions.offices import Contact
 from portal.registry.names import STREETS, SUNDA
 from portal.tickets import evidence
 from portal.tickets.workflow import (
@@ -192,3 +193,16 @@ def store_pictures(rng: random.Random, subkind: str, count: int, label: str) -> 
         processed = evidence.process_upload(name, data, doc_type=doc_type, keep_gps=False)
         stored.append(evidence.store(processed))
     return stored
+
+
+#: Public contacts of demo offices (``flask tickets demo``), made up: the
+#: tracking page shows them; dinsos-32.73 keeps none, to show the fallback.
+DEMO_CONTACTS = {
+    "dinsos-32.01": Contact(
+        "(0251) 800 0101", "dinsos.demo@example.org", "Jl. Contoh No. 1, Cibinong (demo)"
+    ),
+    "dinsos-32.03": Contact("(0263) 800 0103", None, "Jl. Contoh No. 3, Cianjur (demo)"),
+    "prov-32": Contact(
+        "(022) 800 0032", "dinsos.prov.demo@example.org", "Jl. Contoh No. 32, Bandung (demo)"
+    ),
+}

@@ -31,8 +31,8 @@ def sent(app, client, tmp_path, monkeypatch, db_clean):
     )
 
 
-def track(client, reference, pin):
-    return post(client, "/track", {"reference": reference, "pin": pin})
+def track(client, reference, pin, **kw):
+    return post(client, "/track", {"reference": reference, "pin": pin}, **kw)
 
 
 def test_track_page(client):
@@ -44,7 +44,10 @@ def test_track_page(client):
 def test_reference_in_any_case_and_spacing_with_the_pin(client, sent):
     reference, pin, _ = sent
     typed = reference.lower().replace("-", " ")
-    page = track(client, typed, pin)
+    opened = track(client, typed, pin)  # a right PIN grants and redirects (issue 11)
+    assert opened.status_code == 303
+    assert opened.headers["Location"] == f"/track/{reference}"
+    page = client.get(opened.headers["Location"])
     assert page.status_code == 200
     assert reference in page.text and "Sudah diterima" in page.text
     assert page.headers["Cache-Control"] == "no-store"

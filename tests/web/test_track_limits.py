@@ -57,7 +57,7 @@ def test_a_strangers_wrong_pins_leave_the_owner_a_way_in(app, sent):
     assert f"coba lagi dalam {-(-wait // 60)} menit" in refused.text
     assert "tautan pemantauan" in refused.text  # the way in that needs no PIN
     # The owner, elsewhere, opens it at once.
-    opened = track(at(app, OWNER), reference, pin)
+    opened = track(at(app, OWNER), reference, pin, follow_redirects=True)
     assert opened.status_code == 200 and reference in opened.text
 
 
@@ -80,7 +80,10 @@ def test_past_the_references_budget_the_owner_is_asked_for_the_captcha(app, sent
             == 10
         )
     opened = post(
-        owner, "/track", {"reference": reference, "pin": pin, "h-captcha-response": "tok-owner"}
+        owner,
+        "/track",
+        {"reference": reference, "pin": pin, "h-captcha-response": "tok-owner"},
+        follow_redirects=True,
     )
     assert opened.status_code == 200 and reference in opened.text
     assert len(siteverify.requests) == 1

@@ -1,9 +1,13 @@
 """Following a request: ``/track`` (reference + PIN) and ``/t/<token>`` (the
 tracking link on the receipt's QR code), and the receipt PDF.
 
-Both show the same public view: the simple status label, due dates and the
-public events; internal notes never. The receipt is reachable only with the
-tracking token, never by reference.
+Both grant this browser the request (``track_access.grant``) and show the
+same public view (``track_status``): the simple status label, the current
+deadline, the office and the public events; internal notes never. A right
+PIN redirects (303) to ``/track/<reference>``, which shows the status while
+the grant lasts and otherwise sends the resident back to ``/track`` with the
+ticket number filled in. The receipt is reachable only with the tracking
+token, never by reference.
 
 PIN guesses (SECURITY.md AU5, LK6). The reference is printed on the receipt,
 so anyone who saw it can try PINs; they must not lock its owner out:
@@ -24,20 +28,18 @@ reference get the same answer at every step, locks and captcha included.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from flask import (
     Blueprint,
     current_app,
     g,
     make_response,
+    redirect,
     request,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from forms.track import TrackForm
 from portal import captcha, ratelimit
@@ -45,35 +47,23 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.i18n import current_lang
 from portal.regions.models import Office
-from portal.tickets.models import P_EVENT_NOTE, Ticket, TicketEvent
+from portal.tickets.references import parse_reference
 from portal.tickets.service import open_by_pin, open_by_tracking_token
-from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
-from portal.web.public import journey
+from portal.web.public import journey, track_access
 from portal.web.public.journey import url_for_tracking
-from portal.web.public.ticket_labels import (
-    EVENT_LABELS,
-    KIND_TITLES,
-    SUBKIND_LABELS,
-    next_steps,
-)
-from portal.web.public.track_actions import status_extras
-from portal.web.public.track_reply import answer_extras
+from portal.web.public.ticket_labels import next_steps
+from portal.web.public.track_status import status_context
 
 bp = Blueprint("track", __name__)
-
-
-@dataclass(frozen=True)
-class PublicEvent:
-    at: object
-    label: str
-    note: str | None
 
 
 @bp.route("/track", methods=["GET", "POST"])
 @ratelimit.posts_per_address("TRACK_LIMIT_PER_IP")
 def track():
     form = TrackForm()
+    if request.method == "GET" and request.args.get("reference"):
+        form.reference.data = parse_reference(request.args["reference"])
     if not form.validate_on_submit():
         return private_page(
             "public/track/track.html", 400 if form.errors else 200, form=form, captcha=False
@@ -85,8 +75,8 @@ def track():
     with transaction():  # commit the attempt count whatever the result
         result = open_by_pin(reference, form.pin.data, keyring=keyring(), now=journey.now())
         if result.ticket is not None:
-            context = _status_context(result.ticket)
-            return private_page("public/track/status.html", receipt_url=None, **context)
+            track_access.grant(result.ticket)
+            return redirect(url_for("track.status", reference=result.ticket.reference), 303)
     too_many = not _attempt_allowed(reference)
     if result.locked_until is not None or too_many:
         hours = math.ceil(current_app.config["PIN_LOCK_MINUTES"] / 60)
@@ -154,15 +144,23 @@ def _attempt_allowed(reference: str) -> bool:
     return ratelimit.allowed(limit, "track-reference", reference)
 
 
+@bp.get("/track/<reference>")
+@track_access.resident_ticket
+def status(ticket):
+    """The status of a request this browser opened (PIN or link) within the grant."""
+    return private_page("public/track/status.html", receipt_url=None, **status_context(ticket))
+
+
 @bp.get("/t/<token>")
 def by_token(token: str):
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
         return _link_not_found()
+    track_access.grant(ticket)
     return private_page(
         "public/track/status.html",
         receipt_url=url_for("track.receipt", token=token),
-        **_status_context(ticket),
+        **status_context(ticket),
     )
 
 
@@ -201,31 +199,3 @@ def receipt(token: str):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _status_context(ticket: Ticket) -> dict:
-    ring = keyring()
-    rows = db.session.scalars(
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
-        .order_by(TicketEvent.at, TicketEvent.id)
-    )
-    events = [
-        PublicEvent(
-            e.at,
-            str(EVENT_LABELS.get(e.kind, _l("Status changed"))),
-            ring.decrypt(e.note_enc, P_EVENT_NOTE) if e.note_enc else None,
-        )
-        for e in rows
-    ]
-    return {
-        "ticket": ticket,
-        "kind_title": KIND_TITLES[ticket.kind],
-        "subkind_label": SUBKIND_LABELS[ticket.kind].get(ticket.subkind, ""),
-        "status_label": public_label(ticket.status),
-        "events": events,
-        "office": db.session.get(Office, ticket.office_id),
-        "next_steps": next_steps(ticket.subkind),
-        **status_extras(ticket),
-        **answer_extras(ticket),
-    }

@@ -209,12 +209,8 @@ def latest_question(ticket: Ticket) -> str | None:
 
 
 def status_url(ticket: Ticket) -> str:
-    """The request's status page (``/track/<reference>``, the tracking page's
-    own route), or ``/track`` with the number filled in before it exists."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == "/track/<reference>" and "GET" in (rule.methods or ()):
-            return url_for(rule.endpoint, reference=ticket.reference)
-    return url_for("track.track", reference=ticket.reference)
+    """The request's status page (``/track/<reference>``)."""
+    return url_for("track.status", reference=ticket.reference)
 
 
 def answer_extras(ticket: Ticket) -> dict:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from portal import ratelimit
 from portal.extensions import db
+from portal.regions.models import Office
 from portal.regions.search import search_villages
 
 bp = Blueprint("public", __name__)
@@ -43,3 +44,17 @@ def villages():
     return jsonify(
         results=[{"code": p.code, "label": p.label} for p in found.places], more=found.more
     )
+
+
+@bp.get("/help/late")
+def help_late():
+    """What to do when the office is late: the escalation to the province
+    (DESIGN.md §4). ``?office=<code>`` (from the tracking page) names the
+    province office above that office, with its public contact; an unknown
+    or missing code gives the general text. Public data only."""
+    from portal.web.public.track_status import province_office
+
+    code = (request.args.get("office") or "")[:24]
+    office = db.session.scalar(select(Office).where(Office.code == code)) if code else None
+    province = province_office(office)
+    return render_template("public/help_late.html", office=office, province=province)
