@@ -175,7 +175,9 @@ def test_internal_notes_never_reach_the_tracking_pages(app, client, clock, peopl
     add_note(client, tickets.objection, "Tetangga bilang mereka punya mobil")
     assert "Tetangga bilang" in page_of(client, tickets.objection).text
     resident = app.test_client()
-    tracked = post(resident, "/track", {"reference": tickets.objection, "pin": tickets.pin})
+    opened = post(resident, "/track", {"reference": tickets.objection, "pin": tickets.pin})
+    assert opened.status_code == 303
+    tracked = resident.get(opened.headers["Location"])
     assert tracked.status_code == 200 and tickets.objection in tracked.text
     assert "Tetangga bilang" not in tracked.text
     linked = resident.get(f"/t/{tickets.tracking_token}")

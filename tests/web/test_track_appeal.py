@@ -64,11 +64,11 @@ def test_the_window_ends_on_the_tenth_working_day(app, rejected):
 
 
 def test_the_status_page_offers_the_appeal_until_the_last_day(app, rejected, monkeypatch):
-    from portal.web.public.track import _status_context
+    from portal.web.public.track_status import status_context
 
     at(monkeypatch, LAST_DAY)
     with app.test_request_context():
-        context = _status_context(ticket_of(rejected))
+        context = status_context(ticket_of(rejected))
     assert context["answer_appeal_url"] == appeal_path(rejected)
     assert context["answer_appeal_until"] == dt.date(2026, 4, 7)
     assert context["answer_reply_url"] is None

@@ -61,10 +61,10 @@ def test_the_clock_waits_while_the_office_asks(app, waiting):
 
 
 def test_the_status_page_shows_the_question_and_the_way_to_reply(app, client, waiting):
-    from portal.web.public.track import _status_context
+    from portal.web.public.track_status import status_context
 
     with app.test_request_context():
-        context = _status_context(ticket_of(waiting))
+        context = status_context(ticket_of(waiting))
     assert context["answer_question"] == QUESTION
     assert context["answer_reply_url"] == reply_path(waiting)
     assert context["answer_appeal_url"] is None
