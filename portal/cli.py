@@ -1,6 +1,6 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
-``flask templates …``, ``flask audit …``."""
+``flask templates …``, ``flask audit …``, ``flask outbox …``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def regions_load() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
+    from portal.notify.cli import outbox_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
     from portal.tickets.cli import evidence_cli, templates_cli, tickets_cli
@@ -43,3 +44,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tickets_cli)
     app.cli.add_command(templates_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(outbox_cli)
