@@ -66,10 +66,11 @@ class SmtpChannel:
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = f"<{event_id}@{self.domain}>"
         message["X-Idempotency-Key"] = event_id
-        message["Content-Language"] = content.lang
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(content.text)
         message.add_alternative(content.html, subtype="html")
+        # After the parts: making the message multipart moves Content-* headers into them.
+        message["Content-Language"] = content.lang
         return message
 
     def _connection(self) -> smtplib.SMTP:
