@@ -164,16 +164,23 @@ def _next_step(ticket: Ticket, status: str) -> tuple[str, str]:
 
 
 def _status_before(message: OutboxMessage, status: str) -> str | None:
-    """The status the announced move left (from its event, written with it)."""
-    return db.session.scalar(
-        select(TicketEvent.from_status)
-        .where(
-            TicketEvent.ticket_id == message.ticket_id,
-            TicketEvent.to_status == status,
-            TicketEvent.from_status != TicketEvent.to_status,
-            TicketEvent.at <= message.created_at,
-        )
+    """The public status the resident knew before the announced move: the
+    target of the last public move before it (private moves were never told)."""
+    moves = (TicketEvent.ticket_id == message.ticket_id) & (
+        TicketEvent.from_status.is_(None) | (TicketEvent.from_status != TicketEvent.to_status)
+    )
+    this_move = db.session.scalar(
+        select(TicketEvent.id)
+        .where(moves, TicketEvent.to_status == status, TicketEvent.at <= message.created_at)
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .limit(1)
+    )
+    if this_move is None:
+        return None
+    return db.session.scalar(
+        select(TicketEvent.to_status)
+        .where(moves, TicketEvent.public, TicketEvent.id < this_move)
+        .order_by(TicketEvent.id.desc())
         .limit(1)
     )
 
