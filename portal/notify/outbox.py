@@ -73,12 +73,17 @@ def claim(now: dt.datetime, worker_id: str, batch: int, lease_seconds: float) ->
     """Take up to ``batch`` due messages, oldest first, for ``lease_seconds``."""
     m = OutboxMessage
     ids = select(m.id).where(*_due(now)).order_by(m.id).limit(batch)
-    if not is_sqlite():
-        ids = ids.with_for_update(skip_locked=True)
+    if is_sqlite():
+        chosen = m.id.in_(ids.scalar_subquery())
+    else:
+        # A CTE: a locking subquery in ``IN (…)`` may be planned as a join
+        # that runs it again per row, and then LIMIT no longer limits.
+        due = ids.with_for_update(skip_locked=True).cte("due")
+        chosen = m.id == due.c.id
     claimed = db.session.scalars(
         update(m)
         # The due conditions again: PostgreSQL re-checks them on the locked row.
-        .where(m.id.in_(ids.scalar_subquery()), *_due(now))
+        .where(chosen, *_due(now))
         .values(claimed_by=worker_id, claimed_until=now + dt.timedelta(seconds=lease_seconds))
         .returning(m.id)
         .execution_options(synchronize_session=False)

@@ -107,6 +107,21 @@ def test_claim_takes_only_due_messages_without_a_live_lease(app_ctx, keyring):
     assert mine[ids["leased"]].claimed_by == "other"
 
 
+def test_claim_takes_at_most_a_batch_oldest_first(app_ctx, keyring):
+    ticket = db.session.get(Ticket, submit(keyring, answers()).ticket_id)
+    with transaction():
+        for _ in range(6):
+            db.session.add(OutboxMessage.for_ticket("ticket.message", ticket, NOW))
+    ids = [m.id for m in rows()]
+
+    with transaction():
+        first = outbox.claim(NOW, "me", 3, 120)
+    with transaction():
+        second = outbox.claim(NOW, "you", 3, 120)
+
+    assert (first, second) == (ids[:3], ids[3:6])
+
+
 def test_a_worker_whose_lease_was_taken_over_cannot_mark(app_ctx, keyring):
     submit(keyring, answers())
     with transaction():
