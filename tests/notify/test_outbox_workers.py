@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from portal.db import is_sqlite, transaction
 from portal.extensions import db
+from portal.notify import outbox
 from portal.notify.worker import Worker
 from portal.tickets.models import OutboxMessage, Ticket
 from tests.notify import servers
@@ -83,7 +85,9 @@ def test_a_worker_killed_after_sending_sends_once_more_and_the_repeat_is_dropped
     assert list(sms_gateway.delivered) == [row.event_id]  # the repeat was dropped
 
 
-def test_two_workers_at_once_never_send_the_same_message(app, app_ctx, keyring, sms_gateway):
+def test_two_workers_at_once_never_send_the_same_message(
+    app, app_ctx, keyring, sms_gateway, monkeypatch
+):
     if is_sqlite():
         pytest.skip("claims racing on separate connections: PostgreSQL (DATABASE_URL)")
     first = submit(keyring, answers(reporter_contact="081234567890")).ticket_id
@@ -94,6 +98,16 @@ def test_two_workers_at_once_never_send_the_same_message(app, app_ctx, keyring, 
     config = worker_config(app, SMS_GATEWAY_URL=sms_gateway.url, OUTBOX_BATCH=5)
     start = threading.Barrier(2)
     errors: list[BaseException] = []
+    # Every round, both workers claim at the same moment (same snapshot): a
+    # claim that did not lock or re-check would hand both the same messages.
+    together, real_claim = threading.Barrier(2), outbox.claim
+
+    def claim_together(*args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=5)  # broken once the other worker has finished
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim", claim_together)
 
     def work() -> None:
         try:

@@ -84,7 +84,9 @@ def test_a_long_next_step_is_shortened_never_the_link(app, app_ctx, keyring, sms
         transition(ticket, "verified", HANDLER, now=NOW)
         transition(ticket, "rejected", HANDLER, now=NOW)
     # 90 characters: the link is 115, so 13 are left for the step of the last SMS.
-    long_base = "https://cekdtsen.dinsos.kabupaten-bogor.example.go.id/layanan/portal-warga/pelacakan/abcde"
+    long_base = (
+        "https://cekdtsen.dinsos.kabupaten-bogor.example.go.id/layanan/portal-warga/pelacakan/abcde"
+    )
 
     config = worker_config(app, SMS_GATEWAY_URL=sms_gateway.url, PUBLIC_BASE_URL=long_base)
     Worker(config, keyring).run_once()
