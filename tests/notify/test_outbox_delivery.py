@@ -235,3 +235,22 @@ def test_private_moves_and_an_unchanged_public_status_are_not_told(
         ("skipped", "public status unchanged"),
     ]
     assert len(sms_gateway.requests) == 2
+
+
+def test_the_cli_delivers_once_and_reports_counts(app, app_ctx, keyring):
+    submit(keyring, answers(reporter_contact=None))
+    submit(keyring, answers(reporter_contact=None))
+    runner = app.test_cli_runner()
+
+    before = runner.invoke(args=["outbox", "status"])
+    run = runner.invoke(args=["outbox", "run", "--once"])
+    after = runner.invoke(args=["outbox", "status"])
+
+    assert before.output.splitlines()[0] == "pending=2 retry=0 sent=0 dead=0 skipped=0"
+    assert before.output.splitlines()[1].startswith("oldest undelivered: ")
+    assert run.exit_code == 0
+    assert run.output == "outbox: sent 0, retry 0, dead 0, skipped 2, lost 0\n"
+    assert after.output.splitlines() == [
+        "pending=0 retry=0 sent=0 dead=0 skipped=2",
+        "oldest undelivered: none",
+    ]
