@@ -1,6 +1,6 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
-``flask templates …``, ``flask audit …``, ``flask offices …``."""
+``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def regions_load() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
+    from portal.notify.cli import outbox_cli
     from portal.regions.cli import offices_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
@@ -45,3 +46,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(templates_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(offices_cli)
+    app.cli.add_command(outbox_cli)
