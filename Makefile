@@ -28,7 +28,7 @@ FREEZE_VENV := $(VENV)/.freeze
 # pinned in package-lock.json; npm writes this file at the end of an install.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help setup venv run test lint format freeze clean system-packages test-packages
+.PHONY: help setup venv run worker test lint format freeze clean system-packages test-packages
 
 # Debian packages outside the venv, installed by scripts/system-packages.sh when
 # missing (as root with apt-get; otherwise it prints the command to run):
@@ -71,6 +71,10 @@ endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		exec $(GUNICORN) app:app
+
+worker: setup ## deliver notifications (flask outbox run); SMTP_URL / SMS_GATEWAY_URL say where
+	$(FLASK) db upgrade
+	$(FLASK) outbox run
 
 test: setup test-packages $(NODE_MODULES) ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -101,4 +101,12 @@ grep -q 'tickets demo: 0 created' "$log" || fail "second make run created demo t
 stop_server
 (cd "$tmp/portal" && .venv/bin/flask --app app audit verify) || fail "the audit log of the demo does not verify"
 
+# The cron jobs of issue 11 on the demo: the worker finds nothing to send (demo
+# messages are never announced), and closing expired windows is idempotent.
+flask_in_clone() { (cd "$tmp/portal" && .venv/bin/flask --app app "$@"); }
+flask_in_clone outbox run --once || fail "flask outbox run --once failed"
+flask_in_clone outbox status | grep -q 'pending=0 retry=0' || fail "demo messages are waiting to be sent"
+flask_in_clone tickets close-expired || fail "flask tickets close-expired failed"
+flask_in_clone tickets close-expired | grep -q '^closed 0 ' || fail "a second close-expired closed more"
+
 echo "smoke test passed"

@@ -44,6 +44,7 @@ from sqlalchemy import select
 from portal import ratelimit
 from portal.crypto import Keyring
 from portal.extensions import db
+from portal.notify.recipients import normalise_phone
 from portal.tickets.models import P_OUTBOX_RECIPIENT, P_REPORTER_CONTACT, OutboxMessage, Ticket
 from portal.tickets.references import parse_reference
 
@@ -54,25 +55,6 @@ EVENT_NAMESPACE = uuid.UUID("6f7b1c3e-2d4a-5e8f-9a0b-1c2d3e4f5a6b")
 #: ``CEK`` then the reference, however typed: ``cek dt 7kq4 m9xw``, ``CEK:DT7KQ4M9XW``,
 #: ``CEKDT-7KQ4-M9XW`` (``parse_reference`` takes only a whole reference after it).
 _CHECK = re.compile(r"\s*cek[\s:.\-]*(?P<reference>.*)", re.IGNORECASE | re.DOTALL)
-_PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
-_DIGITS = re.compile(r"[0-9]{6,15}")
-
-
-def normalise_phone(text: str | None) -> str | None:
-    """A phone number in one form, ``+<country><number>``, or None when it is
-    not one (an email address, letters). A leading ``0`` is Indonesia's trunk
-    prefix (``0812…`` → ``+62812…``), ``00`` the international prefix; digits
-    without a prefix are taken as already international (``62812…``)."""
-    compact = _PHONE_SEPARATORS.sub("", text or "")
-    if compact.startswith("+"):
-        digits = compact[1:]
-    elif compact.startswith("00"):
-        digits = compact[2:]
-    elif compact.startswith("0"):
-        digits = "62" + compact[1:]
-    else:
-        digits = compact
-    return "+" + digits if _DIGITS.fullmatch(digits) else None
 
 
 def event_id_for(gateway_id: str) -> str:

@@ -18,7 +18,7 @@ from portal.tickets.models import P_OUTBOX_RECIPIENT, P_REPORTER_CONTACT, Outbox
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 E164 = re.compile(r"\+[1-9][0-9]{7,14}")
-_PHONE_NOISE = re.compile(r"[\s().\-]")
+_PHONE_NOISE = re.compile(r"[\s().\-/]")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,11 @@ def recipient(message: OutboxMessage, ticket: Ticket | None, keyring: Keyring) -
 
 
 def normalise_phone(raw: str) -> str | None:
-    """``0812-3456-7890`` → ``+6281234567890``; None when it is no phone number."""
+    """One form for a phone number, ``+<country><number>``: ``0812-3456-7890``
+    (a leading ``0`` is Indonesia's trunk prefix), ``62812…``, ``0062812…`` and
+    ``+62 812…`` all give ``+6281234567890``; None when it is no phone number
+    (an email address, letters). The ticket's contact and an inbound SMS's
+    sender are compared in this form."""
     number = _PHONE_NOISE.sub("", raw)
     if number.startswith("00"):
         number = "+" + number[2:]

@@ -389,6 +389,11 @@ class ReplyTemplate(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
 
+def rating_comment_purpose(ticket_id: int) -> bytes:
+    """A rating's comment decrypts only as the comment of its own ticket's rating."""
+    return P_RATING_COMMENT + b":" + str(ticket_id).encode()
+
+
 class Rating(db.Model):
     """How the resident rated the handling of their request, once, after the
     decision: shown to the office and counted in statistics, never shown
@@ -402,5 +407,6 @@ class Rating(db.Model):
     #: The office that decided (the ticket's office when rated), for statistics.
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     score: Mapped[int] = mapped_column(Integer)
+    #: Encrypted for this ticket alone (``rating_comment_purpose``).
     comment_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ passed (``workflow``: closing waits for it), so "closed after a decision"
 is always outside the window. During an appeal (back in review) there is
 no decision to rate until the new one, which opens a new window.
 
-The comment is encrypted (``P_RATING_COMMENT``); ``office_id`` is the
+The comment is encrypted for its ticket (``rating_comment_purpose``); ``office_id`` is the
 ticket's office when rated, for the office's statistics. Ratings are shown
 to the office and counted, never shown publicly per person.
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.crypto import Keyring
 from portal.extensions import db
 from portal.tickets import sla
-from portal.tickets.models import P_RATING_COMMENT, Rating, Ticket
+from portal.tickets.models import Rating, Ticket, rating_comment_purpose
 from portal.tickets.workflow import ACCEPTED, CLOSED, FORWARDED, REJECTED
 
 #: Statuses whose decision may be rated.
@@ -76,7 +76,9 @@ def rate(
         ticket_id=ticket.id,
         office_id=ticket.office_id,
         score=score,
-        comment_enc=keyring.encrypt(comment, P_RATING_COMMENT) if comment else None,
+        comment_enc=keyring.encrypt(comment, rating_comment_purpose(ticket.id))
+        if comment
+        else None,
         created_at=now,
     )
     db.session.add(rating)

@@ -19,7 +19,13 @@ from sqlalchemy import select
 from portal.crypto import Keyring
 from portal.extensions import db
 from portal.tickets import sla
-from portal.tickets.models import P_RATING_COMMENT, OutboxMessage, Rating, Ticket, TicketEvent
+from portal.tickets.models import (
+    OutboxMessage,
+    Rating,
+    Ticket,
+    TicketEvent,
+    rating_comment_purpose,
+)
 
 DECIDED = ("accepted", "rejected")
 
@@ -104,7 +110,11 @@ def rating(ticket_id: int, keyring: Keyring) -> ResidentRating | None:
     ).first()
     if row is None:
         return None
-    comment = keyring.decrypt(row.comment_enc, P_RATING_COMMENT) if row.comment_enc else None
+    comment = (
+        keyring.decrypt(row.comment_enc, rating_comment_purpose(ticket_id))
+        if row.comment_enc
+        else None
+    )
     return ResidentRating(row.score, comment, _utc(row.created_at))
 
 

@@ -22,10 +22,10 @@ from portal.db import transaction
 from portal.extensions import db
 from portal.tickets.models import (
     P_OUTBOX_RECIPIENT,
-    P_RATING_COMMENT,
     OutboxMessage,
     Rating,
     TicketEvent,
+    rating_comment_purpose,
 )
 from tests.factories import VILLAGE
 from tests.office.ticket_page_fixtures import (
@@ -102,7 +102,7 @@ def rated(app, keyring, tickets):
                 ticket_id=t.id,
                 office_id=t.office_id,
                 score=4,
-                comment_enc=keyring.encrypt(COMMENT, P_RATING_COMMENT),
+                comment_enc=keyring.encrypt(COMMENT, rating_comment_purpose(t.id)),
                 created_at=at(25, 8),
             )
         )
@@ -208,7 +208,7 @@ def test_an_operator_who_may_not_see_a_confidential_reporter_sees_no_messages_no
         t = ticket_row(tickets.confidential)
         message(t, CHANGED, at(19, 3), "dead", to="accepted", channel="email", attempts=8,
                 last_error="550 mailbox unavailable")  # fmt: skip
-        comment = keyring.encrypt(COMMENT, P_RATING_COMMENT)
+        comment = keyring.encrypt(COMMENT, rating_comment_purpose(t.id))
         db.session.add(
             Rating(ticket_id=t.id, office_id=t.office_id, score=2, created_at=at(25, 8),
                    comment_enc=comment)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import ratings
-from portal.tickets.models import P_RATING_COMMENT, Rating, Ticket
+from portal.tickets.models import Rating, Ticket, rating_comment_purpose
 from tests.web.journeys import post
 from tests.web.resident_tickets import new_ticket, open_link, page_clock, wib
 
@@ -53,7 +53,9 @@ def test_rate_once_with_a_comment(app, client, keyring, decided):
     with app.app_context():
         office_id = db.session.get(Ticket, ticket_id).office_id
     assert (row.ticket_id, row.office_id, row.score) == (ticket_id, office_id, 4)
-    assert keyring.decrypt(row.comment_enc, P_RATING_COMMENT) == "Cepat dan jelas"
+    assert (
+        keyring.decrypt(row.comment_enc, rating_comment_purpose(row.ticket_id)) == "Cepat dan jelas"
+    )
     again = post(client, f"/track/{reference}/rate", {"score": "1"})
     assert again.status_code == 200
     assert "Anda sudah memberi penilaian" in again.text
