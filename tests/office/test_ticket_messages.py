@@ -86,7 +86,7 @@ def deliveries(app, keyring, tickets):
         message(t, CHANGED, at(19, 3), "dead", to="accepted", channel="email", attempts=8,
                 last_error="550 mailbox unavailable")  # fmt: skip
         message(t, CHANGED, at(20, 3), "skipped", to="field_check",
-                last_error="not told to the resident")  # fmt: skip
+                last_error="public status unchanged")  # fmt: skip
         answer = message(t, "sms.reply", at(21, 1), "pending")
         purpose = P_OUTBOX_RECIPIENT + b":" + answer.encode()
         row = db.session.query(OutboxMessage).filter_by(event_id=answer).one()
@@ -132,7 +132,7 @@ def test_staff_see_every_message_newest_first_with_its_delivery_state(
     assert message_rows(page.text) == [
         ["21 Mar 2026 08.00.00 WIB", "Jawaban atas SMS", "Tidak ada", "Dalam antrean", "0"],
         ["20 Mar 2026 10.00.00 WIB", "Status berubah menjadi Verifikasi lapangan", "Tidak ada",
-         "Tidak dikirim: not told to the resident", "0"],
+         "Tidak dikirim: status yang dilihat warga tidak berubah", "0"],
         ["19 Mar 2026 10.00.00 WIB", "Status berubah menjadi Disetujui", "Email",
          "Gagal: 550 mailbox unavailable", "8"],
         ["18 Mar 2026 11.00.00 WIB", "Pesan dari Dinas Sosial", "Email",
@@ -170,7 +170,7 @@ def test_english_page_says_the_states_in_english(app, client, clock, people, tic
     rows = message_rows(client.get(f"/office/tickets/{tickets.objection}?lang=en").text)
     assert [row[3] for row in rows][:3] == [
         "Queued",
-        "Not sent: not told to the resident",
+        "Not sent: the status the resident sees did not change",
         "Failed: 550 mailbox unavailable",
     ]
     assert rows[1][1] == "Status changed to Field check"

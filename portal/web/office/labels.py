@@ -64,5 +64,29 @@ def message_label(topic: str, to_status: str | None = None) -> str:
     return str(MESSAGE_LABELS.get(topic, topic))
 
 
+#: Why the worker did not send (``portal.notify``: ``Skip`` and its channels'
+#: fixed reasons). Others (an SMTP or gateway error code) are shown as written.
+DELIVERY_REASONS = {
+    "no contact": _l("the resident left no phone or email"),
+    "bad email": _l("the email address is not valid"),
+    "contact is not an email or phone": _l("the contact is not a phone number or email"),
+    "move not public": _l("an internal step: the resident is not told"),
+    "public status unchanged": _l("the status the resident sees did not change"),
+    "email not configured": _l("email sending is not set up"),
+    "sms not configured": _l("SMS sending is not set up"),
+    "sms-only message": _l("an SMS answer cannot go by email"),
+    "ticket not found": _l("the request no longer exists"),
+    "demo data: not announced": _l("demo data: never sent"),
+    "written before notifications existed": _l("written before notifications existed"),
+}
+
+
+def delivery_reason(reason: str | None) -> str:
+    """A delivery failure or a reason for not sending, in the reader's language."""
+    if not reason:
+        return ""
+    return str(DELIVERY_REASONS.get(reason, reason))
+
+
 def channel_label(channel: str | None) -> str:
     return str(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else _("None")

@@ -35,6 +35,7 @@ from portal.web.office.auth import staff_required
 from portal.web.office.labels import (
     DEADLINE_LABELS,
     channel_label,
+    delivery_reason,
     event_label,
     message_label,
     status_label,
@@ -122,6 +123,7 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         event_label=event_label,
         message_label=message_label,
         channel_label=channel_label,
+        delivery_reason=delivery_reason,
         local_time=local_time,
     )
     # Recorded once the page is made, before it leaves: committing first
