@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
@@ -145,3 +150,26 @@ def jpeg(name: str = "kk-baru.jpg") -> dict:
 
 def main_text(page) -> str:
     return " ".join(page.inner_text("main").split())
+
+
+def post_twice_at_once(url: str, cookies: list[dict], fields: dict) -> list[tuple[int, str]]:
+    """The same form sent twice at the same moment with the browser's cookies
+    (two taps that both get through, two tabs): each one's (status, final URL)."""
+    body = urllib.parse.urlencode(fields).encode()
+    headers = {
+        "Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    start = threading.Barrier(2)
+
+    def send(_) -> tuple[int, str]:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.url
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.url
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(send, range(2)))
