@@ -138,7 +138,7 @@ def open_with_pin(page, base_url: str, reference: str, pin: str) -> None:
     page.fill("#reference", reference)
     page.fill("#pin", pin)
     press(page, "main form[action$='/track'] button[type=submit]")
-    page.wait_for_url(f"**/track/{reference}")
+    assert page.url == f"{base_url}/track/{reference}", main_text(page)
 
 
 def jpeg(name: str = "kk-baru.jpg") -> dict:
