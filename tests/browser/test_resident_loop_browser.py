@@ -83,7 +83,7 @@ def test_open_by_pin_and_answer_the_question_without_javascript(app, browser, se
     assert long_date_id(ticket.due_response) in text  # the office answers by then
     sent_at = ticket.created_at.replace(tzinfo=dt.UTC) + WIB
     first = page.locator("main ol time").first.inner_text()
-    assert first == f"{long_date_id(sent_at.date())}, {sent_at:%H:%M} WIB"
+    assert first == f"{long_date_id(sent_at.date())}, pukul {sent_at:%H:%M} WIB"
     check(page, "status")
 
     # 2. The office asks; the page shows the question and the way to reply.
