@@ -20,6 +20,7 @@ asked, so it never carries the token link, only ``/track``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy import select
 
 from portal.crypto import Keyring
 from portal.extensions import db
+from portal.tickets import sla
 from portal.tickets import workflow as wf
 from portal.tickets.models import OutboxMessage, Ticket, TicketEvent
 from portal.tickets.service import tracking_token
@@ -59,8 +61,16 @@ class Skip:
 
 
 def compose(
-    message: OutboxMessage, ticket: Ticket | None, *, keyring: Keyring, base_url: str
+    message: OutboxMessage,
+    ticket: Ticket | None,
+    *,
+    keyring: Keyring,
+    base_url: str,
+    today: dt.date | None = None,
 ) -> Composed | Skip:
+    """The message in the ticket's language, or why nothing is sent.
+    ``today`` (WIB; default: now) decides whether an appeal is still open."""
+    today = today or sla.local_date(sla.as_utc())
     payload = json.loads(message.payload)
     topic = message.topic
     if topic not in TOPICS:
@@ -87,11 +97,17 @@ def compose(
         else:
             status = ticket.status
             headline = _("The office has sent you a message about your request.")
-        return _notification(ticket, topic, status, headline, keyring, base_url)
+        return _notification(ticket, topic, status, headline, keyring, base_url, today)
 
 
 def _notification(
-    ticket: Ticket, topic: str, status: str, headline: str, keyring: Keyring, base_url: str
+    ticket: Ticket,
+    topic: str,
+    status: str,
+    headline: str,
+    keyring: Keyring,
+    base_url: str,
+    today: dt.date,
 ) -> Composed:
     token = tracking_token(ticket, keyring)
     link = f"{base_url}/t/{token}" if token else f"{base_url}/track"
@@ -103,7 +119,7 @@ def _notification(
     if topic == "ticket.message":
         step, short = _("Read the office's message on the tracking page."), _("Read it here:")
     else:
-        step, short = _next_step(ticket, status)
+        step, short = _next_step(ticket, status, today)
     context = {
         "headline": headline,
         "reference_label": _("Ticket number"),
@@ -129,14 +145,16 @@ def _notification(
     )
 
 
-def _next_step(ticket: Ticket, status: str) -> tuple[str, str]:
+def _next_step(ticket: Ticket, status: str, today: dt.date) -> tuple[str, str]:
     """The next step in plain words: (for an email, for an SMS)."""
     nothing = _("You do not need to do anything now.")
     if status == wf.NEEDS_INFO:
         return _(
             "The office needs more information from you. Please reply on the tracking page."
         ), _("Please reply here:")
-    if status in (wf.ACCEPTED, wf.REJECTED) and ticket.appeal_until is not None:
+    # Only a rejection is offered the appeal: an accepted request may be
+    # forwarded (which ends the window) any day, and has little to appeal.
+    if status == wf.REJECTED and wf.appeal_refusal(ticket, today) is None:
         long_date = format_date(ticket.appeal_until, "d MMMM y", locale=ticket.lang)
         short_date = format_date(ticket.appeal_until, "d MMM y", locale=ticket.lang)
         return _(

@@ -33,6 +33,7 @@ from portal.notify.email import SmtpChannel
 from portal.notify.messages import Composed, Skip, compose
 from portal.notify.recipients import Recipient, recipient
 from portal.notify.sms import SmsGateway
+from portal.tickets import sla
 from portal.tickets.models import OutboxMessage, Ticket
 
 log = logging.getLogger("portal.notify")
@@ -189,7 +190,13 @@ class Worker:
             return None
         ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
         try:
-            content = compose(message, ticket, keyring=self.keyring, base_url=self.base_url)
+            content = compose(
+                message,
+                ticket,
+                keyring=self.keyring,
+                base_url=self.base_url,
+                today=sla.local_date(now),
+            )
             to = recipient(message, ticket, self.keyring) if isinstance(content, Composed) else None
         except Exception as exc:  # noqa: BLE001 -- a bug or a bad key must not stop the others
             log.warning(

@@ -376,10 +376,9 @@ def _check_preconditions(
         if duplicate_of.status not in OPEN_STATUSES:
             raise refuse("the surviving ticket must still be open", "survivor_not_open")
     if to_status == IN_REVIEW and ticket.status in (ACCEPTED, REJECTED):
-        if ticket.appealed_at is not None:
-            raise refuse("a decision can be appealed once", "already_appealed")
-        if ticket.appeal_until is None or today > ticket.appeal_until:
-            raise refuse("the appeal window has closed", "appeal_window_closed")
+        code = appeal_refusal(ticket, today)
+        if code is not None:
+            raise refuse(APPEAL_REFUSALS[code], code)
     if to_status == CLOSED and ticket.appeal_until and today <= ticket.appeal_until:
         raise refuse(
             f"the appeal window is open until {ticket.appeal_until.isoformat()}",
@@ -388,6 +387,28 @@ def _check_preconditions(
     needs_visit = to_status in (VERIFIED, ACCEPTED, REJECTED) and needs_field_visit(ticket)
     if needs_visit and not _has_field_visit(ticket):
         raise refuse("a field visit must be recorded first", "needs_field_visit")
+
+
+#: Why an appeal is refused, by ``InvalidTransition.code``.
+APPEAL_REFUSALS = {
+    "not_a_move": "only a decision (accepted or rejected) can be appealed",
+    "already_appealed": "a decision can be appealed once",
+    "appeal_window_closed": "the appeal window has closed",
+}
+
+
+def appeal_refusal(ticket: Ticket, today: dt.date) -> str | None:
+    """Why the resident cannot appeal ``ticket`` on ``today`` (a key of
+    ``APPEAL_REFUSALS``), or None when they can: once, after an accepted or
+    rejected decision (not once forwarded), until ``appeal_until`` inclusive.
+    The one statement of the rule: the pages and messages ask it too."""
+    if ticket.appealed_at is not None:
+        return "already_appealed"
+    if ticket.status not in (ACCEPTED, REJECTED):
+        return "not_a_move"
+    if ticket.appeal_until is None or today > ticket.appeal_until:
+        return "appeal_window_closed"
+    return None
 
 
 def _repoint_duplicates(ticket: Ticket, survivor: Ticket) -> None:

@@ -89,7 +89,7 @@ def test_a_long_next_step_is_shortened_never_the_link(app, app_ctx, keyring, sms
     )
 
     config = worker_config(app, SMS_GATEWAY_URL=sms_gateway.url, PUBLIC_BASE_URL=long_base)
-    Worker(config, keyring).run_once()
+    Worker(config, keyring, clock=lambda: NOW).run_once()  # inside the appeal window
 
     texts = [r["body"]["text"] for r in sms_gateway.requests]
     assert len(texts) == 4  # received, being checked, waiting for a decision, not accepted

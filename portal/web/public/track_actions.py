@@ -29,6 +29,7 @@ from portal.tickets.workflow import (
     REJECTED,
     WITHDRAWN,
     InvalidTransition,
+    appeal_refusal,
 )
 from portal.web.pages import private_page
 from portal.web.public import journey
@@ -90,12 +91,7 @@ def _decision(ticket: Ticket, today) -> dict | None:
         "reasons": decisions.labels_of(ticket.decision_reasons),
         "explanation": explanation,
         "appeal_until": ticket.appeal_until,
-        "appeal_open": (
-            ticket.status in (ACCEPTED, REJECTED)
-            and ticket.appealed_at is None
-            and ticket.appeal_until is not None
-            and today <= ticket.appeal_until
-        ),
+        "appeal_open": appeal_refusal(ticket, today) is None,
     }
 
 

@@ -32,11 +32,10 @@ from portal.tickets.models import P_EVENT_NOTE, Evidence, Ticket, TicketEvent
 from portal.tickets.resident_reply import NothingToSend
 from portal.tickets.service import InvalidAnswers
 from portal.tickets.workflow import (
-    ACCEPTED,
     NEEDS_INFO,
-    REJECTED,
     Actor,
     InvalidTransition,
+    appeal_refusal,
     public_label,
 )
 from portal.web import text_and_files
@@ -166,13 +165,8 @@ def _current_refusal(ticket: Ticket, kind: str) -> str | None:
         if ticket.status == NEEDS_INFO:
             return None
         return _refusal(ticket, kind, "not_a_move")
-    if ticket.status not in (ACCEPTED, REJECTED):
-        return _refusal(ticket, kind, "already_appealed" if ticket.appealed_at else "not_a_move")
-    if ticket.appealed_at is not None:
-        return _refusal(ticket, kind, "already_appealed")
-    if ticket.appeal_until is None or sla.local_date(now()) > ticket.appeal_until:
-        return _refusal(ticket, kind, "appeal_window_closed")
-    return None
+    code = appeal_refusal(ticket, sla.local_date(now()))
+    return None if code is None else _refusal(ticket, kind, code)
 
 
 def _refusal(ticket: Ticket, kind: str, code: str) -> str:
