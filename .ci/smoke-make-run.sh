@@ -105,8 +105,11 @@ stop_server
 # messages are never announced), and closing expired windows is idempotent.
 flask_in_clone() { (cd "$tmp/portal" && .venv/bin/flask --app app "$@"); }
 flask_in_clone outbox run --once || fail "flask outbox run --once failed"
-flask_in_clone outbox status | grep -q 'pending=0 retry=0' || fail "demo messages are waiting to be sent"
+# (outputs captured first: grep -q stopping early would break the pipe under pipefail)
+status=$(flask_in_clone outbox status) || fail "flask outbox status failed"
+grep -q 'pending=0 retry=0' <<<"$status" || fail "demo messages are waiting to be sent: $status"
 flask_in_clone tickets close-expired || fail "flask tickets close-expired failed"
-flask_in_clone tickets close-expired | grep -q '^closed 0 ' || fail "a second close-expired closed more"
+again=$(flask_in_clone tickets close-expired) || fail "the second close-expired failed"
+grep -q '^closed 0 ' <<<"$again" || fail "a second close-expired closed more: $again"
 
 echo "smoke test passed"
