@@ -69,6 +69,42 @@ def _due(now: dt.datetime):
     )
 
 
+#: ``last_error`` of a message whose lease ran out while it was claimed.
+ABANDONED = "worker stopped while sending"
+
+
+def expire_abandoned(now: dt.datetime, policy: RetryPolicy) -> int:
+    """Count a try for every due message whose lease ran out while claimed:
+    its worker died (or hung) before marking it, perhaps because of the
+    message itself. So a message that kills every worker still reaches the
+    dead letter after ``OUTBOX_MAX_ATTEMPTS`` leases. A message given back by
+    ``release`` (no lease left) is not counted. Run before ``claim`` in the
+    same transaction; on PostgreSQL a concurrent worker's UPDATE waits for the
+    row and re-checks ``claimed_until``, so a lease is counted once."""
+    m = OutboxMessage
+    abandoned = (
+        m.status.in_(DUE_STATUSES),
+        m.sent_at.is_(None),
+        m.claimed_until.is_not(None),
+        m.claimed_until < now,
+    )
+    released = dict(claimed_by=None, claimed_until=None, last_error=ABANDONED)
+    options = {"synchronize_session": False}
+    dead = db.session.execute(
+        update(m)
+        .where(*abandoned, m.attempts + 1 >= policy.max_attempts)
+        .values(status="dead", attempts=m.attempts + 1, next_attempt_at=None, **released)
+        .execution_options(**options)
+    ).rowcount
+    retry = db.session.execute(
+        update(m)
+        .where(*abandoned)
+        .values(status="retry", attempts=m.attempts + 1, **released)
+        .execution_options(**options)
+    ).rowcount
+    return dead + retry
+
+
 def claim(now: dt.datetime, worker_id: str, batch: int, lease_seconds: float) -> list[int]:
     """Take up to ``batch`` due messages, oldest first, for ``lease_seconds``."""
     m = OutboxMessage
