@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal.db import is_sqlite
 from portal.extensions import db
@@ -213,6 +213,39 @@ def _fenced(message_id: int, worker_id: str, attempts_before: int | None = None,
         update(m).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+#: Statuses nothing happens to any more: kept ``OUTBOX_KEEP_DAYS``, then deleted.
+FINISHED_STATUSES = ("sent", "skipped", "dead")
+
+
+def retry_dead(since: dt.datetime | None = None) -> int:
+    """Set dead messages (written at or after ``since``) back to be tried
+    again at once, with a fresh count of tries (``flask outbox retry-dead``,
+    after a long outage). ``last_error`` stays until the next try."""
+    m = OutboxMessage
+    conditions = [m.status == "dead", m.sent_at.is_(None)]
+    if since is not None:
+        conditions.append(m.created_at >= since)
+    return db.session.execute(
+        update(m)
+        .where(*conditions)
+        .values(
+            status="retry", attempts=0, next_attempt_at=None, claimed_by=None, claimed_until=None
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def purge_finished(before: dt.datetime) -> int:
+    """Delete sent, skipped and dead messages written before ``before``
+    (with them the encrypted number of anyone who texted the SMS hook)."""
+    m = OutboxMessage
+    return db.session.execute(
+        delete(m)
+        .where(m.status.in_(FINISHED_STATUSES), m.created_at < before)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def counts_by_status() -> dict[str, int]:
