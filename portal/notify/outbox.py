@@ -5,9 +5,9 @@ A worker **claims** a batch of due messages by writing its id and a lease
 sends and **marks** the outcome. Every mark is fenced
 (``WHERE id = :id AND claimed_by = :me``): a worker whose lease ran out and
 was taken over by another changes nothing. A worker that dies after sending
-and before marking leaves a lease that expires; the message is then claimed
-again and sent once more with the same ``event_id`` (at least once; the
-receiver drops the repeat by that key).
+and before marking leaves a lease that expires; the message then counts a
+try (``expire_abandoned``) and is claimed again and sent once more with the
+same ``event_id`` (at least once; the receiver drops the repeat by that key).
 
 Due: status ``pending`` or ``retry``, ``next_attempt_at`` null or past, no
 live lease. PostgreSQL takes the rows with ``FOR UPDATE SKIP LOCKED``, so two
@@ -17,7 +17,7 @@ already atomic.
 
 Retries back off: the n-th failure waits
 ``min(OUTBOX_BACKOFF_SECONDS * 2**(n-1), OUTBOX_BACKOFF_MAX_SECONDS)``
-(30 s, 60 s, 120 s …); the ``OUTBOX_MAX_ATTEMPTS``-th failure, or a permanent
+(30 s, 60 s, 120 s … 6 h); the ``OUTBOX_MAX_ATTEMPTS``-th failure, or a permanent
 refusal, makes the message ``dead`` (the dead letter), with the reason in
 ``last_error``. These functions execute and flush; the worker commits after
 each one (a crash loses at most the message in flight).
