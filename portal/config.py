@@ -193,15 +193,19 @@ class Config:
     # to one number: past it the hook accepts and answers nothing (no SMS spam).
     SMS_HOOK_LIMIT_PER_IP = "6000 per hour"
     SMS_REPLY_LIMIT_PER_NUMBER = "10 per hour"
-    # Delivery: tries before the dead letter, backoff base and ceiling (doubling),
-    # messages claimed per round, the claim's lease, idle poll, one send's timeout.
-    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    # Delivery: tries before the dead letter (18 from 30 s doubling to 6 h: the
+    # last about 50 h after the first, docs/notifications.md), backoff base and
+    # ceiling, messages claimed per round, the claim's lease (a send is cut off
+    # after a third of it), idle poll, one socket operation's timeout, and how
+    # long finished messages are kept (`flask tickets purge-expired`).
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "18"))
     OUTBOX_BACKOFF_SECONDS = 30
     OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
     OUTBOX_BATCH = 50
     OUTBOX_LEASE_SECONDS = 120
     OUTBOX_POLL_SECONDS = 1.0
     OUTBOX_SEND_TIMEOUT = 10.0
+    OUTBOX_KEEP_DAYS = 90
 
 
 class DevelopmentConfig(Config):

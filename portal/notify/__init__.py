@@ -11,7 +11,8 @@ least once:
 * ``recipients``: email or phone from the ticket's contact, or the message's
   own recipient (an answer to an inbound SMS);
 * ``email`` (SMTP) and ``sms`` (one HTTP gateway): the channels;
-* ``worker``: the loop; ``cli``: ``flask outbox run|status``;
+* ``worker``: the loop, each send under ``deadline``; ``cli``: ``flask outbox
+  run|status|retry-dead``;
 * ``inbound``: the answer to a resident's SMS (``CEK <ticket number>``) to
   ``POST /hooks/sms`` (``portal.web.hooks``), written as an ``sms.reply`` message.
 

@@ -1,4 +1,5 @@
-"""``flask outbox run [--once]`` and ``flask outbox status``.
+"""``flask outbox run [--once]``, ``flask outbox status`` and
+``flask outbox retry-dead [--since DATE]``.
 
 ``run`` is a long-running worker (systemd, a container): it polls every
 ``OUTBOX_POLL_SECONDS`` when idle and stops cleanly on SIGTERM or SIGINT
@@ -15,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.db import keyring, stored_utc
+from portal.db import keyring, stored_utc, transaction
 from portal.notify import outbox
 from portal.notify.worker import Worker
 from portal.tickets.models import OUTBOX_STATUSES
@@ -52,3 +53,19 @@ def status() -> None:
     else:
         age = dt.datetime.now(dt.UTC) - oldest
         click.echo(f"oldest undelivered: {int(age.total_seconds())} s")
+
+
+@outbox_cli.command("retry-dead")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    default=None,
+    help="Only messages written at or after this UTC date or time (YYYY-MM-DD[THH:MM]).",
+)
+def retry_dead(since: dt.datetime | None) -> None:
+    """Try dead messages again from the start (after an outage longer than
+    the retries): each gets OUTBOX_MAX_ATTEMPTS new tries."""
+    when = since.replace(tzinfo=dt.UTC) if since is not None else None
+    with transaction():
+        count = outbox.retry_dead(when)
+    click.echo(f"outbox: {count} dead message(s) set back to retry")

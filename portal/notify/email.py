@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from portal.notify import DeliveryError
+from portal.notify.deadline import shut_down
 from portal.notify.messages import Composed
 
 
@@ -40,6 +41,8 @@ class SmtpChannel:
         self.domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
+        #: The connection being opened (greeting, STARTTLS, login), for ``abort``.
+        self._opening: smtplib.SMTP | None = None
 
     def send(self, to: str, content: Composed, event_id: str) -> None:
         message = self.build(to, content, event_id)
@@ -78,12 +81,15 @@ class SmtpChannel:
             return self._smtp
         context = ssl.create_default_context()
         if self.tls:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=context
-            )
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = smtplib.SMTP(timeout=self.timeout)
+        smtp._host = self.host  # what SMTP(host) sets: the name TLS checks
+        self._opening = smtp
         try:
+            code, reply = smtp.connect(self.host, self.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, reply)
             smtp.ehlo()
             if not self.tls and self.starttls != "never":
                 if smtp.has_extn("starttls"):
@@ -96,8 +102,15 @@ class SmtpChannel:
         except BaseException:
             smtp.close()
             raise
+        finally:
+            self._opening = None
         self._smtp = smtp
         return smtp
+
+    def abort(self) -> None:
+        """Cut the session in flight (called from the worker's deadline thread)."""
+        for smtp in (self._opening, self._smtp):
+            shut_down(getattr(smtp, "sock", None))
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None

@@ -16,8 +16,10 @@ The privacy rules, first:
   answers per number; past it the message is accepted and nothing is sent.
   The limit is keyed by an HMAC of the number, never the number.
 * **Once per message.** The gateway may deliver a webhook twice: the answer's
-  ``event_id`` is derived from the gateway's message id, so a repeat finds
-  its row (or trips the unique constraint) and writes nothing.
+  ``event_id`` is derived from the sender (a keyed digest of its one form)
+  and the gateway's message id, so a repeat finds its row (or trips the unique constraint) and
+  writes nothing, while a gateway that reuses its ids for another sender
+  still gets that message answered.
 * **No personal data at rest in the clear, nor in logs**: the recipient is in
   ``recipient_enc`` (``P_OUTBOX_RECIPIENT`` + ``event_id``); the payload holds
   the ticket's id and reference only; the worker (``portal.notify``) writes
@@ -49,7 +51,7 @@ from portal.tickets.models import P_OUTBOX_RECIPIENT, P_REPORTER_CONTACT, Outbox
 from portal.tickets.references import parse_reference
 
 TOPIC = "sms.reply"
-#: The namespace of answers' event ids: uuid5(namespace, gateway message id).
+#: The namespace of answers' event ids: uuid5(namespace, sender and gateway message id).
 EVENT_NAMESPACE = uuid.UUID("6f7b1c3e-2d4a-5e8f-9a0b-1c2d3e4f5a6b")
 
 #: ``CEK`` then the reference, however typed: ``cek dt 7kq4 m9xw``, ``CEK:DT7KQ4M9XW``,
@@ -57,9 +59,12 @@ EVENT_NAMESPACE = uuid.UUID("6f7b1c3e-2d4a-5e8f-9a0b-1c2d3e4f5a6b")
 _CHECK = re.compile(r"\s*cek[\s:.\-]*(?P<reference>.*)", re.IGNORECASE | re.DOTALL)
 
 
-def event_id_for(gateway_id: str) -> str:
-    """The answer's event id: the same for every delivery of one inbound message."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"sms-inbound:{gateway_id}"))
+def event_id_for(sender_key: str, gateway_id: str) -> str:
+    """The answer's event id: the same for every delivery of one inbound
+    message. ``sender_key`` is the keyed digest of the normalised number
+    (``_number_key``), not the number: the id is stored in the clear and
+    sent to the gateway, and a plain hash of a phone number can be guessed."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"sms-inbound:{sender_key}:{gateway_id}"))
 
 
 def answer_inbound(
@@ -73,11 +78,12 @@ def answer_inbound(
     number = normalise_phone(sender)
     if number is None:
         return "no_sender"
-    event_id = event_id_for(gateway_id)
+    number_key = _number_key(keyring, number)
+    event_id = event_id_for(number_key, gateway_id)
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.event_id == event_id)):
         return "repeat"
     if not ratelimit.allowed(
-        current_app.config["SMS_REPLY_LIMIT_PER_NUMBER"], "sms-reply", _number_key(keyring, number)
+        current_app.config["SMS_REPLY_LIMIT_PER_NUMBER"], "sms-reply", number_key
     ):
         return "limited"
     ticket = _ticket_of(number, text, keyring)

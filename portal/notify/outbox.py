@@ -5,9 +5,9 @@ A worker **claims** a batch of due messages by writing its id and a lease
 sends and **marks** the outcome. Every mark is fenced
 (``WHERE id = :id AND claimed_by = :me``): a worker whose lease ran out and
 was taken over by another changes nothing. A worker that dies after sending
-and before marking leaves a lease that expires; the message is then claimed
-again and sent once more with the same ``event_id`` (at least once; the
-receiver drops the repeat by that key).
+and before marking leaves a lease that expires; the message then counts a
+try (``expire_abandoned``) and is claimed again and sent once more with the
+same ``event_id`` (at least once; the receiver drops the repeat by that key).
 
 Due: status ``pending`` or ``retry``, ``next_attempt_at`` null or past, no
 live lease. PostgreSQL takes the rows with ``FOR UPDATE SKIP LOCKED``, so two
@@ -17,7 +17,7 @@ already atomic.
 
 Retries back off: the n-th failure waits
 ``min(OUTBOX_BACKOFF_SECONDS * 2**(n-1), OUTBOX_BACKOFF_MAX_SECONDS)``
-(30 s, 60 s, 120 s …); the ``OUTBOX_MAX_ATTEMPTS``-th failure, or a permanent
+(30 s, 60 s, 120 s … 6 h); the ``OUTBOX_MAX_ATTEMPTS``-th failure, or a permanent
 refusal, makes the message ``dead`` (the dead letter), with the reason in
 ``last_error``. These functions execute and flush; the worker commits after
 each one (a crash loses at most the message in flight).
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal.db import is_sqlite
 from portal.extensions import db
@@ -67,6 +67,42 @@ def _due(now: dt.datetime):
         or_(m.next_attempt_at.is_(None), m.next_attempt_at <= now),
         or_(m.claimed_until.is_(None), m.claimed_until < now),
     )
+
+
+#: ``last_error`` of a message whose lease ran out while it was claimed.
+ABANDONED = "worker stopped while sending"
+
+
+def expire_abandoned(now: dt.datetime, policy: RetryPolicy) -> int:
+    """Count a try for every due message whose lease ran out while claimed:
+    its worker died (or hung) before marking it, perhaps because of the
+    message itself. So a message that kills every worker still reaches the
+    dead letter after ``OUTBOX_MAX_ATTEMPTS`` leases. A message given back by
+    ``release`` (no lease left) is not counted. Run before ``claim`` in the
+    same transaction; on PostgreSQL a concurrent worker's UPDATE waits for the
+    row and re-checks ``claimed_until``, so a lease is counted once."""
+    m = OutboxMessage
+    abandoned = (
+        m.status.in_(DUE_STATUSES),
+        m.sent_at.is_(None),
+        m.claimed_until.is_not(None),
+        m.claimed_until < now,
+    )
+    released = dict(claimed_by=None, claimed_until=None, last_error=ABANDONED)
+    options = {"synchronize_session": False}
+    dead = db.session.execute(
+        update(m)
+        .where(*abandoned, m.attempts + 1 >= policy.max_attempts)
+        .values(status="dead", attempts=m.attempts + 1, next_attempt_at=None, **released)
+        .execution_options(**options)
+    ).rowcount
+    retry = db.session.execute(
+        update(m)
+        .where(*abandoned)
+        .values(status="retry", attempts=m.attempts + 1, **released)
+        .execution_options(**options)
+    ).rowcount
+    return dead + retry
 
 
 def claim(now: dt.datetime, worker_id: str, batch: int, lease_seconds: float) -> list[int]:
@@ -177,6 +213,39 @@ def _fenced(message_id: int, worker_id: str, attempts_before: int | None = None,
         update(m).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+#: Statuses nothing happens to any more: kept ``OUTBOX_KEEP_DAYS``, then deleted.
+FINISHED_STATUSES = ("sent", "skipped", "dead")
+
+
+def retry_dead(since: dt.datetime | None = None) -> int:
+    """Set dead messages (written at or after ``since``) back to be tried
+    again at once, with a fresh count of tries (``flask outbox retry-dead``,
+    after a long outage). ``last_error`` stays until the next try."""
+    m = OutboxMessage
+    conditions = [m.status == "dead", m.sent_at.is_(None)]
+    if since is not None:
+        conditions.append(m.created_at >= since)
+    return db.session.execute(
+        update(m)
+        .where(*conditions)
+        .values(
+            status="retry", attempts=0, next_attempt_at=None, claimed_by=None, claimed_until=None
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def purge_finished(before: dt.datetime) -> int:
+    """Delete sent, skipped and dead messages written before ``before``
+    (with them the encrypted number of anyone who texted the SMS hook)."""
+    m = OutboxMessage
+    return db.session.execute(
+        delete(m)
+        .where(m.status.in_(FINISHED_STATUSES), m.created_at < before)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def counts_by_status() -> dict[str, int]:

@@ -16,6 +16,7 @@ import ssl
 import urllib.parse
 
 from portal.notify import DeliveryError
+from portal.notify.deadline import shut_down
 
 TRANSIENT_4XX = (408, 429)
 
@@ -32,6 +33,7 @@ class SmsGateway:
         self.token = token
         self.timeout = timeout
         self._conn: http.client.HTTPConnection | None = None
+        self._aborted = False
 
     def send(self, to: str, text: str, event_id: str) -> None:
         body = json.dumps({"to": to, "text": text, "idempotency_key": event_id}).encode()
@@ -42,8 +44,9 @@ class SmsGateway:
         try:
             status = self._post(body, headers)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            aborted = self._aborted
             self.close()
-            if not reused:
+            if not reused or aborted:
                 raise DeliveryError("sms gateway closed the connection") from None
             try:  # the idle keep-alive connection was closed: once more, fresh
                 status = self._post(body, headers)
@@ -77,7 +80,14 @@ class SmsGateway:
                 self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         return self._conn
 
+    def abort(self) -> None:
+        """Cut the call in flight (called from the worker's deadline thread)."""
+        self._aborted = True
+        conn = self._conn
+        shut_down(getattr(conn, "sock", None))
+
     def close(self) -> None:
+        self._aborted = False
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

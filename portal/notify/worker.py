@@ -6,10 +6,16 @@ short transaction, or a ``skipped`` mark), send it outside any transaction,
 and mark the outcome (one commit). So a crash loses at most the message in
 flight, which is sent again with the same key once its lease expires.
 
-Before each send the lease is renewed when less than half of it is left,
-so a slow round never lets another worker take a message it is still
-sending. On SIGTERM/SIGINT the worker finishes the message in flight, gives
-back the rest of its batch and stops.
+Just before each send the lease is renewed in full, and the send runs
+under a deadline of a third of the lease (``portal.notify.deadline``): a
+slow server is cut off long before the lease ends, so no other worker takes
+a message still being sent. An unexpected exception in a channel (a bug, a
+non-ASCII password) is a failed try like any other, never the end of the
+round; a lease that ran out while claimed (the worker died mid-send) counts
+a try too (``outbox.expire_abandoned``), so a message that kills workers
+still reaches the dead letter. On SIGTERM/SIGINT, or an exception outside
+a send, the worker gives back the rest of its batch and stops (after the
+message in flight).
 
 Logs carry counts and short reasons only, never an address or a text.
 """
@@ -26,9 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from portal.crypto import Keyring
-from portal.db import stored_utc, transaction
+from portal.db import transaction
 from portal.extensions import db
 from portal.notify import DeliveryError, outbox
+from portal.notify.deadline import deadline
 from portal.notify.email import SmtpChannel
 from portal.notify.messages import Composed, Skip, compose
 from portal.notify.recipients import Recipient, recipient
@@ -96,6 +103,8 @@ class Worker:
         self.policy = outbox.RetryPolicy.from_config(config)
         self.batch = int(config["OUTBOX_BATCH"])
         self.lease = float(config["OUTBOX_LEASE_SECONDS"])
+        #: Every send ends within this, well inside the lease renewed just before it.
+        self.send_deadline = self.lease / 3
         self.poll = float(config["OUTBOX_POLL_SECONDS"])
         self.base_url = config["PUBLIC_BASE_URL"] or ""
         timeout = float(config["OUTBOX_SEND_TIMEOUT"])
@@ -139,14 +148,20 @@ class Worker:
     def round(self, counts: Counts) -> list[int]:
         """One batch: claim, then deliver each message. Returns the claimed ids."""
         with transaction():
-            ids = outbox.claim(self.clock(), self.id, self.batch, self.lease)
+            now = self.clock()
+            outbox.expire_abandoned(now, self.policy)
+            ids = outbox.claim(now, self.id, self.batch, self.lease)
         done = Counts()
         for i, message_id in enumerate(ids):
             if self.stop.is_set():
-                with transaction():
-                    outbox.release(ids[i:], self.id)
+                self._release(ids[i:])
                 break
-            self.deliver(message_id, done)
+            try:
+                self.deliver(message_id, done)
+            except BaseException:
+                # The one in flight keeps its lease (and counts a try when it expires).
+                self._release(ids[i + 1 :])
+                raise
         if ids:
             log.info(
                 "outbox round",
@@ -160,13 +175,31 @@ class Worker:
             outgoing = self._prepare(message_id, counts)
         if outgoing is None:
             return
+        name = outgoing.to.channel
+        channel = self._channel(name)
         try:
-            if outgoing.to.channel == "email":
-                self.email.send(outgoing.to.address, outgoing.content, outgoing.event_id)
-            else:
-                self.sms.send(outgoing.to.address, outgoing.content.sms, outgoing.event_id)
+            with deadline(self.send_deadline, channel.abort) as fired:
+                try:
+                    if name == "email":
+                        channel.send(outgoing.to.address, outgoing.content, outgoing.event_id)
+                    else:
+                        channel.send(outgoing.to.address, outgoing.content.sms, outgoing.event_id)
+                finally:
+                    if fired.is_set():
+                        channel.close()  # its socket was shut down under it
         except DeliveryError as exc:
-            self._failed(outgoing, str(exc), exc.permanent, counts)
+            reason = f"{name} send deadline passed" if fired.is_set() else str(exc)
+            self._failed(outgoing, reason, exc.permanent and not fired.is_set(), counts)
+            return
+        except Exception as exc:  # noqa: BLE001 -- a bug in a channel must not stop the others
+            # The type only: an exception's text may hold an address or a password.
+            log.warning(
+                "outbox channel error",
+                extra={"event": {"event": "outbox_channel_error", "error": type(exc).__name__}},
+            )
+            channel.close()
+            reason = f"{name} send deadline passed" if fired.is_set() else None
+            self._failed(outgoing, reason or f"{name} {type(exc).__name__}", False, counts)
             return
         if after_send_hook is not None:
             after_send_hook(outgoing.event_id)
@@ -182,10 +215,6 @@ class Worker:
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         now = self.clock()
         if message is None or message.claimed_by != self.id:
-            counts.lost += 1
-            return None
-        left = (stored_utc(message.claimed_until) - now).total_seconds()
-        if left < self.lease / 2 and not outbox.renew(message_id, self.id, now, self.lease):
             counts.lost += 1
             return None
         ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
@@ -214,7 +243,15 @@ class Worker:
             if outbox.mark_skipped(message_id, self.id, skip.reason):
                 counts.skipped += 1
             return None
+        # A full lease for the send: it ends (deadline) well before this does.
+        if not outbox.renew(message_id, self.id, self.clock(), self.lease):
+            counts.lost += 1
+            return None
         return Outgoing(message.id, message.event_id, message.attempts, to, content)
+
+    def _release(self, ids: list[int]) -> None:
+        with transaction():
+            outbox.release(ids, self.id)
 
     def _channel(self, name: str):
         return self.email if name == "email" else self.sms

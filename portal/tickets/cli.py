@@ -1,6 +1,6 @@
 """``flask evidence sweep``: remove evidence files no ticket refers to.
 ``flask tickets purge-expired``: delete expired drafts, confirmations and
-lookup proofs.
+lookup proofs, and finished outbox messages past ``OUTBOX_KEEP_DAYS``.
 ``flask tickets close-expired``: close decided tickets past their appeal window.
 ``flask tickets demo``: demo tickets for a working queue (development and testing only).
 
@@ -65,17 +65,23 @@ def sweep(older_than_hours: float | None) -> None:
 
 @tickets_cli.command("purge-expired")
 def purge_expired() -> None:
-    """Delete drafts and confirmation pages past their lifetime.
+    """Delete drafts and confirmation pages past their lifetime, and outbox
+    messages finished (sent, skipped, dead) more than OUTBOX_KEEP_DAYS ago.
 
     Expired rows can no longer be opened (every read checks the expiry); this
     removes their ciphertexts too."""
+    from portal.notify.outbox import purge_finished
+
     now = sla.as_utc()
+    keep = timedelta(days=current_app.config["OUTBOX_KEEP_DAYS"])
     with transaction():
         drafts = purge_expired_drafts(now)
         confirmations = purge_expired_confirmations(now)
         proofs = purge_expired_proofs(now)
+        messages = purge_finished(now - keep)
     click.echo(f"removed {drafts} expired draft(s), {confirmations} expired confirmation(s)")
     click.echo(f"removed {proofs} expired lookup proof(s)")
+    click.echo(f"removed {messages} finished outbox message(s) older than {keep.days} days")
 
 
 @tickets_cli.command("close-expired")
