@@ -92,7 +92,7 @@ def _page(ticket: Ticket) -> Page:
         sent_before=lambda key: resident_reply.sent_event(ticket, key) is not None,
         done_url=done_url,
         render=render,
-        refusal=None if ticket.status == NEEDS_INFO else str(NOT_WAITING),
+        refusal=lambda: None if ticket.status == NEEDS_INFO else str(NOT_WAITING),
         text_label=str(_l("The resident's reply")),
         text_hint=str(
             _l(

@@ -142,7 +142,7 @@ def _page(ticket: Ticket, kind: str) -> Page:
         sent_before=lambda key: resident_reply.sent_event(ticket, key) is not None,
         done_url=lambda key: url_for("reply.sent", reference=ticket.reference, kind=kind, key=key),
         render=render,
-        refusal=_current_refusal(ticket, kind),
+        refusal=lambda: _current_refusal(ticket, kind),
         text_required=not reply_page,
         text_label=str(_l("Your reply") if reply_page else _l("Why is the decision wrong?")),
         text_hint=str(REPLY_HINT if reply_page else APPEAL_HINT),
