@@ -300,6 +300,19 @@ def save(page: Page, draft: TextDraft) -> None:
             continue
 
 
+def keep_text(page: Page) -> None:
+    """Save the posted text (and the page's key) to the draft, nothing else:
+    for a POST that cannot be acted on (``track_access.keeps_typed``)."""
+    if "text" not in request.form:
+        return
+    draft = load(page)
+    draft.text = request.form["text"]
+    key = request.form.get("key", "")
+    if key and len(key) <= 64:
+        draft.key = key
+    save(page, draft)
+
+
 def forget(page: Page) -> None:
     slots = dict(session.get(SESSION_KEY) or {})
     if slots.pop(_slot(page), None) is not None:

@@ -77,6 +77,12 @@ def appeal(ticket: Ticket):
     return text_and_files.handle(_page(ticket, "appeal"))
 
 
+@track_access.keeps_typed("reply.reply", "reply.appeal")
+def _keep_typed(ticket: Ticket) -> None:
+    """A send after the grant ended: the text waits in the draft for the PIN."""
+    text_and_files.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
+
+
 @bp.get(f"/track/<reference>/{KINDS}/sent/<key>")
 @resident_ticket
 def sent(ticket: Ticket, kind: str, key: str):
