@@ -38,11 +38,10 @@ def _clock(monkeypatch) -> list[float]:
 
 def _reopen(app, client, reference: str, now: float) -> None:
     """As the PIN does at ``now`` (``track_access.grant``)."""
-    with app.app_context():
-        with client.session_transaction() as session:
-            tracked = dict(session.get(track_access.SESSION_KEY) or {})
-            tracked[str(ticket_of(reference).id)] = int(now) + 60 * MINUTE
-            session[track_access.SESSION_KEY] = tracked
+    with app.app_context(), client.session_transaction() as session:
+        tracked = dict(session.get(track_access.SESSION_KEY) or {})
+        tracked[str(ticket_of(reference).id)] = int(now) + 60 * MINUTE
+        session[track_access.SESSION_KEY] = tracked
 
 
 def _send(client, path: str, key: str, text: str, token: str):
@@ -99,9 +98,7 @@ def test_an_appeal_sent_after_the_grant_ended_keeps_its_text(
     assert events_of(app, rejected, "appealed") == []
 
 
-def test_a_session_that_never_opened_the_request_keeps_nothing(
-    app, client, waiting, monkeypatch
-):
+def test_a_session_that_never_opened_the_request_keeps_nothing(app, client, waiting, monkeypatch):
     at(monkeypatch, wib(2026, 3, 17))
     path = f"/track/{waiting}/reply"
     sent = _send(client, path, "a-key-of-nobody", LONG, csrf_token(client, "/track"))

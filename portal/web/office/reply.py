@@ -13,17 +13,20 @@ own moves, never for a resident), only for tickets of their own village
 
 from __future__ import annotations
 
-from flask import flash, g, url_for
+from flask import flash, g, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.audit import log as audit
 from portal.db import keyring
+from portal.extensions import db
+from portal.staff.permissions import can_see_ticket
 from portal.tickets import resident_reply
 from portal.tickets.models import Ticket
 from portal.tickets.resident_reply import NothingToSend
 from portal.tickets.service import InvalidAnswers
 from portal.tickets.workflow import NEEDS_INFO, Actor, InvalidTransition
-from portal.web import text_and_files
+from portal.web import large_bodies, text_and_files
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.tickets import section, visible_ticket_or_404
@@ -110,3 +113,28 @@ def reply_section(ticket: Ticket, staff, office) -> dict | None:
     if staff.role not in ROLES or ticket.status != NEEDS_INFO:
         return None
     return {"url": url_for("office.reply", reference=ticket.reference)}
+
+
+# The request body -------------------------------------------------------------------------
+
+PAGES = ("office.reply",)
+
+
+def _too_large_page() -> Page | None:
+    """The pass-on page of this body's ticket, if the logged-in operator may
+    see it; the body was refused before the office's own checks ran."""
+    if "staff" not in g:
+        auth.load_staff()
+    staff = g.staff
+    if staff is None or staff.role not in ROLES:
+        return None
+    reference = (request.view_args or {}).get("reference", "").upper()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+    if ticket is None or not can_see_ticket(staff, g.staff_office, ticket):
+        return None
+    return _page(ticket)
+
+
+# Only for a logged-in staff member (the view checks the role).
+large_bodies.raise_limit(bp, PAGES, lambda: bool(session.get(auth.SESSION_STAFF)))
+large_bodies.keep_page_on_too_large(bp, PAGES, _too_large_page)

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, request, session, url_for
+from flask import Blueprint, abort, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.db import keyring
 from portal.extensions import db
@@ -38,7 +37,7 @@ from portal.tickets.workflow import (
     appeal_refusal,
     public_label,
 )
-from portal.web import text_and_files
+from portal.web import large_bodies, text_and_files
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
 from portal.web.public.track_access import resident_ticket
@@ -232,33 +231,11 @@ def answer_extras(ticket: Ticket) -> dict:
 PAGES = ("reply.reply", "reply.appeal")
 
 
-def _body_limit() -> None:
-    """Let the reply and appeal pages read a body over ``MAX_CONTENT_LENGTH``
-    (up to ``EVIDENCE_MAX_REQUEST_BYTES``), so a file somewhat too large is
-    refused on the page with the text kept. Only for a session holding a
-    grant; runs before CSRF protection reads the form."""
-    if (
-        request.method == "POST"
-        and request.endpoint in PAGES
-        and session.get(track_access.SESSION_KEY)
-    ):
-        request.max_content_length = current_app.config["EVIDENCE_MAX_REQUEST_BYTES"]
-
-
-@bp.record_once
-def _first_before_request(state) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(exc: RequestEntityTooLarge):
-    """A body over even that: the page again, from the draft (nothing of
-    this body was read), with the limit stated."""
+def _too_large_page() -> Page | None:
     ticket = track_access.granted_ticket((request.view_args or {}).get("reference", ""))
-    if request.endpoint not in PAGES or ticket is None:
-        return private_page("errors/http.html", 413, code=413)
-    page = _page(ticket, request.endpoint.removeprefix("reply."))
-    draft = text_and_files.load(page)
-    form = text_and_files.blank_form(page, draft)
-    form.file.errors = [text_and_files.evidence_message("too_large")]
-    return page.render(form, draft, text_and_files.remaining(page, draft), 413)
+    return None if ticket is None else _page(ticket, request.endpoint.removeprefix("reply."))
+
+
+# Only for a session holding a grant.
+large_bodies.raise_limit(bp, PAGES, lambda: bool(session.get(track_access.SESSION_KEY)))
+large_bodies.keep_page_on_too_large(bp, PAGES, _too_large_page)
