@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, redirect, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,6 +58,8 @@ from portal.web.public.ticket_labels import DOC_TYPE_LABELS, EVIDENCE_ERRORS
 SESSION_KEY = "text_drafts"
 #: Drafts kept per session: the newest win.
 MAX_DRAFTS = 4
+#: A send refused by the ticket's file limit (``service.InvalidAnswers``).
+TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 
 
 class SendRefused(Exception):

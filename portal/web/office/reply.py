@@ -32,12 +32,11 @@ from portal.web.office.auth import staff_required
 from portal.web.office.tickets import section, visible_ticket_or_404
 from portal.web.pages import private_page
 from portal.web.public.track_reply import attached_files, latest_question
-from portal.web.text_and_files import Page, SendRefused
+from portal.web.text_and_files import TOO_MANY_FILES, Page, SendRefused
 
 ROLES = ("operator",)
 PASSED_ON = _l("The resident's reply was passed on. The office's deadlines run again.")
 NOT_WAITING = _l("The office is no longer waiting for a reply to this request.")
-TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 #: The audit row's detail: the move, passed on for the resident.
 AUDIT_DETAIL = "needs_info>in_review:assisted"
 

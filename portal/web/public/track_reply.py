@@ -41,7 +41,7 @@ from portal.web import large_bodies, text_and_files
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
 from portal.web.public.track_access import resident_ticket
-from portal.web.text_and_files import Page, SendRefused
+from portal.web.text_and_files import TOO_MANY_FILES, Page, SendRefused
 
 bp = Blueprint("reply", __name__)
 
@@ -57,7 +57,6 @@ APPEAL_REFUSALS = {
     ),
     "not_a_move": _l("This request has no decision that can be appealed now."),
 }
-TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 
 
 def now() -> dt.datetime:
