@@ -3,6 +3,10 @@ here another ticket's) does not break the office's ticket page: the score is
 shown with "(the comment cannot be read)", and the log line names the ticket,
 never the comment."""
 
+# The fixtures come from ticket_page_fixtures (no shared conftest): a test's
+# parameter of the same name is the fixture, not a redefinition.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt
