@@ -11,19 +11,17 @@ checks it on "send" only, so uploading a file never complains about the text.
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.base import BaseForm
-
-RESEND = _l("The form could not be sent. Please try again")
+from forms.validators import RESEND, resident_text_length
 
 
 class TextAndFilesForm(BaseForm):
-    text = TextAreaField(_l("Your reply"))
+    text = TextAreaField(_l("Your reply"), validators=[resident_text_length])
     file = FileField(
         _l("Upload a file (optional)"),
         description=_l("A photo (JPG, PNG or WebP) or a PDF, up to 8 MB"),
@@ -34,14 +32,6 @@ class TextAndFilesForm(BaseForm):
 
     def file_chosen(self) -> bool:
         return self.file.data is not None and bool(getattr(self.file.data, "filename", ""))
-
-    def validate_text(self, field):
-        limit = current_app.config["RESIDENT_TEXT_MAX_CHARS"]
-        if len(field.data or "") > limit:
-            raise ValidationError(
-                _l("Write %(max)d characters or fewer; you wrote %(count)d")
-                % {"max": limit, "count": len(field.data)}
-            )
 
     def validate_doc_type(self, field):
         if not self.file_chosen():

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from forms.base import BaseForm
-
-_RETRY = _l("The form could not be sent. Please try again")
-
-
-def _resident_text_length(form, field) -> None:
-    """At most ``RESIDENT_TEXT_MAX_CHARS`` characters (read when validating)."""
-    limit = int(current_app.config["RESIDENT_TEXT_MAX_CHARS"])
-    if field.data and len(field.data) > limit:
-        raise ValidationError(_l("Write at most %(max)d characters", max=limit))
+from forms.validators import RESEND, resident_text_length
 
 
 class WithdrawForm(BaseForm):
     reason = TextAreaField(
         _l("Why do you withdraw it? (optional)"),
         description=_l("For example: the household's situation has improved"),
-        validators=[_resident_text_length],
+        validators=[resident_text_length],
     )
     #: Set when the page is shown: a second click finds the first withdrawal (RE1).
     idempotency_key = HiddenField(
-        validators=[InputRequired(message=_RETRY), Length(max=64, message=_RETRY)]
+        validators=[InputRequired(message=RESEND), Length(max=64, message=RESEND)]
     )
 
 
@@ -51,7 +42,7 @@ class RatingForm(BaseForm):
     comment = TextAreaField(
         _l("Anything you want to tell the office? (optional)"),
         description=_l("Only the office sees it. Do not write your NIK or your PIN."),
-        validators=[_resident_text_length],
+        validators=[resident_text_length],
     )
 
     def validate_score(self, field) -> None:

@@ -23,6 +23,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.base import BaseForm
+from forms.validators import RESEND
 
 DETAILS_MAX = 2000
 #: Syntax only (``email-validator``): there is no network for a DNS check, and
@@ -185,8 +186,8 @@ class ConsentForm(BaseForm):
 class CheckAnswersForm(BaseForm):
     idempotency_key = HiddenField(
         validators=[
-            InputRequired(message=_l("The form could not be sent. Please try again")),
-            Length(max=64, message=_l("The form could not be sent. Please try again")),
+            InputRequired(message=RESEND),
+            Length(max=64, message=RESEND),
         ]
     )
 

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from lokal import parse_nik
 from wtforms.validators import ValidationError
 
 NIK_SEPARATORS = re.compile(r"[\s.\-]")
+
+#: A form's hidden idempotency key missing or malformed (an old or edited page).
+RESEND = _l("The form could not be sent. Please try again")
+
+
+def resident_text_length(form, field) -> None:
+    """A resident's free text (reply, appeal, withdraw reason, rating
+    comment): at most ``RESIDENT_TEXT_MAX_CHARS`` characters, read when
+    validating; the message says how many were written."""
+    limit = int(current_app.config["RESIDENT_TEXT_MAX_CHARS"])
+    if field.data and len(field.data) > limit:
+        raise ValidationError(
+            _l("Write %(max)d characters or fewer; you wrote %(count)d")
+            % {"max": limit, "count": len(field.data)}
+        )
 
 
 def normalise_nik(raw: str | None) -> str:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 
 from portal.crypto import Keyring
+from portal.db import stored_utc
 from portal.extensions import db
-from portal.tickets import sla
 from portal.tickets.models import (
     OutboxMessage,
     Rating,
@@ -26,6 +28,8 @@ from portal.tickets.models import (
     TicketEvent,
     rating_comment_purpose,
 )
+
+log = logging.getLogger(__name__)
 
 DECIDED = ("accepted", "rejected")
 
@@ -56,6 +60,9 @@ class ResidentRating:
     score: int
     comment: str | None
     at: dt.datetime
+    #: The comment is stored but cannot be decrypted (sealed under another
+    #: purpose or a retired key): the score is still shown.
+    comment_unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def deliveries(ticket_id: int) -> tuple[Delivery, ...]:
     )
     return tuple(
         Delivery(
-            at=_utc(row.created_at),
+            at=stored_utc(row.created_at),
             topic=row.topic,
             to_status=_payload(row.payload).get("status")
             if row.topic == "ticket.status_changed"
@@ -94,8 +101,8 @@ def deliveries(ticket_id: int) -> tuple[Delivery, ...]:
             channel=row.channel,
             state=row.status,
             attempts=row.attempts or 0,
-            sent_at=_utc(row.sent_at),
-            next_attempt_at=_utc(row.next_attempt_at),
+            sent_at=stored_utc(row.sent_at),
+            next_attempt_at=stored_utc(row.next_attempt_at),
             reason=row.last_error,
         )
         for row in rows
@@ -110,12 +117,17 @@ def rating(ticket_id: int, keyring: Keyring) -> ResidentRating | None:
     ).first()
     if row is None:
         return None
-    comment = (
-        keyring.decrypt(row.comment_enc, rating_comment_purpose(ticket_id))
-        if row.comment_enc
-        else None
-    )
-    return ResidentRating(row.score, comment, _utc(row.created_at))
+    if not row.comment_enc:
+        return ResidentRating(row.score, None, stored_utc(row.created_at))
+    try:
+        comment = keyring.decrypt(row.comment_enc, rating_comment_purpose(ticket_id))
+    except (InvalidTag, ValueError):
+        log.warning(
+            "rating comment cannot be decrypted",
+            extra={"event": {"event": "rating_comment_unreadable", "ticket_id": ticket_id}},
+        )
+        return ResidentRating(row.score, None, stored_utc(row.created_at), comment_unreadable=True)
+    return ResidentRating(row.score, comment, stored_utc(row.created_at))
 
 
 def appeal(ticket: Ticket, events: list[TicketEvent]) -> Appeal | None:
@@ -123,8 +135,8 @@ def appeal(ticket: Ticket, events: list[TicketEvent]) -> Appeal | None:
     it, from the ticket's history (``events``, oldest first)."""
     if ticket.appealed_at is None:
         return None
-    appealed_at = _utc(ticket.appealed_at)
-    decisions = [_utc(e.at) for e in events if e.to_status in DECIDED]
+    appealed_at = stored_utc(ticket.appealed_at)
+    decisions = [stored_utc(e.at) for e in events if e.to_status in DECIDED]
     before = [at for at in decisions if at <= appealed_at]
     after = [at for at in decisions if at > appealed_at]
     return Appeal(
@@ -140,10 +152,3 @@ def _payload(text: str) -> dict:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive UTC, PostgreSQL aware: always aware UTC."""
-    if moment is None:
-        return None
-    return sla.as_utc(moment) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

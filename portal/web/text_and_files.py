@@ -17,7 +17,10 @@ What it keeps (issue 11 §2):
   against the files the ticket already holds: never dropped silently;
 * "send" carries the page's idempotency key: a second send with the same
   key (a double click, a reload) shows the first send's page, never a
-  second move; the draft is deleted in the send's transaction.
+  second move; the draft is claimed (deleted) first in the send's transaction;
+* a send that loses a race (another tab or browser changed the ticket first,
+  or the key is already on another event) sends nothing and keeps
+  everything: the draft is saved and the page shows why (409).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, redirect, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,6 +58,8 @@ from portal.web.public.ticket_labels import DOC_TYPE_LABELS, EVIDENCE_ERRORS
 SESSION_KEY = "text_drafts"
 #: Drafts kept per session: the newest win.
 MAX_DRAFTS = 4
+#: A send refused by the ticket's file limit (``service.InvalidAnswers``).
+TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 
 
 class SendRefused(Exception):
@@ -96,8 +102,8 @@ class Page:
     #: ``render(form, draft, remaining, http_status) -> response``.
     render: Callable[..., object]
     #: Why nothing can be sent now (the ticket no longer waits, the window
-    #: closed), or None.
-    refusal: str | None = None
+    #: closed), or None; read from the ticket as it is when called.
+    refusal: Callable[[], str | None] = lambda: None
     text_required: bool = False
     text_label: str = ""
     text_hint: str = ""
@@ -110,11 +116,12 @@ def handle(page: Page):
     """The GET or POST of a text-and-files page."""
     draft = load(page)
     left = remaining(page, draft)
+    refusal = page.refusal()
     if request.method == "GET":
         form = blank_form(page, draft)
-        if page.refusal:
-            form.form_errors.append(page.refusal)
-        return page.render(form, draft, left, 409 if page.refusal else 200)
+        if refusal:
+            form.form_errors.append(refusal)
+        return page.render(form, draft, left, 409 if refusal else 200)
 
     form = _form(page)
     if page.sent_before(form.key.data or ""):
@@ -123,9 +130,9 @@ def handle(page: Page):
     draft.text = form.text.data or ""
     if form.key.data and len(form.key.data) <= 64:
         draft.key = form.key.data  # the key of the page the resident sees
-    if page.refusal:
+    if refusal:
         save(page, draft)
-        form.form_errors.append(page.refusal)
+        form.form_errors.append(refusal)
         return page.render(form, draft, left, 409)
     status = _upload_if_chosen(page, form, draft) if form.validate() else 400
     if status != 200:
@@ -211,19 +218,40 @@ def _send(page: Page, form: TextAndFilesForm, draft: TextDraft):
     key = form.key.data
     try:
         with transaction():
+            if not claim_draft(draft.draft_id):
+                raise _Raced  # a send of this draft (another tab) committed first
             page.send(draft.text, draft.stored_files(), key)
-            claim_draft(draft.draft_id)
     except SendRefused as refused:
         save(page, draft)
         form.form_errors.append(refused.message)
         return page.render(form, draft, remaining(page, draft), refused.http_status)
-    except (IntegrityError, StaleDataError):
-        # Another send of the same page won the race: show what it did.
+    except (IntegrityError, StaleDataError, _Raced):
         db.session.rollback()
         if not page.sent_before(key):
-            raise
+            return _lost_race(page, draft)
+        # Another send with this very key (a double click) won: show what it did.
     forget(page)
     return redirect(page.done_url(key), 303)
+
+
+class _Raced(Exception):
+    """The draft was gone when the send came to claim it."""
+
+
+def _lost_race(page: Page, draft: TextDraft):
+    """Nothing was sent: another send changed the ticket first (another tab or
+    browser, with its own key), or the key is on another event already. The
+    text and files are kept in the draft and the page says why, as the ticket
+    is now (409)."""
+    db.session.refresh(page.ticket)
+    refusal = page.refusal()
+    if refusal is None:  # the ticket still waits: the key was the problem
+        draft.key = secrets.token_urlsafe(24)
+        refusal = _("Nothing was sent yet. Check your text and press send again.")
+    save(page, draft)
+    form = blank_form(page, draft)
+    form.form_errors.append(refusal)
+    return page.render(form, draft, remaining(page, draft), 409)
 
 
 # The draft -------------------------------------------------------------------------------
@@ -273,6 +301,19 @@ def save(page: Page, draft: TextDraft) -> None:
             os.utime(evidence.open_stored(item["stored_name"]))
         except (evidence.EvidenceNotFound, OSError):
             continue
+
+
+def keep_text(page: Page) -> None:
+    """Save the posted text (and the page's key) to the draft, nothing else:
+    for a POST that cannot be acted on (``track_access.keeps_typed``)."""
+    if "text" not in request.form:
+        return
+    draft = load(page)
+    draft.text = request.form["text"]
+    key = request.form.get("key", "")
+    if key and len(key) <= 64:
+        draft.key = key
+    save(page, draft)
 
 
 def forget(page: Page) -> None:

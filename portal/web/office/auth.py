@@ -33,7 +33,9 @@ def now() -> dt.datetime:
 
 
 @bp.before_request
-def _load_staff() -> None:
+def load_staff() -> None:
+    """``g.staff`` and ``g.staff_office`` from the session (None: not logged
+    in). Also called by a handler of an error raised before it ran."""
     token = session.get(SESSION_STAFF)
     config = current_app.config
     g.staff = resolve_session(

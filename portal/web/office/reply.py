@@ -13,28 +13,30 @@ own moves, never for a resident), only for tickets of their own village
 
 from __future__ import annotations
 
-from flask import flash, g, url_for
+from flask import flash, g, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.audit import log as audit
 from portal.db import keyring
+from portal.extensions import db
+from portal.staff.permissions import can_see_ticket
 from portal.tickets import resident_reply
 from portal.tickets.models import Ticket
 from portal.tickets.resident_reply import NothingToSend
 from portal.tickets.service import InvalidAnswers
 from portal.tickets.workflow import NEEDS_INFO, Actor, InvalidTransition
-from portal.web import text_and_files
+from portal.web import large_bodies, text_and_files
 from portal.web.office import auth, bp
 from portal.web.office.auth import staff_required
 from portal.web.office.tickets import section, visible_ticket_or_404
 from portal.web.pages import private_page
 from portal.web.public.track_reply import attached_files, latest_question
-from portal.web.text_and_files import Page, SendRefused
+from portal.web.text_and_files import TOO_MANY_FILES, Page, SendRefused
 
 ROLES = ("operator",)
 PASSED_ON = _l("The resident's reply was passed on. The office's deadlines run again.")
 NOT_WAITING = _l("The office is no longer waiting for a reply to this request.")
-TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 #: The audit row's detail: the move, passed on for the resident.
 AUDIT_DETAIL = "needs_info>in_review:assisted"
 
@@ -92,7 +94,7 @@ def _page(ticket: Ticket) -> Page:
         sent_before=lambda key: resident_reply.sent_event(ticket, key) is not None,
         done_url=done_url,
         render=render,
-        refusal=None if ticket.status == NEEDS_INFO else str(NOT_WAITING),
+        refusal=lambda: None if ticket.status == NEEDS_INFO else str(NOT_WAITING),
         text_label=str(_l("The resident's reply")),
         text_hint=str(
             _l(
@@ -110,3 +112,28 @@ def reply_section(ticket: Ticket, staff, office) -> dict | None:
     if staff.role not in ROLES or ticket.status != NEEDS_INFO:
         return None
     return {"url": url_for("office.reply", reference=ticket.reference)}
+
+
+# The request body -------------------------------------------------------------------------
+
+PAGES = ("office.reply",)
+
+
+def _too_large_page() -> Page | None:
+    """The pass-on page of this body's ticket, if the logged-in operator may
+    see it; the body was refused before the office's own checks ran."""
+    if "staff" not in g:
+        auth.load_staff()
+    staff = g.staff
+    if staff is None or staff.role not in ROLES:
+        return None
+    reference = (request.view_args or {}).get("reference", "").upper()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+    if ticket is None or not can_see_ticket(staff, g.staff_office, ticket):
+        return None
+    return _page(ticket)
+
+
+# Only for a logged-in staff member (the view checks the role).
+large_bodies.raise_limit(bp, PAGES, lambda: bool(session.get(auth.SESSION_STAFF)))
+large_bodies.keep_page_on_too_large(bp, PAGES, _too_large_page)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from forms.office_visit import visit_form
 from portal.tickets import evidence, sla, visits
 from portal.tickets.workflow import FIELD_CHECK, Actor, needs_field_visit
+from portal.web import large_bodies
 from portal.web.office import auth, bp
 from portal.web.office.auth import SESSION_STAFF, staff_required
 from portal.web.office.tickets import (
@@ -169,22 +170,9 @@ def _page(ticket, form, status: int = 200):
 
 # The request body -------------------------------------------------------------------------
 
-
-def _visit_body_limit() -> None:
-    """Let a logged-in staff member's visit form carry its photos (several
-    files over ``MAX_CONTENT_LENGTH`` together), up to the evidence page's
-    ``EVIDENCE_MAX_REQUEST_BYTES``. Runs before CSRF protection reads the form."""
-    if (
-        request.method == "POST"
-        and request.endpoint == "office.visit"
-        and session.get(SESSION_STAFF)
-    ):
-        request.max_content_length = current_app.config["EVIDENCE_MAX_REQUEST_BYTES"]
-
-
-@bp.record_once
-def _first_before_request(state) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _visit_body_limit)
+# A logged-in staff member's visit form carries its photos (several files
+# over ``MAX_CONTENT_LENGTH`` together).
+large_bodies.raise_limit(bp, ("office.visit",), lambda: bool(session.get(SESSION_STAFF)))
 
 
 # The ticket page's section ----------------------------------------------------------------

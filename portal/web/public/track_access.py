@@ -3,18 +3,29 @@
 Opening a request (``/track`` with the right PIN, or ``/t/<token>``) grants
 this session that request for ``TRACK_GRANT_MINUTES``: the status page at
 ``/track/<reference>`` and the resident's actions under it (reply, withdraw,
-appeal, rate) need no PIN again until then. The grant is the ticket id and an
-expiry in the signed session cookie; a session holds a few at most. Without
-a live grant, the pages send the resident to ``/track`` with the ticket
-number filled in, and say nothing about the request.
+appeal, rate) need no PIN again until then. The grant slides: each page
+under it renews it for ``TRACK_GRANT_MINUTES`` more, so it ends only after
+that long without a request. The grant is the ticket id and an expiry in the
+signed session cookie; a session holds ``MAX_GRANTS`` at most. Without a live
+grant, the pages send the resident to ``/track`` with the ticket number
+filled in, and say nothing about the request.
+
+A POST that comes after the grant ended (a long text typed slowly) keeps
+what was typed where a page registered a keeper (``keeps_typed``): the reply
+and appeal pages save the text to this session's draft of the page, shown
+again once the request is opened with the PIN. Only for a session that held
+a grant of that request (an expired one); nothing else is read or said. The
+withdraw reason and the rating comment are short and are not kept: the
+resident writes them again.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -24,6 +35,8 @@ from portal.tickets.references import parse_reference
 SESSION_KEY = "tracked"
 #: Grants kept per session: the newest win.
 MAX_GRANTS = 5
+#: ``endpoint -> keep(ticket)``: what a POST after the grant ended keeps.
+_KEEPERS: dict[str, Callable[[Ticket], None]] = {}
 
 
 def grant(ticket: Ticket) -> None:
@@ -60,7 +73,33 @@ def resident_ticket(view):
     def wrapper(reference: str, **kwargs):
         ticket = granted_ticket(reference)
         if ticket is None:
+            if request.method == "POST":
+                _keep_typed(reference)
             return redirect(url_for("track.track", reference=parse_reference(reference) or None))
+        grant(ticket)  # slides: TRACK_GRANT_MINUTES from this request
         return view(ticket, **kwargs)
 
     return wrapper
+
+
+def keeps_typed(*endpoints: str):
+    """Register ``keep(ticket)`` for ``endpoints``: called with the request's
+    ticket when a POST to one comes after this session's grant of it ended."""
+
+    def register(keep: Callable[[Ticket], None]):
+        for endpoint in endpoints:
+            _KEEPERS[endpoint] = keep
+        return keep
+
+    return register
+
+
+def _keep_typed(reference: str) -> None:
+    keep = _KEEPERS.get(request.endpoint or "")
+
+    canonical = parse_reference(reference)
+    if keep is None or canonical is None or not session.get(SESSION_KEY):
+        return
+    ticket = db.session.scalar(select(Ticket).where(Ticket.reference == canonical))
+    if ticket is not None and str(ticket.id) in session[SESSION_KEY]:
+        keep(ticket)

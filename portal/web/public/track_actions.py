@@ -29,7 +29,6 @@ from portal.tickets.workflow import (
     REJECTED,
     WITHDRAWN,
     InvalidTransition,
-    appeal_refusal,
 )
 from portal.web.pages import private_page
 from portal.web.public import journey
@@ -61,13 +60,13 @@ def status_extras(ticket: Ticket) -> dict:
     """What the status page's decision and action parts need for ``ticket``."""
     today = sla.local_date(journey.now())
     return {
-        "decision": _decision(ticket, today),
+        "decision": _decision(ticket),
         "can_withdraw": ticket.status in OPEN_STATUSES,
         "can_rate": ratings.refusal(ticket, today) is None,
     }
 
 
-def _decision(ticket: Ticket, today) -> dict | None:
+def _decision(ticket: Ticket) -> dict | None:
     if ticket.status not in _DECIDED:
         return None
     decided = db.session.scalar(
@@ -90,8 +89,6 @@ def _decision(ticket: Ticket, today) -> dict | None:
         "at": decided.at,
         "reasons": decisions.labels_of(ticket.decision_reasons),
         "explanation": explanation,
-        "appeal_until": ticket.appeal_until,
-        "appeal_open": appeal_refusal(ticket, today) is None,
     }
 
 

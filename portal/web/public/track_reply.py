@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, request, session, url_for
+from flask import Blueprint, abort, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.db import keyring
 from portal.extensions import db
@@ -38,11 +37,11 @@ from portal.tickets.workflow import (
     appeal_refusal,
     public_label,
 )
-from portal.web import text_and_files
+from portal.web import large_bodies, text_and_files
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
 from portal.web.public.track_access import resident_ticket
-from portal.web.text_and_files import Page, SendRefused
+from portal.web.text_and_files import TOO_MANY_FILES, Page, SendRefused
 
 bp = Blueprint("reply", __name__)
 
@@ -58,7 +57,6 @@ APPEAL_REFUSALS = {
     ),
     "not_a_move": _l("This request has no decision that can be appealed now."),
 }
-TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 
 
 def now() -> dt.datetime:
@@ -75,6 +73,12 @@ def reply(ticket: Ticket):
 @resident_ticket
 def appeal(ticket: Ticket):
     return text_and_files.handle(_page(ticket, "appeal"))
+
+
+@track_access.keeps_typed("reply.reply", "reply.appeal")
+def _keep_typed(ticket: Ticket) -> None:
+    """A send after the grant ended: the text waits in the draft for the PIN."""
+    text_and_files.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
 
 
 @bp.get(f"/track/<reference>/{KINDS}/sent/<key>")
@@ -142,7 +146,7 @@ def _page(ticket: Ticket, kind: str) -> Page:
         sent_before=lambda key: resident_reply.sent_event(ticket, key) is not None,
         done_url=lambda key: url_for("reply.sent", reference=ticket.reference, kind=kind, key=key),
         render=render,
-        refusal=_current_refusal(ticket, kind),
+        refusal=lambda: _current_refusal(ticket, kind),
         text_required=not reply_page,
         text_label=str(_l("Your reply") if reply_page else _l("Why is the decision wrong?")),
         text_hint=str(REPLY_HINT if reply_page else APPEAL_HINT),
@@ -226,33 +230,11 @@ def answer_extras(ticket: Ticket) -> dict:
 PAGES = ("reply.reply", "reply.appeal")
 
 
-def _body_limit() -> None:
-    """Let the reply and appeal pages read a body over ``MAX_CONTENT_LENGTH``
-    (up to ``EVIDENCE_MAX_REQUEST_BYTES``), so a file somewhat too large is
-    refused on the page with the text kept. Only for a session holding a
-    grant; runs before CSRF protection reads the form."""
-    if (
-        request.method == "POST"
-        and request.endpoint in PAGES
-        and session.get(track_access.SESSION_KEY)
-    ):
-        request.max_content_length = current_app.config["EVIDENCE_MAX_REQUEST_BYTES"]
-
-
-@bp.record_once
-def _first_before_request(state) -> None:
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(exc: RequestEntityTooLarge):
-    """A body over even that: the page again, from the draft (nothing of
-    this body was read), with the limit stated."""
+def _too_large_page() -> Page | None:
     ticket = track_access.granted_ticket((request.view_args or {}).get("reference", ""))
-    if request.endpoint not in PAGES or ticket is None:
-        return private_page("errors/http.html", 413, code=413)
-    page = _page(ticket, request.endpoint.removeprefix("reply."))
-    draft = text_and_files.load(page)
-    form = text_and_files.blank_form(page, draft)
-    form.file.errors = [text_and_files.evidence_message("too_large")]
-    return page.render(form, draft, text_and_files.remaining(page, draft), 413)
+    return None if ticket is None else _page(ticket, request.endpoint.removeprefix("reply."))
+
+
+# Only for a session holding a grant.
+large_bodies.raise_limit(bp, PAGES, lambda: bool(session.get(track_access.SESSION_KEY)))
+large_bodies.keep_page_on_too_large(bp, PAGES, _too_large_page)
