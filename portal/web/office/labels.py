@@ -78,6 +78,9 @@ DELIVERY_REASONS = {
     "ticket not found": _l("the request no longer exists"),
     "demo data: not announced": _l("demo data: never sent"),
     "written before notifications existed": _l("written before notifications existed"),
+    "worker stopped while sending": _l("the sending program stopped while sending"),
+    "email send deadline passed": _l("the email server took too long"),
+    "sms send deadline passed": _l("the SMS gateway took too long"),
 }
 
 
