@@ -35,8 +35,8 @@ from portal.crypto import Keyring
 from portal.extensions import db
 from portal.tickets import sla
 from portal.tickets import workflow as wf
+from portal.tickets.access import tracking_token
 from portal.tickets.models import OutboxMessage, Ticket, TicketEvent
-from portal.tickets.service import tracking_token
 
 SMS_CHARS = 160
 #: Topics this module can write; any other is skipped (and says so).

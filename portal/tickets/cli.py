@@ -22,9 +22,9 @@ from portal.extensions import db
 from portal.registry.proofs import purge_expired_proofs
 from portal.tickets import sla
 from portal.tickets.confirmations import purge_expired_confirmations
+from portal.tickets.drafts import purge_expired_drafts
 from portal.tickets.evidence import sweep_orphans
 from portal.tickets.models import Evidence
-from portal.tickets.service import purge_expired_drafts
 
 evidence_cli = AppGroup("evidence", help="Evidence files.")
 tickets_cli = AppGroup("tickets", help="Tickets and unfinished requests.")

@@ -6,7 +6,7 @@
 * The **PIN** (6 digits) is shown once at submission. With the reference it
   opens the ticket. Only an Argon2 hash of an HMAC of it is stored: the HMAC
   under the index key means a stolen database alone is not enough to try the
-  10^6 PINs offline; the attempts online are limited (``service.open_by_pin``).
+  10^6 PINs offline; the attempts online are limited (``access.open_by_pin``).
 * The **tracking token** (128 random bits, URL-safe) is the tracking link
   ``/t/<token>`` on the receipt's QR code. Only its keyed digest is stored.
 """

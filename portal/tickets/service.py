@@ -1,4 +1,4 @@
-"""Submitting a ticket and finding it again.
+"""Submitting a ticket, and adding to it.
 
 These functions add and flush; the caller sets the transaction boundary
 (``with portal.db.transaction():``), as everywhere in the portal.
@@ -6,51 +6,48 @@ These functions add and flush; the caller sets the transaction boundary
 * ``submit_ticket``: the ticket, its first event, its evidence rows and an
   outbox message in one transaction (SECURITY.md RE2), idempotent by the
   form's key (RE1).
-* ``save_draft`` / ``load_draft`` / ``discard_draft``: the answers of a
-  submission in progress, between form pages.
-* ``open_by_pin`` / ``open_by_tracking_token``: the two ways back to a
-  ticket (``references.py``), with PIN attempts limited per ticket (AU5).
+* ``answers_from_draft``: a draft's answers (``drafts.py``) as ``TicketAnswers``.
 * ``add_evidence``: more files for an open ticket.
 * ``find_open_duplicate``: an open ticket of the same kind for the same subject.
+
+Drafts between form pages are ``drafts.py``; the ways back to a ticket (PIN,
+tracking link) are ``access.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
-import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.crypto import Keyring
 from portal.db import keyring as portal_keyring
-from portal.db import stored_utc
 from portal.extensions import db
 from portal.regions.routing import route_to_office
 from portal.registry.fullname import normalise_name
 from portal.registry.models import Household
 from portal.tickets import evidence as evidence_store
 from portal.tickets import references, sla
+from portal.tickets.access import seal_tracking_token
+from portal.tickets.drafts import DraftData, discard_draft
+from portal.tickets.errors import InvalidAnswers
 from portal.tickets.models import (
     DOC_TYPES,
     KINDS,
     LANGS,
     P_DETAILS,
-    P_DRAFT,
     P_EVIDENCE_GPS,
     P_REPORTER_CONTACT,
     P_SUBJECT_ADDRESS,
     P_SUBJECT_NAME,
-    P_TRACKING_TOKEN,
     SUBKINDS,
-    Draft,
     Evidence,
     OutboxMessage,
     Ticket,
@@ -59,16 +56,9 @@ from portal.tickets.models import (
 from portal.tickets.workflow import OPEN_STATUSES, SUBMITTED, Actor, record_event
 
 REASON_CODE = re.compile(r"[a-z0-9_]{1,40}")
-#: ``Draft.kind``: a submission of one of ``KINDS``, or the text and files a
-#: resident is writing for a ticket: a reply to the office's question, an appeal.
-DRAFT_KINDS = (*KINDS, "reply", "appeal")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 #: Attempts to insert with fresh random reference/token before giving up.
 _INSERT_ATTEMPTS = 3
-
-
-class InvalidAnswers(ValueError):
-    """The answers cannot make a ticket (the forms should have caught it)."""
 
 
 @dataclass(frozen=True)
@@ -455,89 +445,7 @@ def find_open_duplicate(
     return db.session.scalar(query.order_by(Ticket.id).limit(1))
 
 
-# Drafts --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DraftData:
-    id: str
-    kind: str
-    answers: dict
-    household_id: int | None
-    expires_at: dt.datetime
-
-
-def _draft_purpose(draft_id: str) -> bytes:
-    # Bound to the row: a ciphertext copied into another draft does not open.
-    return P_DRAFT + b":" + draft_id.encode("ascii")
-
-
-def save_draft(
-    kind: str,
-    answers: Mapping,
-    *,
-    keyring: Keyring,
-    now: dt.datetime,
-    draft_id: str | None = None,
-    household_id: int | None = None,
-) -> str:
-    """Store the answers so far and return the draft id for the session.
-
-    An unknown or expired ``draft_id`` starts a new draft. A draft saved
-    with a ``household_id`` stays bound to it (``InvalidAnswers`` otherwise). Each save moves
-    the expiry ``DRAFT_TTL_HOURS`` (default 24) ahead.
-    """
-    if kind not in DRAFT_KINDS:
-        raise InvalidAnswers(f"unknown kind {kind!r}")
-    now = sla.as_utc(now)
-    expires_at = now + dt.timedelta(hours=current_app.config.get("DRAFT_TTL_HOURS", 24))
-    draft = _live_draft(draft_id, now) if draft_id else None
-    if draft is None:
-        draft = Draft(id=secrets.token_urlsafe(16), created_at=now)
-        db.session.add(draft)
-    elif draft.household_id is not None and draft.household_id != household_id:
-        # A draft bound to a household never moves to another (or to none):
-        # its answers and files are that household's (a shared PC).
-        raise InvalidAnswers("the draft is bound to another household")
-    draft.kind = kind
-    draft.household_id = household_id
-    draft.data_enc = keyring.encrypt(json.dumps(dict(answers)), _draft_purpose(draft.id))
-    draft.expires_at = expires_at
-    db.session.flush()
-    return draft.id
-
-
-def load_draft(draft_id: str, *, keyring: Keyring, now: dt.datetime) -> DraftData | None:
-    """The draft's answers, or None when unknown or expired."""
-    draft = _live_draft(draft_id, sla.as_utc(now))
-    if draft is None:
-        return None
-    answers = json.loads(keyring.decrypt(draft.data_enc, _draft_purpose(draft.id)))
-    return DraftData(draft.id, draft.kind, answers, draft.household_id, draft.expires_at)
-
-
-def discard_draft(draft_id: str) -> None:
-    db.session.execute(delete(Draft).where(Draft.id == draft_id))
-
-
-def claim_draft(draft_id: str | None) -> bool:
-    """Delete the draft as the first step of sending it; False when it is
-    already gone. Two clicks (or two tabs) sending one draft: the second's
-    DELETE waits for the first's transaction and then finds no row, so
-    only one sends (or adds) it."""
-    if not draft_id:
-        return True
-    return db.session.execute(delete(Draft).where(Draft.id == draft_id)).rowcount == 1
-
-
-def purge_expired_drafts(now: dt.datetime) -> int:
-    """Delete expired drafts (a periodic job); returns how many."""
-    result = db.session.execute(delete(Draft).where(Draft.expires_at <= sla.as_utc(now)))
-    return result.rowcount
-
-
-def _live_draft(draft_id: str, now: dt.datetime) -> Draft | None:
-    return db.session.scalar(select(Draft).where(Draft.id == draft_id, Draft.expires_at > now))
+# Drafts: see ``portal.tickets.drafts``.
 
 
 def answers_from_draft(draft: DraftData, **overrides) -> TicketAnswers:
@@ -551,88 +459,3 @@ def answers_from_draft(draft: DraftData, **overrides) -> TicketAnswers:
         return TicketAnswers(**values)
     except TypeError as exc:
         raise InvalidAnswers(f"the draft is incomplete: {exc}") from exc
-
-
-# Getting back to a ticket ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PinCheck:
-    """``ticket`` when reference and PIN match; ``locked_until`` when too many
-    attempts locked the ticket. Neither: a wrong PIN or an unknown reference
-    (the same answer for both)."""
-
-    ticket: Ticket | None
-    locked_until: dt.datetime | None = None
-
-
-def open_by_pin(reference: str, pin: str, *, keyring: Keyring, now: dt.datetime) -> PinCheck:
-    """Check a PIN; ``PIN_MAX_ATTEMPTS`` (100) wrong ones in a row lock the
-    ticket for ``PIN_LOCK_MINUTES`` (a day): at most 100 guesses a day, over ten years
-    for 10^6 PINs. The far-later lock behind the per-address limits and the
-    captcha of ``/track`` (``web/public/track.py``).
-
-    An attempt is counted *before* the PIN is checked, in one atomic UPDATE,
-    so parallel guesses cannot slip past the limit; a right PIN resets the
-    count. The caller must commit whatever the result, or the count is lost.
-    """
-    now = sla.as_utc(now)
-    config = current_app.config
-    max_attempts = config["PIN_MAX_ATTEMPTS"]
-    lock_until = now + dt.timedelta(minutes=config["PIN_LOCK_MINUTES"])
-    canonical = references.parse_reference(reference)
-    pin_ok_shape = pin.isdigit() and len(pin) == references.PIN_DIGITS
-
-    t = Ticket.__table__
-    unlocked = or_(t.c.pin_locked_until.is_(None), t.c.pin_locked_until <= now)
-    lock_expired = and_(t.c.pin_locked_until.is_not(None), t.c.pin_locked_until <= now)
-    attempts = case((lock_expired, 1), else_=t.c.pin_failures + 1)
-    row = None
-    if canonical is not None:
-        row = db.session.execute(
-            update(t)
-            .where(t.c.reference == canonical, unlocked)
-            .values(
-                pin_failures=attempts,
-                pin_locked_until=case((attempts >= max_attempts, lock_until), else_=None),
-            )
-            .returning(t.c.id, t.c.pin_hash)
-        ).first()
-    if row is None:
-        locked = None
-        if canonical is not None:
-            locked = db.session.scalar(
-                select(t.c.pin_locked_until).where(t.c.reference == canonical)
-            )
-        # unknown or locked: spend the time a check takes, so neither answers faster
-        references.spend_pin_check_time(pin)
-        return PinCheck(None, stored_utc(locked))
-    ticket_id, pin_hash = row
-    if not (pin_ok_shape and references.verify_pin(keyring, canonical, pin, pin_hash)):
-        return PinCheck(None)
-    db.session.execute(
-        update(t).where(t.c.id == ticket_id).values(pin_failures=0, pin_locked_until=None)
-    )
-    return PinCheck(db.session.get(Ticket, ticket_id))
-
-
-def seal_tracking_token(keyring: Keyring, reference: str, token: str) -> bytes:
-    """The tracking token encrypted for its ticket alone (``Ticket.tracking_token_enc``)."""
-    return keyring.encrypt(token, P_TRACKING_TOKEN + b":" + reference.encode())
-
-
-def tracking_token(ticket: Ticket, keyring: Keyring) -> str | None:
-    """The ticket's tracking token, for the link in a message; None for a
-    ticket sent before tokens were kept (use ``/track`` instead)."""
-    if ticket.tracking_token_enc is None:
-        return None
-    purpose = P_TRACKING_TOKEN + b":" + ticket.reference.encode()
-    return keyring.decrypt(ticket.tracking_token_enc, purpose)
-
-
-def open_by_tracking_token(token: str, *, keyring: Keyring) -> Ticket | None:
-    """The ticket of a tracking link ``/t/<token>``, or None."""
-    if not references.TRACKING_TOKEN_PATTERN.fullmatch(token or ""):
-        return None
-    index = references.tracking_token_index(keyring, token)
-    return db.session.scalar(select(Ticket).where(Ticket.tracking_token_index == index))

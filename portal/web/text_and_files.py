@@ -41,8 +41,8 @@ from forms.reply import TextAndFilesForm
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.tickets import evidence
+from portal.tickets.drafts import claim_draft, load_draft, save_draft
 from portal.tickets.evidence import StoredFile
-from portal.tickets.service import claim_draft, load_draft, save_draft
 from portal.web.public.evidence_page import (
     PREVIEW_FORMAT,
     QUOTA_ERRORS,

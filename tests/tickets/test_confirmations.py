@@ -18,8 +18,8 @@ from portal.tickets.confirmations import (
     recall_sent,
     remember_sent,
 )
+from portal.tickets.drafts import save_draft
 from portal.tickets.models import Draft, SentConfirmation
-from portal.tickets.service import save_draft
 from tests.tickets import NOW, answers, submit
 
 pytestmark = pytest.mark.usefixtures("db_clean")

@@ -11,13 +11,9 @@ from sqlalchemy import func, select
 
 from portal.db import transaction
 from portal.extensions import db
+from portal.tickets.drafts import load_draft, save_draft
 from portal.tickets.models import OutboxMessage, Ticket
-from portal.tickets.service import (
-    InvalidAnswers,
-    load_draft,
-    save_draft,
-    submit_ticket,
-)
+from portal.tickets.service import InvalidAnswers, submit_ticket
 from portal.tickets.workflow import MOVES, Actor, InvalidTransition, transition
 from tests.factories import VILLAGE
 from tests.tickets import NOW, answers, make_household, submit

@@ -21,6 +21,8 @@ from portal.regions.models import Office
 from portal.regions.routing import UnknownVillage
 from portal.staff.accounts import create_staff
 from portal.tickets import references
+from portal.tickets.access import open_by_pin, open_by_tracking_token
+from portal.tickets.drafts import discard_draft, load_draft, purge_expired_drafts, save_draft
 from portal.tickets.models import (
     P_DETAILS,
     P_SUBJECT_NAME,
@@ -35,14 +37,8 @@ from portal.tickets.service import (
     InvalidAnswers,
     add_evidence,
     answers_from_draft,
-    discard_draft,
     evidence_gps,
     find_open_duplicate,
-    load_draft,
-    open_by_pin,
-    open_by_tracking_token,
-    purge_expired_drafts,
-    save_draft,
     submit_ticket,
 )
 from portal.tickets.workflow import Actor, transition

@@ -260,7 +260,8 @@ def test_a_page_posted_as_a_duplicate_appears_is_kept(app, client, registry, upl
 
 def test_a_bound_draft_is_never_saved_under_another_household(app, registry, keyring):
     from portal.registry.models import Household
-    from portal.tickets.service import InvalidAnswers, save_draft
+    from portal.tickets.drafts import save_draft
+    from portal.tickets.service import InvalidAnswers
 
     now = dt.datetime.now(dt.UTC)
     with app.app_context():

@@ -2,7 +2,7 @@
 and the server-side draft that carries the answers between pages.
 
 The draft id lives in the Flask session (never in a URL); the answers are an
-encrypted draft row (``portal.tickets.service.save_draft``). The household
+encrypted draft row (``portal.tickets.drafts.save_draft``). The household
 a status check proved (``lookup.proven_household_id``, a server-side proof
 that lasts 30 minutes since the last step) prefills the subject: the
 resident never types a NIK here.
@@ -50,16 +50,10 @@ from portal.i18n import current_lang
 from portal.regions.models import Region
 from portal.registry.models import Household
 from portal.tickets import evidence
+from portal.tickets.drafts import discard_draft, load_draft, save_draft
 from portal.tickets.evidence import StoredFile
 from portal.tickets.models import Ticket
-from portal.tickets.service import (
-    MEMBER_SUBKINDS,
-    TicketAnswers,
-    discard_draft,
-    find_open_duplicate,
-    load_draft,
-    save_draft,
-)
+from portal.tickets.service import MEMBER_SUBKINDS, TicketAnswers, find_open_duplicate
 from portal.web.public.lookup import end_proof, proven_household_id
 
 #: The Flask session key: ``{kind: draft id}``.

@@ -19,11 +19,11 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
 from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, remember_sent
+from portal.tickets.drafts import claim_draft
 from portal.tickets.models import Ticket
 from portal.tickets.service import (
     InvalidAnswers,
     add_resident_addition,
-    claim_draft,
     submit_ticket,
     ticket_by_idempotency_key,
 )

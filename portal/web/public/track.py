@@ -47,8 +47,8 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.i18n import current_lang
 from portal.regions.models import Office
+from portal.tickets.access import open_by_pin, open_by_tracking_token
 from portal.tickets.references import parse_reference
-from portal.tickets.service import open_by_pin, open_by_tracking_token
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
 from portal.web.public.journey import url_for_tracking
