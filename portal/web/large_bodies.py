@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.web import text_and_files
+from portal.web import text_and_files, text_drafts
 from portal.web.pages import private_page
 from portal.web.text_and_files import Page
 
@@ -56,7 +56,7 @@ def keep_page_on_too_large(
 
 def too_large_page(page: Page):
     """The page as its draft left it (nothing of this body was read)."""
-    draft = text_and_files.load(page)
+    draft = text_drafts.load(page)
     form = text_and_files.blank_form(page, draft)
     form.file.errors = [text_and_files.evidence_message("too_large")]
     return page.render(form, draft, text_and_files.remaining(page, draft), 413)

@@ -21,27 +21,28 @@ What it keeps (issue 11 §2):
 * a send that loses a race (another tab or browser changed the ticket first,
   or the key is already on another event) sends nothing and keeps
   everything: the draft is saved and the page shows why (409).
+
+The draft's storage (session slot, ``drafts`` row, claim) is
+``portal.web.text_drafts``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from flask import abort, current_app, redirect, request, session
+from flask import abort, current_app, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.reply import TextAndFilesForm
-from portal.db import keyring, transaction
+from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import evidence
-from portal.tickets.drafts import claim_draft, load_draft, save_draft
 from portal.tickets.evidence import StoredFile
 from portal.web.public.evidence_page import (
     PREVIEW_FORMAT,
@@ -53,11 +54,8 @@ from portal.web.public.evidence_page import (
     size_text,
 )
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS, EVIDENCE_ERRORS
+from portal.web.text_drafts import TextDraft, claim, forget, load, save
 
-#: The Flask session key: ``{"<kind>:<ticket id>": draft id}``.
-SESSION_KEY = "text_drafts"
-#: Drafts kept per session: the newest win.
-MAX_DRAFTS = 4
 #: A send refused by the ticket's file limit (``service.InvalidAnswers``).
 TOO_MANY_FILES = _l("The request already has the most files allowed. Remove a file to send.")
 
@@ -69,20 +67,6 @@ class SendRefused(Exception):
         super().__init__(message)
         self.message = message
         self.http_status = http_status
-
-
-@dataclass
-class TextDraft:
-    kind: str
-    ticket_id: int
-    text: str = ""
-    files: list[dict] = field(default_factory=list)
-    key: str = ""
-    last_doc_type: str = ""
-    draft_id: str | None = None
-
-    def stored_files(self) -> list[StoredFile]:
-        return [StoredFile(**f) for f in self.files]
 
 
 @dataclass
@@ -218,7 +202,7 @@ def _send(page: Page, form: TextAndFilesForm, draft: TextDraft):
     key = form.key.data
     try:
         with transaction():
-            if not claim_draft(draft.draft_id):
+            if not claim(draft):
                 raise _Raced  # a send of this draft (another tab) committed first
             page.send(draft.text, draft.stored_files(), key)
     except SendRefused as refused:
@@ -252,74 +236,6 @@ def _lost_race(page: Page, draft: TextDraft):
     form = blank_form(page, draft)
     form.form_errors.append(refusal)
     return page.render(form, draft, remaining(page, draft), 409)
-
-
-# The draft -------------------------------------------------------------------------------
-
-
-def _slot(page: Page) -> str:
-    return f"{page.scope}{page.kind}:{page.ticket.id}"
-
-
-def load(page: Page) -> TextDraft:
-    """This session's draft for the page's ticket, or a new one with a fresh key."""
-    draft_id = (session.get(SESSION_KEY) or {}).get(_slot(page))
-    if draft_id:
-        stored = load_draft(draft_id, keyring=keyring(), now=page.now())
-        answers = stored.answers if stored is not None and stored.kind == page.kind else {}
-        if answers.get("ticket_id") == page.ticket.id:
-            return TextDraft(
-                page.kind,
-                page.ticket.id,
-                text=answers.get("text", ""),
-                files=list(answers.get("files", [])),
-                key=answers.get("key") or secrets.token_urlsafe(24),
-                last_doc_type=answers.get("last_doc_type", ""),
-                draft_id=draft_id,
-            )
-    return TextDraft(page.kind, page.ticket.id, key=secrets.token_urlsafe(24))
-
-
-def save(page: Page, draft: TextDraft) -> None:
-    answers = {
-        "ticket_id": draft.ticket_id,
-        "text": draft.text,
-        "files": draft.files,
-        "key": draft.key,
-        "last_doc_type": draft.last_doc_type,
-    }
-    with transaction():
-        draft.draft_id = save_draft(
-            page.kind, answers, keyring=keyring(), now=page.now(), draft_id=draft.draft_id
-        )
-    slots = {k: v for k, v in (session.get(SESSION_KEY) or {}).items() if k != _slot(page)}
-    newest = [*list(slots.items())[-(MAX_DRAFTS - 1) :], (_slot(page), draft.draft_id)]
-    session[SESSION_KEY] = dict(newest)
-    # ``flask evidence sweep`` spares files younger than a draft's lifetime.
-    for item in draft.files:
-        try:
-            os.utime(evidence.open_stored(item["stored_name"]))
-        except (evidence.EvidenceNotFound, OSError):
-            continue
-
-
-def keep_text(page: Page) -> None:
-    """Save the posted text (and the page's key) to the draft, nothing else:
-    for a POST that cannot be acted on (``track_access.keeps_typed``)."""
-    if "text" not in request.form:
-        return
-    draft = load(page)
-    draft.text = request.form["text"]
-    key = request.form.get("key", "")
-    if key and len(key) <= 64:
-        draft.key = key
-    save(page, draft)
-
-
-def forget(page: Page) -> None:
-    slots = dict(session.get(SESSION_KEY) or {})
-    if slots.pop(_slot(page), None) is not None:
-        session[SESSION_KEY] = slots
 
 
 def preview(page: Page, index: int):

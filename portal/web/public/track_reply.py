@@ -37,7 +37,7 @@ from portal.tickets.workflow import (
     appeal_refusal,
     public_label,
 )
-from portal.web import large_bodies, text_and_files
+from portal.web import large_bodies, text_and_files, text_drafts
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
 from portal.web.public.track_access import resident_ticket
@@ -78,7 +78,7 @@ def appeal(ticket: Ticket):
 @track_access.keeps_typed("reply.reply", "reply.appeal")
 def _keep_typed(ticket: Ticket) -> None:
     """A send after the grant ended: the text waits in the draft for the PIN."""
-    text_and_files.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
+    text_drafts.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
 
 
 @bp.get(f"/track/<reference>/{KINDS}/sent/<key>")
