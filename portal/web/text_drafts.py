@@ -98,17 +98,19 @@ def claim(draft: TextDraft) -> bool:
     return claim_draft(draft.draft_id)
 
 
-def keep_text(page: Page) -> None:
+def keep_text(page: Page) -> bool:
     """Save the posted text (and the page's key) to the draft, nothing else:
-    for a POST that cannot be acted on (``track_access.keeps_typed``)."""
+    for a POST that cannot be acted on (``track_access.keeps_typed``).
+    True when some text was kept."""
     if "text" not in request.form:
-        return
+        return False
     draft = load(page)
     draft.text = request.form["text"]
     key = request.form.get("key", "")
     if key and len(key) <= 64:
         draft.key = key
     save(page, draft)
+    return bool(draft.text.strip())
 
 
 def forget(page: Page) -> None:

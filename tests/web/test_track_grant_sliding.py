@@ -27,6 +27,8 @@ from tests.web.track_reply_helpers import (  # noqa: F401 - fixtures
 
 LONG = "Jawaban panjang yang saya ketik selama lebih dari satu jam."
 MINUTE = 60
+KEPT_ID = "Tulisan Anda sudah disimpan. Isi PIN Anda untuk membuka permohonan"
+KEPT_EN = "Your text was kept. Enter your PIN to open your request and send it."
 
 
 def _clock(monkeypatch) -> list[float]:
@@ -74,6 +76,9 @@ def _expired_send_keeps_the_text(app, client, reference: str, kind: str, monkeyp
     sent = _send(client, path, key, LONG, token)
     assert sent.status_code == 302
     assert sent.headers["Location"].startswith("/track?reference=")
+    track_page = client.get(sent.headers["Location"])
+    assert KEPT_ID in track_page.text  # Indonesian first
+    assert client.get(sent.headers["Location"]).text.count(KEPT_ID) == 0  # said once
     clock[0] += MINUTE
     _reopen(app, client, reference, clock[0])  # opened again with the PIN
     again = client.get(path)
@@ -105,3 +110,32 @@ def test_a_session_that_never_opened_the_request_keeps_nothing(app, client, wait
     assert sent.status_code == 302
     with client.session_transaction() as session:
         assert "text_drafts" not in session
+
+
+def test_the_kept_notice_in_english(app, client, waiting, monkeypatch):
+    at(monkeypatch, wib(2026, 3, 17))
+    clock = _clock(monkeypatch)
+    grant(app, client, waiting)
+    path = f"/track/{waiting}/reply"
+    key = page_key(client.get(path))
+    token = csrf_token(client, path)
+    clock[0] += 61 * MINUTE
+    sent = _send(client, path, key, LONG, token)
+    assert KEPT_EN in client.get(sent.headers["Location"] + "&lang=en").text
+
+
+def test_no_kept_notice_without_text_kept(app, client, waiting, monkeypatch):
+    """An empty text after the grant ended, or a session that never opened
+    the request: the /track page says nothing was kept."""
+    at(monkeypatch, wib(2026, 3, 17))
+    path = f"/track/{waiting}/reply"
+    stranger = _send(client, path, "a-key-of-nobody", LONG, csrf_token(client, "/track"))
+    assert KEPT_ID not in client.get(stranger.headers["Location"]).text
+    clock = _clock(monkeypatch)
+    grant(app, client, waiting)
+    key = page_key(client.get(path))
+    token = csrf_token(client, path)
+    clock[0] += 61 * MINUTE
+    empty = _send(client, path, key, "  ", token)
+    assert empty.headers["Location"].startswith("/track?reference=")
+    assert KEPT_ID not in client.get(empty.headers["Location"]).text

@@ -66,7 +66,11 @@ def track():
         form.reference.data = parse_reference(request.args["reference"])
     if not form.validate_on_submit():
         return private_page(
-            "public/track/track.html", 400 if form.errors else 200, form=form, captcha=False
+            "public/track/track.html",
+            400 if form.errors else 200,
+            form=form,
+            captcha=False,
+            kept_text=request.method == "GET" and track_access.pop_kept_notice(),
         )
     reference, ip = form.reference.data, ratelimit.address_key()
     refused = _refused_here(form, reference, ip) or _captcha_needed(form, reference)

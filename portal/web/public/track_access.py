@@ -16,7 +16,10 @@ and appeal pages save the text to this session's draft of the page, shown
 again once the request is opened with the PIN. Only for a session that held
 a grant of that request (an expired one); nothing else is read or said. The
 withdraw reason and the rating comment are short and are not kept: the
-resident writes them again.
+resident writes them again. When a keeper kept some text it says so
+(returns True), and the ``/track`` page the POST is sent to says, once,
+that the text was kept (``pop_kept_notice``): a flag in the session only,
+nothing in the address.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from portal.tickets.references import parse_reference
 SESSION_KEY = "tracked"
 #: Grants kept per session: the newest win.
 MAX_GRANTS = 5
-#: ``endpoint -> keep(ticket)``: what a POST after the grant ended keeps.
-_KEEPERS: dict[str, Callable[[Ticket], None]] = {}
+#: Session flag: a POST after the grant ended kept its text (shown once on ``/track``).
+KEPT_KEY = "track_kept_text"
+#: ``endpoint -> keep(ticket) -> bool``: what a POST after the grant ended
+#: keeps; True when it kept some text.
+_KEEPERS: dict[str, Callable[[Ticket], bool]] = {}
 
 
 def grant(ticket: Ticket) -> None:
@@ -83,10 +89,11 @@ def resident_ticket(view):
 
 
 def keeps_typed(*endpoints: str):
-    """Register ``keep(ticket)`` for ``endpoints``: called with the request's
-    ticket when a POST to one comes after this session's grant of it ended."""
+    """Register ``keep(ticket) -> bool`` for ``endpoints``: called with the
+    request's ticket when a POST to one comes after this session's grant of
+    it ended; returns True when it kept some text."""
 
-    def register(keep: Callable[[Ticket], None]):
+    def register(keep: Callable[[Ticket], bool]):
         for endpoint in endpoints:
             _KEEPERS[endpoint] = keep
         return keep
@@ -101,5 +108,11 @@ def _keep_typed(reference: str) -> None:
     if keep is None or canonical is None or not session.get(SESSION_KEY):
         return
     ticket = db.session.scalar(select(Ticket).where(Ticket.reference == canonical))
-    if ticket is not None and str(ticket.id) in session[SESSION_KEY]:
-        keep(ticket)
+    if ticket is not None and str(ticket.id) in session[SESSION_KEY] and keep(ticket):
+        session[KEPT_KEY] = True
+
+
+def pop_kept_notice() -> bool:
+    """Whether a POST after the grant ended kept its text since ``/track``
+    was last shown; True once."""
+    return bool(session.pop(KEPT_KEY, False))

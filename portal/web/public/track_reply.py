@@ -76,9 +76,9 @@ def appeal(ticket: Ticket):
 
 
 @track_access.keeps_typed("reply.reply", "reply.appeal")
-def _keep_typed(ticket: Ticket) -> None:
+def _keep_typed(ticket: Ticket) -> bool:
     """A send after the grant ended: the text waits in the draft for the PIN."""
-    text_drafts.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
+    return text_drafts.keep_text(_page(ticket, request.endpoint.removeprefix("reply.")))
 
 
 @bp.get(f"/track/<reference>/{KINDS}/sent/<key>")
