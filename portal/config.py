@@ -182,6 +182,9 @@ class Config:
     # SMTP_URL: smtp://user:pass@host:587 (STARTTLS; ?starttls=0 for none) or
     # smtps://…:465 (TLS). Unset: no email is sent (messages are skipped).
     SMTP_URL = os.environ.get("SMTP_URL") or None
+    # The SMTP server's certificate is always verified: against the system's
+    # CAs, or the CAs in this PEM file (a relay with a private CA).
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "DTSEN Portal <no-reply@dtsen.invalid>")
     # SMS through one HTTP gateway: POST JSON {to, text, idempotency_key} with
     # "Authorization: Bearer <token>"; 2xx = sent. Unset: no SMS is sent.

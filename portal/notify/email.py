@@ -2,7 +2,10 @@
 
 ``smtp://[user:pass@]host[:port]``: STARTTLS when the server offers it
 (``?starttls=1`` requires it, ``?starttls=0`` never); ``smtps://``: TLS from
-the first byte (port 465 by default). One connection serves a whole round
+the first byte (port 465 by default). The server's certificate and name are
+always verified, against the system's CA store or, with ``SMTP_CA_FILE``,
+against the CAs in that PEM file (a private relay's own CA); an untrusted
+certificate is a failed try, never a message sent in clear. One connection serves a whole round
 of messages and is opened again after an error.
 
 Every message is multipart/alternative (plain text and a simple HTML
@@ -26,7 +29,9 @@ from portal.notify.messages import Composed
 
 
 class SmtpChannel:
-    def __init__(self, url: str, mail_from: str, timeout: float) -> None:
+    def __init__(
+        self, url: str, mail_from: str, timeout: float, ca_file: str | None = None
+    ) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
@@ -40,6 +45,8 @@ class SmtpChannel:
         self.mail_from = mail_from
         self.domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
         self.timeout = timeout
+        #: PEM file of the CAs to trust instead of the system store (None: the system's).
+        self.ca_file = ca_file
         self._smtp: smtplib.SMTP | None = None
         #: The connection being opened (greeting, STARTTLS, login), for ``abort``.
         self._opening: smtplib.SMTP | None = None
@@ -79,7 +86,7 @@ class SmtpChannel:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
             return self._smtp
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)
         if self.tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
         else:

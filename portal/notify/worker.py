@@ -109,7 +109,11 @@ class Worker:
         self.base_url = config["PUBLIC_BASE_URL"] or ""
         timeout = float(config["OUTBOX_SEND_TIMEOUT"])
         smtp_url, sms_url = config.get("SMTP_URL"), config.get("SMS_GATEWAY_URL")
-        self.email = SmtpChannel(smtp_url, config["MAIL_FROM"], timeout) if smtp_url else None
+        self.email = (
+            SmtpChannel(smtp_url, config["MAIL_FROM"], timeout, config.get("SMTP_CA_FILE"))
+            if smtp_url
+            else None
+        )
         self.sms = (
             SmsGateway(sms_url, config.get("SMS_GATEWAY_TOKEN"), timeout) if sms_url else None
         )

@@ -3,11 +3,16 @@
 * ``smtp_server``: an aiosmtpd SMTP server; every message arrives whole in
   ``.messages`` (raw bytes and the parsed ``email.message.Message``).
   Recipients whose local part starts with ``refuse`` are refused with 550.
+  Each ``Received`` has ``tls``: the TLS version the message came over, or None.
+* ``test_ca`` (session): a CA made for the tests and a certificate it signed
+  for 127.0.0.1 and localhost (``tls_certs.py``); ``starttls_server`` (STARTTLS
+  required before MAIL) and ``smtps_server`` (TLS from the first byte) use it.
 * ``sms_gateway``: an HTTP gateway like the one ``SMS_GATEWAY_URL`` names:
   it records every request in ``.requests`` and keeps the first of each
   ``idempotency_key`` in ``.delivered`` (repeats are answered 200 and
   dropped, as a real gateway would). Set ``.statuses`` (a list, consumed in
-  order; then ``.default_status``) to answer errors.
+  order; then ``.default_status``) to answer errors, ``.delay`` (seconds) to
+  answer slowly; ``.arrived`` is set when a request has come in.
 
 Use a fixture in a test module by naming it there:
 ``from tests.notify import servers`` then ``smtp_server = servers.smtp_server``.
@@ -19,12 +24,16 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.notify.tls_certs import LocalCa, make_local_ca
 
 TOKEN = "test-gateway-token"
 
@@ -34,6 +43,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    #: The TLS version of the connection ("TLSv1.3"), None for plain text.
+    tls: str | None = None
 
     @property
     def message(self) -> email.message.EmailMessage:
@@ -50,31 +61,53 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, _server, _session, envelope):
+    async def handle_DATA(self, server, _session, envelope):
+        # After STARTTLS aiosmtpd swaps in the TLS transport: this is the one in use.
+        tls = server.transport.get_extra_info("ssl_object")
         with self.server.lock:
             self.server.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    tls.version() if tls is not None else None,
+                )
             )
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """``starttls`` (a server SSLContext): offered and required before MAIL;
+    ``implicit_tls``: TLS from the first byte (smtps)."""
+
+    def __init__(
+        self, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
+    ) -> None:
         self.messages: list[Received] = []
         self.lock = threading.Lock()
         self.controller: Controller | None = None
+        self.starttls = starttls
+        self.implicit_tls = implicit_tls
 
     def start(self) -> None:
         # aiosmtpd checks the server by connecting to its port: it needs a real one.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        tls = {"tls_context": self.starttls, "require_starttls": True} if self.starttls else {}
+        self.controller = Controller(
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            ssl_context=self.implicit_tls,
+            **tls,
+        )
         self.controller.start()
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         self.controller.stop()
@@ -86,6 +119,9 @@ class SmsGateway:
     delivered: dict[str, dict] = field(default_factory=dict)
     statuses: list[int] = field(default_factory=list)
     default_status: int = 200
+    #: Seconds to wait before answering each request (a slow gateway).
+    delay: float = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
     #: Client (host, port) of each request: one port for many = one kept-alive connection.
     peers: list[tuple] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,6 +138,9 @@ class SmsGateway:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 record = {"headers": dict(self.headers), "body": body, "path": self.path}
+                gateway.arrived.set()
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 with gateway.lock:
                     gateway.requests.append(record)
                     gateway.peers.append(self.client_address)
@@ -135,6 +174,27 @@ class SmsGateway:
 @pytest.fixture
 def smtp_server():
     server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory) -> LocalCa:
+    return make_local_ca(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def starttls_server(test_ca):
+    server = SmtpServer(starttls=test_ca.server_context())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtps_server(test_ca):
+    server = SmtpServer(implicit_tls=test_ca.server_context())
     server.start()
     yield server
     server.stop()
