@@ -15,17 +15,18 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.audit.log import record
 from portal.crypto import Keyring, argon2_hash, argon2_verify
 from portal.extensions import db
-from portal.regions.models import VILLAGE, Office, Region
+from portal.regions.models import DISTRICT, VILLAGE, Office, Region
 from portal.staff import totp
-from portal.staff.models import ROLES, StaffUser
+from portal.staff.models import ROLES, StaffArea, StaffUser
 from portal.staff.passwords import password_problem
 
 
@@ -58,11 +59,14 @@ def create_staff(
     password: str,
     office: Office | None = None,
     village_code: str | None = None,
+    districts: Iterable[str] = (),
     is_demo: bool = False,
 ) -> StaffUser:
     """Add a staff account to the session and flush; the caller commits.
 
-    Operators belong to a village; handlers and supervisors to an office. The
+    Operators belong to a village; handlers and supervisors to an office;
+    field officers to a kab/kota office and ``districts``, kecamatan codes of
+    that kab/kota (``set_districts``). The
     password must pass ``passwords.password_problem``. The account cannot log
     in until a TOTP secret is enrolled (``totp.enrol``).
     """
@@ -71,7 +75,7 @@ def create_staff(
         raise StaffError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if role == "operator" and not village_code:
         raise StaffError("an operator belongs to a village: give its village code")
-    if role in ("handler", "supervisor") and office is None:
+    if role in ("handler", "supervisor", "field_officer") and office is None:
         raise StaffError(f"a {role} belongs to an office")
     if village_code is not None:
         level = db.session.scalar(select(Region.level).where(Region.code == village_code))
@@ -95,8 +99,32 @@ def create_staff(
     )
     db.session.add(user)
     db.session.flush()
+    if role == "field_officer":
+        set_districts(user, office, districts)
     record("account_changed", target_staff_id=user.id, detail=f"created:{role}")
     return user
+
+
+def set_districts(user: StaffUser, office: Office | None, districts: Iterable[str]) -> None:
+    """Replace a field officer's kecamatan list: at least one, each a
+    kecamatan (``PP.RR.DD``) of the kab/kota of their office. Flushes; the
+    caller records the change and commits."""
+    codes = sorted(set(districts))
+    if office is None or office.level != "regency" or not office.region_code:
+        raise StaffError("a field officer belongs to a kab/kota office (Dinas Sosial)")
+    if not codes:
+        raise StaffError("a field officer covers at least one kecamatan: give its code")
+    known = set(
+        db.session.scalars(
+            select(Region.code).where(Region.code.in_(codes), Region.level == DISTRICT)
+        )
+    )
+    for code in codes:
+        if code not in known or not code.startswith(office.region_code + "."):
+            raise StaffError(f"{code} is not a kecamatan of {office.region_code}")
+    db.session.execute(delete(StaffArea).where(StaffArea.staff_id == user.id))
+    db.session.add_all(StaffArea(staff_id=user.id, district_code=c) for c in codes)
+    db.session.flush()
 
 
 # Demo accounts ---------------------------------------------------------------

@@ -8,6 +8,9 @@ views ask ``can_see_ticket`` and list with ``ticket_filter``.
   ticket to the other province's supervisors), anywhere (the national
   office), or those routed to their office when it is a kab/kota Dinas
   Sosial (the head of a Dinas Sosial supervises its own handlers);
+* field officer: no ticket through these rules (no queue, no ticket page);
+  only the household of a visit assigned to them, while it is to be
+  recorded, through ``can_visit`` (``/office/visits``);
 * admin: manages accounts and rules, sees no tickets.
 
 Evidence follows the ticket, with one exception: files of a confidential
@@ -23,8 +26,9 @@ from sqlalchemy import ColumnElement, false, select, true
 
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.staff.models import StaffUser
+from portal.staff.models import StaffArea, StaffUser
 from portal.tickets.models import Ticket
+from portal.tickets.workflow import FIELD_CHECK
 
 #: Roles that work tickets, and so may open the back office's ticket views.
 TICKET_ROLES = ("handler", "supervisor", "operator")
@@ -55,6 +59,33 @@ def can_see_ticket(user: StaffUser, office: Office | None, ticket: Ticket) -> bo
         place = db.session.get(Office, ticket.office_id)
         return place is not None and (place.region_code or "").startswith(prefix)
     return False
+
+
+def district_of(village_code: str) -> str:
+    """The kecamatan of a village: ``32.01.01.2001`` -> ``32.01.01``."""
+    return village_code.rsplit(".", 1)[0]
+
+
+def covers(officer: StaffUser, ticket: Ticket) -> bool:
+    """May ``officer`` be sent to this ticket's household: an active field
+    officer of the ticket's office whose kecamatan list holds its village."""
+    if officer.role != "field_officer" or not officer.active:
+        return False
+    if officer.office_id is None or officer.office_id != ticket.office_id:
+        return False
+    area = db.session.get(StaffArea, (officer.id, district_of(ticket.village_code)))
+    return area is not None
+
+
+def can_visit(user: StaffUser, ticket: Ticket) -> bool:
+    """A field officer sees a household only while its visit is assigned to
+    them and not yet recorded: nothing after the record or a reassignment."""
+    return (
+        user.role == "field_officer"
+        and user.active
+        and ticket.field_officer_id == user.id
+        and ticket.status == FIELD_CHECK
+    )
 
 
 def _supervises_own_office(office: Office | None) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -55,6 +56,7 @@ DOC_TYPES = (
     "death_certificate",
     "birth_certificate",
     "village_letter",
+    "consent_form",
     "other",
 )
 
@@ -72,6 +74,12 @@ P_VISIT_NOTES = b"field_visit.notes"
 P_TRACKING_TOKEN = b"ticket.tracking_token"
 P_RATING_COMMENT = b"rating.comment"
 P_OUTBOX_RECIPIENT = b"outbox.recipient"
+P_CONSENT_BY = b"ticket.consent_by"
+
+#: How the resident gave consent to an assisted submission (``Ticket.consent_method``).
+CONSENT_METHODS = ("signed_form", "in_person_verbal")
+#: ``Ticket.escalation_level``: not escalated, at the province, at the nation.
+ESCALATION_LEVELS = (0, 1, 2)
 
 #: The languages a ticket's messages are written in (``Ticket.lang``).
 LANGS = ("id", "en")
@@ -133,6 +141,12 @@ class Ticket(db.Model):
     consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     #: The village operator who submitted on the resident's behalf.
     submitted_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    #: Assisted submissions: how the resident consented (``CONSENT_METHODS``)
+    #: and who gave it, as the operator recorded it (encrypted, ``P_CONSENT_BY``
+    #: + reference). A photo of a signed form is an ``Evidence`` row of type
+    #: ``consent_form``. None for a resident's own submission.
+    consent_method: Mapped[str | None] = mapped_column(String(24))
+    consent_by_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     #: One of ``workflow.STATUSES``.
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -170,6 +184,17 @@ class Ticket(db.Model):
     #: When the resident appealed the decision: one appeal per ticket.
     appealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    #: The field officer sent to check the household (``field_check``), while
+    #: the visit is still to be recorded; cleared when it is recorded or the
+    #: ticket leaves the step. Only this officer sees the household then.
+    field_officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    field_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: ``ESCALATION_LEVELS``: 1 once overdue (the province supervisor), 2
+    #: after ``ESCALATE_NATIONAL_AFTER_WORKING_DAYS`` more (the national
+    #: office); set by ``flask tickets escalate``. The office keeps the ticket.
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -178,6 +203,8 @@ class Ticket(db.Model):
 Index("ix_tickets_office_due", Ticket.office_id, Ticket.due_next, Ticket.id)
 Index("ix_tickets_office_status_due", Ticket.office_id, Ticket.status, Ticket.due_next)
 Index("ix_tickets_assignee_due", Ticket.office_id, Ticket.assignee_id, Ticket.due_next, Ticket.id)
+# ``flask tickets escalate``: open tickets past their nearest deadline, by level.
+Index("ix_tickets_escalation", Ticket.escalation_level, Ticket.due_next)
 
 
 class TicketEvent(db.Model):

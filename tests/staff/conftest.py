@@ -29,7 +29,14 @@ class Account:
     secret: str
 
 
-def make_staff(app, role: str, *, office: str | None = None, village: str | None = None):
+def make_staff(
+    app,
+    role: str,
+    *,
+    office: str | None = None,
+    village: str | None = None,
+    districts: tuple[str, ...] = (),
+):
     email = f"{role}{next(_serial)}@dinsos.example.go.id"
     password = f"sawah hijau di kaki gunung nomor {next(_serial)}"
     secret = totp.new_secret()
@@ -42,6 +49,7 @@ def make_staff(app, role: str, *, office: str | None = None, village: str | None
             password=password,
             office=place,
             village_code=village,
+            districts=districts,
         )
         totp.enrol(user, secret, app.extensions["keyring"])
         return Account(user.id, email, password, secret)

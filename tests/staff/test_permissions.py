@@ -39,6 +39,9 @@ EXPECTED = {
     "supervisor Dinas Sosial Bogor": {BOGOR_A, BOGOR_B},
     "supervisor Dinas Sosial Bandung": {BANDUNG},
     "admin": set(),
+    # Field officers see no ticket through the queue or the ticket page, only
+    # a visit assigned to them (``can_visit``: tests/office/test_field_officer*).
+    "field officer Bogor": set(),
 }
 ACCOUNTS = {
     "handler Bogor": ("handler", {"office": "dinsos-32.01"}),
@@ -51,6 +54,10 @@ ACCOUNTS = {
     "supervisor Dinas Sosial Bogor": ("supervisor", {"office": "dinsos-32.01"}),
     "supervisor Dinas Sosial Bandung": ("supervisor", {"office": "dinsos-32.73"}),
     "admin": ("admin", {"office": "national"}),
+    "field officer Bogor": (
+        "field_officer",
+        {"office": "dinsos-32.01", "districts": (BOGOR_A.rsplit(".", 1)[0],)},
+    ),
 }
 
 

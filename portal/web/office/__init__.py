@@ -16,6 +16,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     auth,
     login,
     moves,
+    nav,
     queue,
     reply,
     reply_templates,

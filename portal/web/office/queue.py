@@ -10,7 +10,7 @@ from forms.queue import BulkAssignForm, QueueFilterForm
 from portal.tickets import assign, queue, sla
 from portal.tickets.labels import OFFICE_STATUS_LABELS
 from portal.tickets.references import parse_reference
-from portal.web.office import auth, bp
+from portal.web.office import auth, bp, nav
 from portal.web.office.auth import staff_required
 from portal.web.office.views import ROLE_LABELS
 from portal.web.public.ticket_labels import KIND_TITLES
@@ -23,6 +23,9 @@ NOT_A_REFERENCE = _l("That is not a ticket number. A ticket number looks like DT
 def ticket_url(reference: str) -> str:
     """The ticket page (``office.ticket``)."""
     return url_for("office.ticket", reference=reference)
+
+
+nav.register("office.home", _l("Queue"), ("handler", "supervisor", "operator"), order=10)
 
 
 @bp.get("/", endpoint="home")

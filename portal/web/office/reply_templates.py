@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.tickets import replies
 from portal.tickets.models import ReplyTemplate
 from portal.tickets.reply_defaults import TemplateText
-from portal.web.office import auth, bp
+from portal.web.office import auth, bp, nav
 from portal.web.office.auth import staff_required
 
 EDITOR_ROLES = ("supervisor", "admin")
@@ -31,6 +31,7 @@ CHANGED = _l(
     "Someone changed this template since you opened it. Here is how it stands now: "
     "check it and make your change again."
 )
+nav.register("office.reply_templates", _l("Reply templates"), EDITOR_ROLES, order=80)
 EXISTS = _l("This office already has a template with this short name, use and language")
 
 

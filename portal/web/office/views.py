@@ -25,6 +25,7 @@ ROLE_LABELS = {
     "supervisor": _l("Supervisor"),
     "handler": _l("Case handler (Dinas Sosial)"),
     "operator": _l("Village operator"),
+    "field_officer": _l("Field officer"),
 }
 
 
