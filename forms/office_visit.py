@@ -14,7 +14,14 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from forms.base import BaseForm
@@ -49,6 +56,14 @@ class VisitForm(BaseForm):
             "What the officer saw that the list does not say. Never shown to the resident."
         ),
         validators=[Length(max=NOTES_MAX, message=REFUSALS["notes_too_long"])],
+    )
+    #: A field officer's choice (``/office/visits/<reference>/record``): keep
+    #: where the photos were taken; otherwise no position is kept.
+    keep_gps = BooleanField(
+        _l("Keep where the photos were taken"),
+        description=_l(
+            "Only if the phone saved the place in the photo. Leave it unticked to keep no place."
+        ),
     )
     recommendation = RadioField(
         _l("Recommendation"),

@@ -33,8 +33,10 @@ from portal.tickets import evidence as evidence_store
 from portal.tickets import sla
 from portal.tickets.evidence import StoredFile
 from portal.tickets.models import P_VISIT_FINDINGS, P_VISIT_NOTES, Evidence, FieldVisit, Ticket
+from portal.tickets.service import seal_gps
 from portal.tickets.workflow import FIELD_CHECK, OFFICE, Actor, record_event
 
+FIELD_OFFICER = "field_officer"
 #: What the officer compares, in the order the form and the page show them.
 NUMERIC = ("floor_area_m2", "household_size")
 VARIABLES: tuple[str, ...] = (*CONDITION_COLUMNS, "household_size")
@@ -100,14 +102,16 @@ def registry_values(ticket: Ticket) -> dict[str, str | int | None]:
 
 def officers(ticket: Ticket, actor_id: int) -> list[StaffUser]:
     """Who may be named as the visiting officer: the active handlers and
-    supervisors of the ticket's office, and the person recording."""
+    supervisors of the ticket's office, the field officer the visit is
+    assigned to (``field_assign``), and the person recording."""
+    named = (StaffUser.id == actor_id) | (
+        (StaffUser.office_id == ticket.office_id) & StaffUser.role.in_(OFFICE)
+    )
+    if ticket.field_officer_id is not None:
+        named = named | (StaffUser.id == ticket.field_officer_id)
     rows = db.session.scalars(
         select(StaffUser)
-        .where(
-            StaffUser.active.is_(True),
-            (StaffUser.id == actor_id)
-            | (StaffUser.office_id == ticket.office_id) & StaffUser.role.in_(OFFICE),
-        )
+        .where(StaffUser.active.is_(True), named)
         .order_by(StaffUser.display_name, StaffUser.id)
     )
     return list(rows)
@@ -143,8 +147,12 @@ def record_visit(
     ``findings`` maps each of ``VARIABLES`` to what the officer saw (None: not
     checked); the registry's value is read here. ``photos`` are files already
     checked and stored by ``portal.tickets.evidence``. Writes an internal
-    ``field_visit`` event (bumping the ticket's version) and an audit row.
-    Adds and flushes; the caller commits.
+    ``field_visit`` event (bumping the ticket's version) and an audit row
+    (``field_visit``; ``visit_recorded`` when the field officer records it).
+    The visit is then no longer assigned (``Ticket.field_officer_id``): the
+    officer sees nothing more and the ticket waits in ``field_check`` for the
+    handler's decision. A photo's position is kept (encrypted) only when the
+    caller asked ``process_upload`` for it. Adds and flushes; the caller commits.
     """
     now = sla.as_utc(now)
     photos = list(photos)
@@ -178,23 +186,34 @@ def record_visit(
     )
     db.session.add(visit)
     db.session.flush()
-    db.session.add_all(_photo_row(ticket, visit, f, thumbs[f.stored_name], now) for f in photos)
+    db.session.add_all(
+        _photo_row(ticket, visit, f, thumbs[f.stored_name], now, keyring) for f in photos
+    )
+    ticket.field_officer_id = None
     record_event(ticket, actor, "field_visit", public=False, now=now)
     # The ticket's row lock before the audit log's advisory lock, the order of
     # every other writer (no deadlock on PostgreSQL).
     db.session.flush()
     audit.record(
-        "field_visit", staff_id=actor.staff_id, ticket_id=ticket.id, detail=recommendation, now=now
+        "visit_recorded" if actor.role == FIELD_OFFICER else "field_visit",
+        staff_id=actor.staff_id,
+        ticket_id=ticket.id,
+        detail=recommendation,
+        now=now,
     )
     db.session.flush()
     return visit
 
 
 def _check(ticket, actor, visited_on, officer_id, findings, notes, recommendation, photos, now):
-    if actor.role not in OFFICE or actor.staff_id is None:
+    if actor.staff_id is None or actor.role not in (*OFFICE, FIELD_OFFICER):
         raise VisitRefused("not_office")
     if ticket.status != FIELD_CHECK:
         raise VisitRefused("not_field_check", ticket.status)
+    if actor.role == FIELD_OFFICER and (
+        ticket.field_officer_id != actor.staff_id or officer_id != actor.staff_id
+    ):
+        raise VisitRefused("not_office")  # only the officer sent, recording their own visit
     if visited_on > sla.local_date(now):
         raise VisitRefused("future_date")
     if visited_on < sla.local_date(ticket.created_at):
@@ -230,9 +249,15 @@ def _valid(name: str, value) -> bool:
 
 
 def _photo_row(
-    ticket: Ticket, visit: FieldVisit, f: StoredFile, thumb: str | None, now: dt.datetime
+    ticket: Ticket,
+    visit: FieldVisit,
+    f: StoredFile,
+    thumb: str | None,
+    now: dt.datetime,
+    keyring: Keyring,
 ) -> Evidence:
-    # The office keeps no photo location: the address is in the registry.
+    # No photo location unless the officer chose to keep it (``keep_gps``).
+    gps = seal_gps(keyring, f.stored_name, f.gps) if f.gps else None
     return Evidence(
         ticket_id=ticket.id,
         doc_type=f.doc_type,
@@ -242,6 +267,7 @@ def _photo_row(
         size_bytes=f.size,
         thumb_name=thumb,
         field_visit_id=visit.id,
+        gps_enc=gps,
         created_at=now,
     )
 

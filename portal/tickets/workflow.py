@@ -286,6 +286,8 @@ def transition(
     responds = from_status in (IN_REVIEW, FIELD_CHECK) and to_status not in _NOT_A_RESPONSE
     if responds and ticket.responded_at is None:
         ticket.responded_at = now
+    if from_status == FIELD_CHECK:  # the field officer's visit ends with the check
+        ticket.field_officer_id = None
     ticket.status = to_status
     ticket.status_changed_at = now
     ticket.due_next = next_due(ticket)

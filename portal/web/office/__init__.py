@@ -11,9 +11,12 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from portal.web.office import (  # noqa: E402, F401 - register the routes
+from portal.web.office import (  # noqa: E402, F401 - register the routes  # noqa: E402, F401, I001
     assign,
     auth,
+    field,
+    field_assign,
+    field_record,
     login,
     moves,
     nav,

@@ -32,6 +32,8 @@ nav.register("office.home", _l("Queue"), ("handler", "supervisor", "operator"), 
 @staff_required()
 def queue_page():
     staff, office = g.staff, g.staff_office
+    if staff.role == "field_officer":  # no queue: their visits (portal/web/office/field.py)
+        return redirect(url_for("office.visits"), 303)
     form = QueueFilterForm(request.args)
     team = assign.colleagues(staff.office_id) if staff.role in assign.WORKERS else []
     form.assignee.choices = [

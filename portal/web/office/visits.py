@@ -69,7 +69,7 @@ def visit(reference: str):
     expect_version(ticket, request.form.get("version"))
     if not form.validate_on_submit():
         return _page(ticket, form, 400)
-    photos = _checked_photos(form)
+    photos = checked_photos(form, keep_gps=False)
     if photos is None:
         return _page(ticket, form, 400)
     stored = [evidence.store(p) for p in photos]
@@ -88,14 +88,14 @@ def visit(reference: str):
                 idempotency_key=form.key.data or None,
             )
     except StaleTicket:  # another change committed in between: nothing recorded
-        _forget(stored)
+        forget(stored)
         raise
     except visits.VisitRefused as exc:
-        _forget(stored)
+        forget(stored)
         form.form_errors.append(str(REFUSALS[exc.code]))
         return _page(ticket, form, 409 if exc.code == "not_field_check" else 400)
     except IntegrityError:
-        _forget(stored)
+        forget(stored)
         if visits.by_key(ticket, form.key.data) is None:
             raise
         return _to_ticket(ticket)  # the same key committed by a concurrent click
@@ -103,8 +103,9 @@ def visit(reference: str):
     return _to_ticket(ticket)
 
 
-def _checked_photos(form) -> list[evidence.ProcessedFile] | None:
-    """Every chosen photo checked (none stored yet), or None with the errors set."""
+def checked_photos(form, *, keep_gps: bool) -> list[evidence.ProcessedFile] | None:
+    """Every chosen photo checked (none stored yet), or None with the errors
+    set. ``keep_gps``: keep where each photo was taken (a field officer's choice)."""
     config = current_app.config
     processed, failed = [], False
     for upload_field, type_field in form.photo_fields():
@@ -115,7 +116,7 @@ def _checked_photos(form) -> list[evidence.ProcessedFile] | None:
             if _stream_size(upload.stream) > config["MAX_FILE_BYTES"]:
                 raise evidence.EvidenceError("too_large", max_bytes=config["MAX_FILE_BYTES"])
             item = evidence.process_upload(
-                upload.filename, upload.read(), doc_type=type_field.data, keep_gps=False
+                upload.filename, upload.read(), doc_type=type_field.data, keep_gps=keep_gps
             )
             if item.media_type == evidence.PDF:
                 raise evidence.EvidenceError("unsupported_type")
@@ -146,7 +147,7 @@ def _stream_size(stream: IO[bytes]) -> int:
     return size
 
 
-def _forget(stored: list[evidence.StoredFile]) -> None:
+def forget(stored: list[evidence.StoredFile]) -> None:
     for f in stored:
         evidence.delete_stored(f.stored_name)
 
