@@ -3,7 +3,8 @@
 While a ticket is in ``field_check``, a case handler or supervisor who sees
 it (its office; a supervisor's region) gives the visit to a field officer
 who ``covers`` it (an active field officer of the ticket's office whose
-kecamatan list holds the ticket's village), gives it to another one, or takes it back. The officer then sees
+kecamatan list holds the ticket's village), gives it to another one, or takes
+it back. The officer then sees
 the household through ``permissions.can_visit`` until the visit is recorded
 (``visits.record_visit`` clears ``Ticket.field_officer_id``), the visit is
 given to someone else, or the ticket leaves the field check
