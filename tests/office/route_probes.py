@@ -12,6 +12,7 @@ import itertools
 import re
 
 from tests.office import route_permission_fixtures as fx
+from tests.office import route_probes_field as field
 
 _serial = itertools.count(1)
 
@@ -127,6 +128,8 @@ def _queue(w, client, csrf, account, village):
     ref = w.refs[village]
     fx.reset(w, ref, "submitted")
     response = client.get("/office/")
+    if response.status_code == 303 and response.headers["Location"].endswith("/office/visits"):
+        response.status_code = 404  # a field officer's /office/ is their visits: not listed
     if response.status_code == 200 and ref not in response.text:
         response.status_code = 404  # for the matrix: not shown to this account
     return response, True, None
@@ -199,4 +202,9 @@ PROBES = {
     ("POST", "/office/templates/new"): _new_template,
     ("GET", "/office/templates/<int:template_id>"): _template_page,
     ("POST", "/office/templates/<int:template_id>"): _template,
+    ("POST", "/office/tickets/<reference>/field-officer"): field.assign_probe,
+    ("GET", "/office/visits"): field.list_probe,
+    ("GET", "/office/visits/<reference>"): field.page_probe,
+    ("GET", "/office/visits/<reference>/record"): field.record_page_probe,
+    ("POST", "/office/visits/<reference>/record"): field.record_probe,
 }

@@ -84,6 +84,11 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
         "field_officer": (F, F),
     },
+    # Field officers (issue 12 §3): sending one to a ticket in the field check.
+    ("POST", "/office/tickets/<reference>/field-officer"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.
@@ -107,6 +112,22 @@ OTHER_ROUTES = {
     ("POST", "/office/templates/<int:template_id>"): {
         "handler": F, "supervisor": A, "operator": F, "admin": A,
         "field_officer": F,
+    },
+    # A field officer's own visits (issue 12 §3). The probes send "field officer
+    # Bogor" to the Bogor A ticket first: "allowed" for them only while it is
+    # assigned (the probe also checks the same page is 404 before, and after a
+    # record); every other role is refused whatever is assigned.
+    ("GET", "/office/visits"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": F, "field_officer": A,
+    },
+    ("GET", "/office/visits/<reference>"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": F, "field_officer": A,
+    },
+    ("GET", "/office/visits/<reference>/record"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": F, "field_officer": A,
+    },
+    ("POST", "/office/visits/<reference>/record"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": F, "field_officer": A,
     },
 }  # fmt: skip
 
