@@ -141,8 +141,11 @@ class DemoAccount:
     role: str
     email: str
     display_name: str
-    #: The office for admin, supervisor and handler; operators get a village instead.
+    #: The office for admin, supervisor, handler and field officer; operators
+    #: get a village instead.
     office_code: str | None
+    #: A field officer's kecamatan.
+    districts: tuple[str, ...] = ()
 
 
 DEMO_ACCOUNTS = (
@@ -160,6 +163,15 @@ DEMO_ACCOUNTS = (
         f"dinsos-{DEMO_REGENCY}",
     ),
     DemoAccount("operator", "operator.demo@example.org", "Operator Desa (demo)", None),
+    # The kecamatan of the demo tickets' villages (portal/tickets/demo.py: the
+    # first 40 villages of Kab. Bogor); `flask tickets demo` sends them to two.
+    DemoAccount(
+        "field_officer",
+        "field.demo@example.org",
+        "Petugas Lapangan Kab. Bogor (demo)",
+        f"dinsos-{DEMO_REGENCY}",
+        districts=tuple(f"{DEMO_REGENCY}.{n:02d}" for n in range(1, 5)),
+    ),
 )
 
 
@@ -172,7 +184,7 @@ class DemoResult:
 
 
 def ensure_demo_accounts(env_name: str, credentials_path: Path, keyring: Keyring) -> DemoResult:
-    """Create the four demo accounts that are missing; the caller commits.
+    """Create the demo accounts that are missing; the caller commits.
 
     A password or TOTP secret already in the credentials file is kept, so
     running this again changes nothing. A demo account whose password is not
@@ -200,6 +212,7 @@ def ensure_demo_accounts(env_name: str, credentials_path: Path, keyring: Keyring
                 password=password,
                 office=office,
                 village_code=village.code if village else None,
+                districts=spec.districts,
                 is_demo=True,
             )
             result.created.append(spec.email)
@@ -266,10 +279,10 @@ def _credentials_text(rows: list[tuple[str, str, str, str, str]]) -> str:
         "# Written by `flask staff demo`; delete this file to get new passwords.",
         "# Log in at /office/login; the code: an authenticator app with the TOTP",
         "# secret below, or `flask staff demo-code EMAIL`.",
-        f"{'role':<11} {'email':<28} {'password':<24} {'totp secret':<32} where",
+        f"{'role':<13} {'email':<28} {'password':<24} {'totp secret':<32} where",
     ]
     lines += [
-        f"{role:<11} {email:<28} {password:<24} {secret:<32} {where}"
+        f"{role:<13} {email:<28} {password:<24} {secret:<32} {where}"
         for role, email, password, secret, where in rows
     ]
     return "\n".join(lines) + "\n"

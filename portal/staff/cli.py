@@ -32,10 +32,18 @@ staff_cli = AppGroup("staff", help="Staff accounts.")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--office", "office_code", help="Office code (handler, supervisor, admin).")
+@click.option(
+    "--office", "office_code", help="Office code (handler, supervisor, admin, field_officer)."
+)
 @click.option("--village", "village_code", help="Desa/kelurahan code (operator).")
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="Kecamatan code PP.RR.DD a field officer covers (repeat for several).",
+)
 @click.password_option(help="Asked for when not given.")
-def create(email, display_name, role, office_code, village_code, password) -> None:
+def create(email, display_name, role, office_code, village_code, districts, password) -> None:
     """Create a staff account and print its TOTP enrolment (once)."""
     try:
         with transaction():
@@ -51,6 +59,7 @@ def create(email, display_name, role, office_code, village_code, password) -> No
                 password=password,
                 office=office,
                 village_code=village_code,
+                districts=districts,
             )
             secret = totp.new_secret()
             totp.enrol(user, secret, keyring())

@@ -13,7 +13,8 @@ still open to appeal. The office's steps are the ones its pages make
 ``demo_office``), with their audit rows: every ticket past its field check
 has a recorded visit (findings against the registry, sometimes photos), and
 every decision has reason codes and an explanation from the reply templates
-(seeded if there are none). Two of the offices and the province get made-up
+(seeded if there are none). The demo field officer is sent to two tickets
+in the field check (``demo_field``). Two of the offices and the province get made-up
 public contacts (``demo_content.DEMO_CONTACTS``) for the tracking page. The
 demo handler is the assignee of most of their office's tickets under review;
 the other two offices are worked by the demo supervisor (Jawa Barat), who sees all three.
@@ -46,7 +47,7 @@ from portal.regions.offices import demo_contacts
 from portal.registry.models import Household
 from portal.staff.accounts import DEMO_ACCOUNTS, DEMO_ENVIRONMENTS, DEMO_REGENCY
 from portal.staff.models import StaffUser
-from portal.tickets import assign, demo_office, office_moves, sla
+from portal.tickets import assign, demo_field, demo_office, office_moves, sla
 from portal.tickets import demo_content as content
 from portal.tickets.models import SUBKINDS, OutboxMessage, Ticket
 from portal.tickets.service import TicketAnswers, add_evidence, submit_ticket
@@ -93,6 +94,8 @@ class DemoResult:
     created: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     existing: int = 0
+    #: Visits the demo field officer was sent to (``demo_field``).
+    field_visits: int = 0
 
 
 def plans() -> list[Plan]:
@@ -172,6 +175,9 @@ def create_demo_tickets(
                 status = world.make(plan)
             result.created[plan.office] += 1
             result.statuses[status] += 1
+    with transaction():
+        sent_at = now - dt.timedelta(minutes=5)
+        result.field_visits = demo_field.send_demo_officer(KEY_PREFIX, sent_at)
     return result
 
 

@@ -1,4 +1,4 @@
-"""``flask staff demo``: four demo accounts, created once, never in production (AU1)."""
+"""``flask staff demo``: five demo accounts, created once, never in production (AU1)."""
 
 import datetime as dt
 import stat
@@ -20,7 +20,7 @@ from portal.staff.accounts import (
     read_demo_credentials,
     verify_password,
 )
-from portal.staff.models import StaffUser
+from portal.staff.models import StaffArea, StaffUser
 
 # Tests list db_clean before app_ctx so the test's session closes first: an open
 # write transaction would hold SQLite's lock while db_clean empties the tables.
@@ -42,12 +42,18 @@ def staff_rows():
     return {u.email: u for u in db.session.scalars(select(StaffUser))}
 
 
-def test_demo_creates_four_accounts_once(app, db_clean, app_ctx, credentials):
+def test_demo_creates_five_accounts_once(app, db_clean, app_ctx, credentials):
     first = run_demo(app)
     assert first.exit_code == 0, first.output
-    assert "4 created" in first.output
+    assert "5 created" in first.output
     users = staff_rows()
-    assert sorted(u.role for u in users.values()) == ["admin", "handler", "operator", "supervisor"]
+    assert sorted(u.role for u in users.values()) == [
+        "admin",
+        "field_officer",
+        "handler",
+        "operator",
+        "supervisor",
+    ]
     assert all(u.is_demo and u.active for u in users.values())
     hashes = {email: u.password_hash for email, u in users.items()}
     file_text = credentials.read_text()
@@ -81,7 +87,7 @@ def test_passwords_are_argon2_hashes_not_clear_text(app, db_clean, app_ctx, cred
             assert password not in str(getattr(users[email], column.key))
         assert verify_password(stored, password)
         assert not verify_password(stored, password + "x")
-    assert len(set(passwords.values())) == 4
+    assert len(set(passwords.values())) == 5
 
 
 def test_credentials_file_is_private(app, db_clean, app_ctx, credentials):
@@ -99,6 +105,12 @@ def test_accounts_sit_in_the_expected_offices(app, db_clean, app_ctx, credential
     village = db.session.get(Region, by_role["operator"].village_code)
     assert village.level == VILLAGE
     assert village.code.startswith("32.01.")
+    officer = by_role["field_officer"]
+    assert offices[officer.office_id] == "dinsos-32.01"
+    areas = db.session.scalars(
+        select(StaffArea.district_code).where(StaffArea.staff_id == officer.id)
+    )
+    assert sorted(areas) == ["32.01.01", "32.01.02", "32.01.03", "32.01.04"]
 
 
 def test_lost_credentials_file_gives_new_working_passwords(app, db_clean, app_ctx, credentials):
@@ -108,7 +120,7 @@ def test_lost_credentials_file_gives_new_working_passwords(app, db_clean, app_ct
 
     result = run_demo(app)
     assert result.exit_code == 0, result.output
-    assert "0 created, 4 password(s) reset" in result.output
+    assert "0 created, 5 password(s) reset" in result.output
     new = read_demo_credentials(credentials)
     db.session.expire_all()
     for email, user in staff_rows().items():
@@ -231,7 +243,9 @@ def test_a_credentials_file_from_before_totp_keeps_its_passwords(
     old_format = "\n".join(
         f"{role} {email} {password} somewhere: Kab. Bogor"
         for role, (email, (password, _)) in zip(
-            ("admin", "supervisor", "handler", "operator"), found.items(), strict=True
+            ("admin", "supervisor", "handler", "operator", "field_officer"),
+            found.items(),
+            strict=True,
         )
     )
     credentials.write_text(old_format + "\n")
@@ -240,3 +254,23 @@ def test_a_credentials_file_from_before_totp_keeps_its_passwords(
     again = read_demo_credentials(credentials)
     assert {e: p for e, (p, _) in again.items()} == {e: p for e, (p, _) in found.items()}
     assert all(len(secret) == 32 for _, secret in again.values())
+
+
+def test_create_command_makes_a_field_officer_with_their_kecamatan(app, db_clean, app_ctx):
+    result = app.test_cli_runner().invoke(
+        args=["staff", "create", "--email", "dewi@dinsos.example.go.id", "--name", "Dewi",
+              "--role", "field_officer", "--office", "dinsos-32.01",
+              "--district", "32.01.01", "--district", "32.01.02",
+              "--password", "kopi tubruk pagi hari di bogor"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = staff_rows()["dewi@dinsos.example.go.id"]
+    areas = db.session.scalars(select(StaffArea.district_code).where(StaffArea.staff_id == user.id))
+    assert (user.role, sorted(areas)) == ("field_officer", ["32.01.01", "32.01.02"])
+    for wrong in ([], ["--district", "32.73.01"]):  # none; another kab/kota's kecamatan
+        refused = app.test_cli_runner().invoke(
+            args=["staff", "create", "--email", f"x{len(wrong)}@example.org", "--name", "X",
+                  "--role", "field_officer", "--office", "dinsos-32.01", *wrong,
+                  "--password", "kopi tubruk pagi hari di bogor"],
+        )  # fmt: skip
+        assert refused.exit_code != 0 and "kecamatan" in refused.output

@@ -339,3 +339,20 @@ def test_staff_moves_are_audited_and_the_log_verifies(demo, app, app_ctx):
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert f"audit log: {sum(kinds.values())} rows verified" in result.output
+
+
+def test_the_demo_field_officer_has_two_visits_to_make(demo, app, app_ctx):
+    from portal.staff.permissions import can_visit, covers
+
+    officer = db.session.scalar(
+        select(StaffUser).where(StaffUser.email == "field.demo@example.org")
+    )
+    visits_waiting = db.session.scalars(
+        select(Ticket).where(Ticket.field_officer_id == officer.id)
+    ).all()
+    assert demo.field_visits == len(visits_waiting) == 2
+    for ticket in visits_waiting:
+        assert can_visit(officer, ticket) and covers(officer, ticket)
+        assert ticket.office_id == office_id(HOME)
+        assert db.session.scalar(select(func.count()).where(FieldVisit.ticket_id == ticket.id)) == 0
+    assert Counter(db.session.scalars(select(AuditEntry.kind)))["field_assigned"] == 2
