@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
@@ -17,6 +19,7 @@ from portal.staff.models import StaffUser
 from portal.tickets import field_assign
 from portal.tickets.models import Evidence, FieldVisit, Ticket, TicketEvent
 from portal.tickets.workflow import Actor, transition
+from portal.web.office.field_assign import REFUSALS
 from tests.factories import VILLAGE
 from tests.office import visit_fixtures as vf
 from tests.tickets.evidence_files import phone_jpeg
@@ -28,6 +31,12 @@ DISTRICT = VILLAGE.rsplit(".", 1)[0]  # 32.01.01, the scene household's kecamata
 OTHER_DISTRICT = "32.01.02"
 ADDRESS = "Jl. Melati No. 3"  # tests/factories.py: the household's address
 MEMBER = "Siti Aminah"
+
+
+def said(app, code: str) -> str:
+    """The refusal as the page shows it (Indonesian, HTML-escaped)."""
+    with app.test_request_context(), force_locale("id"):
+        return str(escape(str(REFUSALS[code])))
 
 
 def officer(app, office="dinsos-32.01", districts=(DISTRICT,)):
@@ -120,7 +129,7 @@ def test_only_an_officer_who_covers_the_ticket_is_sent(app, scene, clock):
         answer = assign(handler, scene, wrong.id)
         assert answer.status_code == 303
         page = handler.get(answer.headers["Location"]).text
-        assert "does not cover the ticket&#39;s village" in page, wrong
+        assert said(app, "not_covering") in page, wrong
         assert ticket(app, scene).field_officer_id is None
     assert audit(app, "field_assigned") == []
     # The select offers exactly the one who covers the ticket.
@@ -154,10 +163,7 @@ def test_refused_outside_the_field_check_and_for_other_roles(app, scene, clock):
     data = dict(vf.FORM_TOKEN.findall(page))
     data.update(officer=str(good.id), version=str(ticket(app, scene).version))
     answer = handler.post(f"/office/tickets/{scene.reference}/field-officer", data=data)
-    assert (
-        "only while the ticket is in the field check"
-        in handler.get(answer.headers["Location"]).text
-    )
+    assert said(app, "not_field_check") in handler.get(answer.headers["Location"]).text
     assert ticket(app, scene).field_officer_id is None
     with app.app_context():
         row = db.session.get(Ticket, scene.ticket_id)
