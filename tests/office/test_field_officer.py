@@ -309,3 +309,25 @@ def test_the_handler_still_records_a_visit_and_may_name_the_officer(app, scene, 
         assert (visit.officer_id, visit.recorded_by_id) == (good.id, scene.handler.id)
     assert ticket(app, scene).field_officer_id is None
     assert audit(app, "field_visit") == [(scene.handler.id, scene.ticket_id, None)]
+
+
+def test_a_double_click_assigns_once_and_the_visit_can_be_taken_back(app, scene, clock):
+    good = officer(app)
+    handler = logged_in(app, scene.handler, clock)
+    page = handler.get(f"/office/tickets/{scene.reference}").text
+    box = page.split('id="field-officer-title"')[1].split("</section>")[0]
+    data = {**dict(vf.FORM_TOKEN.findall(box)), "officer": str(good.id)}
+    url = f"/office/tickets/{scene.reference}/field-officer"
+    first, second = handler.post(url, data=data), handler.post(url, data=data)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert audit(app, "field_assigned") == [(scene.handler.id, scene.ticket_id, good.id)]
+    with handler.session_transaction() as flashed:  # the second click is not "changed since"
+        assert all(category != "error" for category, _ in flashed.get("_flashes", []))
+
+    client = logged_in(app, good, clock)
+    assert client.get(f"/office/visits/{scene.reference}").status_code == 200
+    answer = assign(handler, scene, unassign=True)
+    assert answer.status_code == 303
+    assert ticket(app, scene).field_officer_id is None
+    assert audit(app, "field_unassigned") == [(scene.handler.id, scene.ticket_id, good.id)]
+    assert client.get(f"/office/visits/{scene.reference}").status_code == 404
