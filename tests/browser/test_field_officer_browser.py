@@ -60,6 +60,10 @@ def test_a_field_visit_on_a_360_px_phone(app, browser, servers, tmp_path):
     page = desk.new_page()
     log_in(page, server.url, handler)
     page.goto(f"{server.url}/office/tickets/{reference}")
+    desk_walk = Walk(page, "field-officer-handler")
+    desk_walk.axe("ticket-field-officer-box")  # the new box on the ticket page
+    assert desk_walk.problems == [], "\n".join(desk_walk.problems)
+    page.set_viewport_size(DESKTOP)
     page.select_option("#field-officer", str(officer.id))
     submit_in(page, f"form[action$='/office/tickets/{reference}/field-officer']")
     assert page.url == f"{server.url}/office/tickets/{reference}"
