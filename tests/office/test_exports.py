@@ -70,6 +70,13 @@ def decided(app, tmp_path, db_clean):
     fx.decide(app, again, "accepted", dt.datetime(2026, 2, 10, 3, 0, tzinfo=UTC), "x")
     fx.appeal(app, again, dt.datetime(2026, 2, 11, 3, 0, tzinfo=UTC))
     fx.decide(app, again, "rejected", dt.datetime(2026, 3, 20, 2, 30, tzinfo=UTC), "outside_area")
+    # Decided twice in March (an appeal between): one row, the later decision.
+    twice = ticket("twice", village_code=VILLAGE)
+    fx.decide(app, twice, "accepted", dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC), "x")
+    fx.appeal(app, twice, dt.datetime(2026, 3, 4, 3, 0, tzinfo=UTC))
+    fx.decide(
+        app, twice, "rejected", dt.datetime(2026, 3, 25, 1, 0, tzinfo=UTC), "documents_missing"
+    )
     # Another office's decision in the period.
     other = ticket("bandung", village_code=BANDUNG)
     fx.decide(app, other, "accepted", dt.datetime(2026, 3, 12, 3, 0, tzinfo=UTC), "x")
@@ -82,6 +89,7 @@ def _download(app, clock, start="2026-03-01", end="2026-03-31", office="dinsos-3
     handler = make_staff(app, "handler", office="dinsos-32.01")
     client = app.test_client()
     assert log_in(client, handler, clock).status_code == 303
+    client.get("/office/exports?lang=en")  # the messages below are the English ones
     response = fx.post_decisions(
         client, token(client, "/office/"), fx.office_id(app, office), start, end
     )
@@ -99,6 +107,8 @@ def test_the_rows_are_the_standing_decisions_of_the_period_in_wib(app, clock, de
          "3201011503100001", "3201011508800001", VILLAGE, "2026-03-01T00:00:00+07:00"],
         [r["again"], "proposal", "own_household", "rejected", "outside_area",
          "3201012002200002", "3201015005750002", VILLAGE, "2026-03-20T09:30:00+07:00"],
+        [r["twice"], "proposal", "other_household", "rejected", "documents_missing",
+         "", "", VILLAGE, "2026-03-25T08:00:00+07:00"],
         [r["last"], "proposal", "other_household", "rejected",
          "not_meeting_criteria;documents_missing", "", "", VILLAGE,
          "2026-03-31T23:59:59+07:00"],
