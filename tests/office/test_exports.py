@@ -205,3 +205,28 @@ def test_366_days_is_allowed(app, clock, decided):
     assert response.status_code == 200
     refs = [row[0] for row in csv.reader(io.StringIO(response.data.decode(), newline=""))]
     assert decided["after"] in refs and decided["before"] in refs
+
+
+def test_streamed_in_batches(app, clock, decided, monkeypatch):
+    from portal.tickets import exports
+
+    monkeypatch.setattr(exports, "BATCH", 1)
+    _, response = _download(app, clock)
+    assert response.is_streamed
+    chunks = list(response.response)
+    assert len(chunks) == 1 + 4  # the header, then one chunk per row
+    assert chunks[0] == ",".join(HEADER).encode() + b"\r\n"
+
+
+def test_no_data_without_the_audit_row(app, clock, decided, monkeypatch):
+    from portal.web.office import exports as view
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(view, "record", refuse)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    _, response = _download(app, clock)
+    assert response.status_code == 500
+    assert decided["first"].encode() not in response.data
+    assert fx.audit_rows(app) == []
