@@ -94,9 +94,12 @@ def village_in_office(village_code: str, office_region: str | None) -> Region | 
 
 
 def village_path(village: Region) -> str:
-    """``Desa X, Kecamatan Y``: the village and its kecamatan, as on the list."""
+    """``Desa X, Kecamatan Y``: the village and its kecamatan with their kinds
+    (desa or kelurahan; kecamatan or distrik), as the meeting names them."""
     district = db.session.get(Region, village.parent_code) if village.parent_code else None
-    return ", ".join(r.name for r in (village, district) if r is not None)
+    return ", ".join(
+        f"{r.kind.replace('_', ' ').title()} {r.name}" for r in (village, district) if r is not None
+    )
 
 
 def musdes_rows(office_id: int, village_code: str, period: Period, keyring: Keyring):

@@ -109,3 +109,32 @@ def test_the_menu_entry(app, clock, db_clean):
     assert 'href="/office/exports"' in client.get("/office/").text
     _, client, _ = _client(app, clock, "operator", village=VILLAGE)
     assert 'href="/office/exports"' not in client.get("/office/").text
+
+
+def test_the_export_rule_is_the_ticket_rule(app, db_clean):
+    """For every account of the permission matrix and every kab/kota office
+    of its villages: the office is exportable exactly when the account works
+    tickets and ``can_see_ticket`` shows it a ticket routed there."""
+    from portal.extensions import db
+    from portal.regions.models import Office
+    from portal.regions.routing import route_to_office
+    from portal.staff.models import StaffUser
+    from portal.staff.permissions import can_see_ticket
+    from portal.tickets.exports import EXPORT_ROLES, exportable_offices
+    from portal.tickets.models import Ticket
+    from tests.staff.test_permissions import ACCOUNTS, BANDUNG, BOGOR_A, JAKARTA
+
+    accounts = {name: make_staff(app, role, **place).id for name, (role, place) in ACCOUNTS.items()}
+    wrong = []
+    with app.app_context():
+        offices = {village: route_to_office(village) for village in (BOGOR_A, BANDUNG, JAKARTA)}
+        for name, staff_id in accounts.items():
+            user = db.session.get(StaffUser, staff_id)
+            own = db.session.get(Office, user.office_id) if user.office_id else None
+            allowed = {o.id for o in exportable_offices(user, own)}
+            for village, office in offices.items():
+                ticket = Ticket(office_id=office.id, village_code=village)
+                rule = user.role in EXPORT_ROLES and can_see_ticket(user, own, ticket)
+                if (office.id in allowed) != rule:
+                    wrong.append((name, village))
+    assert wrong == []
