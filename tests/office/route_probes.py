@@ -182,6 +182,30 @@ def _template(w, client, csrf, account, village):
     return response, took, None
 
 
+def _exports_page(w, client, csrf, account, village):
+    return client.get("/office/exports"), True, []
+
+
+def _export_decisions(w, client, csrf, account, village):
+    """The CSV of the office the village's ticket is routed to."""
+    office = fx.ticket_office_id(w, w.refs[village])
+    data = {"decisions-csrf_token": csrf, "decisions-office": str(office)}
+    data.update({"decisions-start": "2026-03-01", "decisions-end": "2026-03-31"})
+    response = client.post("/office/exports/decisions", data=data)
+    took = response.status_code == 200 and response.data.startswith(b"reference,kind,")
+    return response, took, [("exported", None, None)]
+
+
+def _export_musdes(w, client, csrf, account, village):
+    """The village meeting list of the ticket's village and office."""
+    office = fx.ticket_office_id(w, w.refs[village])
+    data = {"musdes-csrf_token": csrf, "musdes-office": str(office), "musdes-village": village}
+    data.update({"musdes-start": "2026-03-01", "musdes-end": "2026-03-31"})
+    response = client.post("/office/exports/musdes", data=data)
+    took = response.status_code == 200 and response.data.startswith(b"%PDF-")
+    return response, took, [("exported", None, None)]
+
+
 PROBES = {
     ("GET", "/office/"): _queue,
     ("POST", "/office/claim-next"): _claim,
@@ -207,4 +231,7 @@ PROBES = {
     ("GET", "/office/visits/<reference>"): field.page_probe,
     ("GET", "/office/visits/<reference>/record"): field.record_page_probe,
     ("POST", "/office/visits/<reference>/record"): field.record_probe,
+    ("POST", "/office/exports/decisions"): _export_decisions,
+    ("POST", "/office/exports/musdes"): _export_musdes,
+    ("GET", "/office/exports"): _exports_page,
 }

@@ -89,6 +89,15 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
         "field_officer": (F, F),
     },
+    # Exports (issue 12 §6): of the office the ticket is routed to (its village's list).
+    ("POST", "/office/exports/decisions"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
+    ("POST", "/office/exports/musdes"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.
@@ -128,6 +137,9 @@ OTHER_ROUTES = {
     },
     ("POST", "/office/visits/<reference>/record"): {
         "handler": F, "supervisor": F, "operator": F, "admin": F, "field_officer": A,
+    },
+    ("GET", "/office/exports"): {
+        "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
 }  # fmt: skip
 

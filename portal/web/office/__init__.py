@@ -14,6 +14,7 @@ bp = Blueprint("office", __name__, url_prefix="/office")
 from portal.web.office import (  # noqa: E402, F401 - register the routes  # noqa: E402, F401, I001
     assign,
     auth,
+    exports,
     field,
     field_assign,
     field_record,
