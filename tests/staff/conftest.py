@@ -79,7 +79,7 @@ def clock(monkeypatch) -> Clock:
 
 
 def token(client, path: str = "/office/login") -> str:
-    return CSRF.search(client.get(path).text).group(1)
+    return CSRF.search(client.get(path, follow_redirects=True).text).group(1)
 
 
 def log_in(client, account: Account, clock: Clock, *, code: str | None = None):
