@@ -14,6 +14,7 @@ bp = Blueprint("office", __name__, url_prefix="/office")
 from portal.web.office import (  # noqa: E402, F401 - register the routes
     assign,
     auth,
+    escalated,
     login,
     moves,
     nav,
@@ -23,6 +24,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     ticket,
     tickets,
     views,
+    village,
     visits,
 )
 
