@@ -5,7 +5,7 @@ ticket's office or transfers it (the existing note, assign and move routes)."""
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from forms.escalated import EscalatedFilterForm
@@ -43,6 +43,7 @@ def escalated_page():
         form=form,
         office=office,
         page=page,
+        national_after=current_app.config["ESCALATE_NATIONAL_AFTER_WORKING_DAYS"],
         status_labels=OFFICE_STATUS_LABELS,
         kind_titles=KIND_TITLES,
         ticket_url=ticket_url,
