@@ -221,3 +221,26 @@ def test_a_province_supervisor_comments_and_transfers(app, clock, refs, keyring)
     assert response.status_code == 303, response.text
     moved = _ticket(app, ref)
     assert (moved.status, moved.office_id) == ("transferred", bekasi)
+
+
+def test_the_ticket_page_says_it_is_escalated_to_the_office_not_to_the_operator(
+    app, clock, refs, keyring
+):
+    from portal.tickets import escalation
+
+    with app.app_context():
+        now = dt.datetime(2026, 7, 13, 2, 0, tzinfo=dt.UTC)
+        with transaction():
+            db.session.get(
+                Ticket, _ticket(app, refs["bogor overdue, not escalated"]).id
+            ).escalation_level = 0
+            escalation.escalate_batch(D(2026, 7, 13), now, keyring)
+    ref = refs["bogor overdue, not escalated"]  # due Wednesday 8 July: level 1 on Thursday 9
+    assert _ticket(app, ref).escalation_level == 1
+    client, _ = logged_in(app, clock, "handler", office="dinsos-32.01")
+    page = client.get(f"/office/tickets/{ref}?lang=en").text
+    assert "the province supervisor is watching this ticket since July 13, 2026" in page
+    assert "Escalated: overdue" in page  # the history's event
+    operator, _ = logged_in(app, clock, "operator", village=BOGOR_A)
+    page = operator.get(f"/office/tickets/{ref}?lang=en").text
+    assert "province supervisor is watching" not in page

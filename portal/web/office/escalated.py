@@ -14,6 +14,7 @@ from portal.tickets.labels import OFFICE_STATUS_LABELS
 from portal.web.office import auth, bp, nav
 from portal.web.office.auth import staff_required
 from portal.web.office.queue import ticket_url
+from portal.web.office.tickets import section
 from portal.web.public.ticket_labels import KIND_TITLES
 
 ROLES = ("supervisor",)
@@ -49,3 +50,14 @@ def escalated_page():
         ticket_url=ticket_url,
         page_url=lambda n: url_for("office.escalated", **{**args, "page": [str(n)]}),
     ), (200 if valid else 400)
+
+
+@section("office/ticket/_escalation.html", slot="aside", order=5)
+def escalation_box(ticket, staff, office) -> dict | None:
+    """On the ticket page, for the office and its supervisors: since when
+    the ticket is escalated, and to whom."""
+    if not ticket.escalation_level or ticket.escalated_at is None:
+        return None
+    if staff.role not in ("handler", "supervisor"):
+        return None
+    return {"level": ticket.escalation_level, "since": ticket.escalated_at}
