@@ -216,3 +216,14 @@ def test_the_command_prints_counts_and_is_idempotent(app, keyring):
     assert second.exit_code == 0
     assert "escalated 0 ticket(s) to the province and 0 to the national office" in second.output
     assert "0 notification(s) written" in second.output
+
+
+def test_the_command_reads_the_further_period_from_the_configuration(app, keyring, monkeypatch):
+    """With 1000 working days to wait, a ticket 60 days late stays at level 1."""
+    monkeypatch.setitem(app.config, "ESCALATE_NATIONAL_AFTER_WORKING_DAYS", 1000)
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    late = ticket(keyring, today - dt.timedelta(days=60))
+    result = app.test_cli_runner().invoke(args=["tickets", "escalate"])
+    assert result.exit_code == 0, result.output
+    assert "escalated 1 ticket(s) to the province and 0 to the national office" in result.output
+    assert level(late) == 1
