@@ -17,6 +17,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import keyring, transaction
 from portal.extensions import db
@@ -136,11 +137,21 @@ def escalate(batch_size: int) -> None:
     after = current_app.config["ESCALATE_NATIONAL_AFTER_WORKING_DAYS"]
     province = national = down = messages = 0
     after_id = 0
+    tries = 0
     while True:
-        with transaction():
-            batch = escalation.escalate_batch(
-                today, now, keyring(), national_after=after, after_id=after_id, limit=batch_size
-            )
+        try:
+            with transaction():
+                batch = escalation.escalate_batch(
+                    today, now, keyring(), national_after=after, after_id=after_id, limit=batch_size
+                )
+        except StaleDataError:
+            # A handler moved a ticket of the batch meanwhile (SQLite has no
+            # SKIP LOCKED): the batch was rolled back whole; read it again.
+            tries += 1
+            if tries > 3:
+                raise
+            continue
+        tries = 0
         province += batch.escalated[1]
         national += batch.escalated[2]
         down += batch.deescalated

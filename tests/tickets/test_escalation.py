@@ -227,3 +227,27 @@ def test_the_command_reads_the_further_period_from_the_configuration(app, keyrin
     assert result.exit_code == 0, result.output
     assert "escalated 1 ticket(s) to the province and 0 to the national office" in result.output
     assert level(late) == 1
+
+
+def test_a_batch_a_handler_changed_meanwhile_is_read_again(app, keyring, monkeypatch):
+    """SQLite has no SKIP LOCKED: a ticket moved between the batch's read and
+    its write fails the version check; the batch is rolled back and read again."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    late = ticket(keyring, today - dt.timedelta(days=60))
+    real, calls = escalation.escalate_batch, []
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["after_id"])
+        if len(calls) == 1:
+            real(*args, **kwargs)
+            raise StaleDataError("changed meanwhile")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(escalation, "escalate_batch", flaky)
+    result = app.test_cli_runner().invoke(args=["tickets", "escalate"])
+    assert result.exit_code == 0, result.output
+    assert calls[:2] == [0, 0]
+    assert level(late) == 2
+    assert [k for k, _, _ in events(late)] == ["escalated", "escalated"]  # once each, not twice
