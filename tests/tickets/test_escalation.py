@@ -251,3 +251,39 @@ def test_a_batch_a_handler_changed_meanwhile_is_read_again(app, keyring, monkeyp
     assert calls[:2] == [0, 0]
     assert level(late) == 2
     assert [k for k, _, _ in events(late)] == ["escalated", "escalated"]  # once each, not twice
+
+
+def test_a_ticket_locked_by_a_handler_is_left_for_the_next_run(app, keyring):
+    """PostgreSQL: FOR UPDATE SKIP LOCKED passes over a row another
+    transaction holds; the next run takes it."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer")
+    locked, free = ticket(keyring, FRIDAY_10_JULY), ticket(keyring, FRIDAY_10_JULY)
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def handler_moving_it() -> None:
+        try:
+            with app.app_context():
+                db.session.scalar(select(Ticket).where(Ticket.id == locked).with_for_update())
+                holding.set()
+                release.wait(timeout=60)
+                db.session.rollback()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            holding.set()
+
+    other = threading.Thread(target=handler_moving_it)
+    other.start()
+    try:
+        assert holding.wait(timeout=60)
+        batch = run_on(D(2026, 7, 13), keyring)
+        assert batch.escalated[1] == 1
+        assert (level(locked), level(free)) == (0, 1)
+    finally:
+        release.set()
+        other.join(timeout=60)
+    assert not errors, errors
+    run_on(D(2026, 7, 13), keyring)
+    assert level(locked) == 1
