@@ -111,5 +111,12 @@ grep -q 'pending=0 retry=0' <<<"$status" || fail "demo messages are waiting to b
 flask_in_clone tickets close-expired || fail "flask tickets close-expired failed"
 again=$(flask_in_clone tickets close-expired) || fail "the second close-expired failed"
 grep -q '^closed 0 ' <<<"$again" || fail "a second close-expired closed more: $again"
+# Escalation (issue 12 §4) on the demo's overdue tickets, after the outbox
+# check above (its staff emails are sent by the worker): a second run the same
+# day changes nothing.
+flask_in_clone tickets escalate || fail "flask tickets escalate failed"
+again=$(flask_in_clone tickets escalate) || fail "the second escalate failed"
+grep -q '^escalated 0 ticket(s) to the province and 0 to the national office .* 0 no longer overdue back to level 0; 0 notification(s) written$' <<<"$again" \
+    || fail "a second escalate changed more: $again"
 
 echo "smoke test passed"

@@ -210,6 +210,13 @@ class Config:
     OUTBOX_SEND_TIMEOUT = 10.0
     OUTBOX_KEEP_DAYS = 90
 
+    # Escalation (`flask tickets escalate`, issue 12 §4): an overdue ticket goes
+    # to the province supervisor on the first working day after its deadline,
+    # and to the national office this many working days later.
+    ESCALATE_NATIONAL_AFTER_WORKING_DAYS = int(
+        os.environ.get("ESCALATE_NATIONAL_AFTER_WORKING_DAYS", "10")
+    )
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

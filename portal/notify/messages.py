@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from portal.crypto import Keyring
 from portal.extensions import db
+from portal.notify import staff_messages
 from portal.tickets import sla
 from portal.tickets import workflow as wf
 from portal.tickets.access import tracking_token
@@ -40,7 +41,13 @@ from portal.tickets.models import OutboxMessage, Ticket, TicketEvent
 
 SMS_CHARS = 160
 #: Topics this module can write; any other is skipped (and says so).
-TOPICS = ("ticket.submitted", "ticket.status_changed", "ticket.message", "sms.reply")
+TOPICS = (
+    "ticket.submitted",
+    "ticket.status_changed",
+    "ticket.message",
+    "sms.reply",
+    *staff_messages.TOPICS,
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ def compose(
     if ticket is None:
         return Skip("ticket not found")
     base_url = base_url.rstrip("/")
+    if topic in staff_messages.TOPICS:  # to staff (``recipient_enc``), not the resident
+        return staff_messages.compose_escalated(message, ticket, base_url)
     with force_locale(ticket.lang):
         if topic == "sms.reply":
             return _status_sms(ticket, base_url)

@@ -2,6 +2,7 @@
 ``flask tickets purge-expired``: delete expired drafts, confirmations and
 lookup proofs, and finished outbox messages past ``OUTBOX_KEEP_DAYS``.
 ``flask tickets close-expired``: close decided tickets past their appeal window.
+``flask tickets escalate``: overdue tickets to the province, then the nation.
 ``flask tickets demo``: demo tickets for a working queue (development and testing only).
 
 Both are periodic jobs (cron or a systemd timer; see README "Running it").
@@ -16,6 +17,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.db import keyring, transaction
 from portal.extensions import db
@@ -113,6 +115,54 @@ def close_expired(batch_size: int) -> None:
     click.echo(
         f"{waiting} accepted ticket(s) past their appeal window stay open: "
         "their office has not forwarded them yet"
+    )
+
+
+@tickets_cli.command("escalate")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Tickets per transaction.",
+)
+def escalate(batch_size: int) -> None:
+    """Escalate overdue open tickets to the province supervisor (level 1),
+    then the national office (level 2); tickets no longer overdue go back to
+    level 0 (idempotent; run daily, see ``portal.tickets.escalation``)."""
+    from portal.tickets import escalation
+
+    now = sla.as_utc()
+    today = sla.local_date(now)
+    after = current_app.config["ESCALATE_NATIONAL_AFTER_WORKING_DAYS"]
+    province = national = down = messages = 0
+    after_id = 0
+    tries = 0
+    while True:
+        try:
+            with transaction():
+                batch = escalation.escalate_batch(
+                    today, now, keyring(), national_after=after, after_id=after_id, limit=batch_size
+                )
+        except StaleDataError:
+            # A handler moved a ticket of the batch meanwhile (SQLite has no
+            # SKIP LOCKED): the batch was rolled back whole; read it again.
+            tries += 1
+            if tries > 3:
+                raise
+            continue
+        tries = 0
+        province += batch.escalated[1]
+        national += batch.escalated[2]
+        down += batch.deescalated
+        messages += batch.messages
+        if batch.last_id is None:
+            break
+        after_id = batch.last_id
+    click.echo(
+        f"escalated {province} ticket(s) to the province and {national} to the national office "
+        f"on {today.isoformat()}; {down} no longer overdue back to level 0; "
+        f"{messages} notification(s) written"
     )
 
 

@@ -88,7 +88,8 @@ def deliveries(ticket_id: int) -> tuple[Delivery, ...]:
             OutboxMessage.next_attempt_at,
             OutboxMessage.last_error,
         )
-        .where(OutboxMessage.ticket_id == ticket_id)
+        # Escalation notices go to staff, not the resident (``escalation.TOPIC``).
+        .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.topic != "ticket.escalated")
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     )
     return tuple(

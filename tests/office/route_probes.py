@@ -8,9 +8,15 @@ Ticket probes get the ticket's village; the others get None."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 
+from sqlalchemy import select
+
+from portal.db import transaction
+from portal.extensions import db
+from portal.tickets.models import Ticket
 from tests.office import route_permission_fixtures as fx
 from tests.office import route_probes_field as field
 
@@ -206,6 +212,39 @@ def _export_musdes(w, client, csrf, account, village):
     return response, took, [("exported", None, None)]
 
 
+@fx.in_ctx
+def _escalate(w, reference: str, level: int) -> None:
+    """Set-up: the ticket overdue since 1 June 2026 at ``level`` (0: as it was)."""
+    with transaction():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+        ticket.escalation_level = level
+        ticket.due_next = dt.date(2026, 6, 1) if level else ticket.due_triage
+
+
+def _listed(response, ref: str):
+    if response.status_code == 200 and f"/office/tickets/{ref}" not in response.text:
+        response.status_code = 404  # for the matrix: not shown to this account
+    return response
+
+
+def _escalated(w, client, csrf, account, village):
+    """Level 2, so the national office's default view lists it too."""
+    ref = w.refs[village]
+    fx.reset(w, ref, "in_review")
+    _escalate(w, ref, 2)
+    try:
+        response = _listed(client.get("/office/escalated"), ref)
+    finally:
+        _escalate(w, ref, 0)
+    return response, True, []
+
+
+def _village(w, client, csrf, account, village):
+    ref = w.refs[village]
+    fx.reset(w, ref, "submitted")
+    return _listed(client.get("/office/village"), ref), True, []
+
+
 PROBES = {
     ("GET", "/office/"): _queue,
     ("POST", "/office/claim-next"): _claim,
@@ -234,4 +273,6 @@ PROBES = {
     ("POST", "/office/exports/decisions"): _export_decisions,
     ("POST", "/office/exports/musdes"): _export_musdes,
     ("GET", "/office/exports"): _exports_page,
+    ("GET", "/office/escalated"): _escalated,
+    ("GET", "/office/village"): _village,
 }

@@ -98,6 +98,16 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
         "field_officer": (F, F),
     },
+    # Issue 12 §4: "allowed" = an escalated (level 2) ticket is listed, "hidden" = not.
+    ("GET", "/office/escalated"): {
+        "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
+    # Issue 12 §2: "allowed" = the village's ticket is listed, "hidden" = not.
+    ("GET", "/office/village"): {
+        "handler": (F, F), "supervisor": (F, F), "operator": (A, H), "admin": (F, F),
+        "field_officer": (F, F),
+    },
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.

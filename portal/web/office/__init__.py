@@ -18,6 +18,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes  # noq
     field,
     field_assign,
     field_record,
+    escalated,
     login,
     moves,
     nav,
@@ -27,6 +28,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes  # noq
     ticket,
     tickets,
     views,
+    village,
     visits,
 )
 

@@ -29,6 +29,8 @@ EVENT_LABELS = {
     "note": _l("Note"),
     "field_visit": _l("Field visit recorded"),
     "appealed": _l("Appealed"),
+    "escalated": _l("Escalated: overdue"),
+    "deescalated": _l("Escalation ended: no longer overdue"),
 }
 
 #: What a message to the resident is about (``OutboxMessage.topic``).
