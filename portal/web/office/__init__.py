@@ -12,8 +12,11 @@ from flask import Blueprint
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 from portal.web.office import (  # noqa: E402, F401 - register the routes
+    admin,
+    admin_edit,
     assign,
     auth,
+    invite,
     login,
     moves,
     nav,
