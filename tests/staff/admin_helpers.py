@@ -65,7 +65,7 @@ def act(client, staff_id: int, action: str, *, seen: str | None = None):
     """One button of the account's page, with the page's fingerprint."""
     page = client.get(f"/office/admin/{staff_id}")
     text = page.text if page.status_code == 200 else ""
-    token = csrf(text) if text else csrf(client.get("/office/admin").text)
+    token = csrf(text if "csrf_token" in text else client.get("/office/admin/new").text)
     data = {"csrf_token": token, "seen": seen if seen is not None else field(text, "seen")}
     return client.post(f"/office/admin/{staff_id}/{action}", data=data)
 

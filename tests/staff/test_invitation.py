@@ -65,7 +65,7 @@ def test_the_link_sets_password_and_app_then_the_person_logs_in(app, clock, invi
 def test_only_the_tokens_hash_is_stored(app, invited):
     import hashlib
 
-    _, email, token = invited
+    _, _email, token = invited
     with app.app_context():
         row = db.session.scalar(select(StaffInvitation))
         assert bytes(row.token_hash) == hashlib.sha256(token.encode()).digest()
@@ -113,7 +113,7 @@ def test_a_wrong_token_gets_a_clear_page(app):
 
 
 def test_a_double_submit_of_the_last_step_shows_the_same_codes(app, clock, invited):
-    _, email, token = invited
+    _, _email, token = invited
     person = app.test_client()
     page = person.get(f"/office/invite/{token}")
     person.post(
@@ -134,7 +134,7 @@ def test_a_double_submit_of_the_last_step_shows_the_same_codes(app, clock, invit
 
 
 def test_a_weak_password_is_refused_with_a_message(app, clock, invited):
-    _, email, token = invited
+    _, _email, token = invited
     person = app.test_client()
     page = person.get(f"/office/invite/{token}")
     answer = person.post(
