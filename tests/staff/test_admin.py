@@ -223,7 +223,7 @@ def test_no_one_acts_on_their_own_account(app, clock):
 
 
 def test_the_last_active_admin_stays(app, app_ctx, clock):
-    from portal.staff import admin as staff_admin
+    from portal.staff import admin_actions as staff_admin
 
     first = make_staff(app, "admin", office="national")
     second = make_staff(app, "admin", office="national")

@@ -22,7 +22,7 @@ from portal.audit.models import AuditEntry
 from portal.db import keyring, stored_utc, transaction
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.staff import admin, admin_list, invitations, recovery
+from portal.staff import admin, admin_actions, admin_list, invitations, recovery
 from portal.staff.models import ROLES, StaffInvitation, StaffUser
 from portal.web.office import auth, bp, nav
 from portal.web.office.admin_labels import ACTION_DONE, REFUSALS, STALE
@@ -168,13 +168,13 @@ def admin_action(staff_id: int, action: str):
     try:
         with transaction():
             if action == "deactivate":
-                admin.deactivate(g.staff, user, now)
+                admin_actions.deactivate(g.staff, user, now)
             elif action == "reactivate":
-                admin.reactivate(g.staff, user, now)
+                admin_actions.reactivate(g.staff, user, now)
             elif action == "unlock":
-                admin.unlock(g.staff, user, keys, now)
+                admin_actions.unlock(g.staff, user, keys, now)
             else:
-                admin.reset_totp(g.staff, user, now, hours, token)
+                admin_actions.reset_totp(g.staff, user, now, hours, token)
     except admin.AdminRefused as exc:
         flash(str(REFUSALS[exc.code]))
         return redirect(account_url(user), code=303)

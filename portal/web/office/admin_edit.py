@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from forms.admin import NewAccountForm, PlacementForm
 from portal.db import keyring, transaction
 from portal.extensions import db
-from portal.staff import admin, invitations
+from portal.staff import admin, admin_actions, invitations
 from portal.staff.models import StaffUser
 from portal.web.office import auth, bp
 from portal.web.office.admin import (
@@ -125,7 +125,7 @@ def admin_change(staff_id: int):
         return redirect(account_url(user), code=303)
     try:
         with transaction():
-            changed = admin.change(g.staff, user, placement, auth.now())
+            changed = admin_actions.change(g.staff, user, placement, auth.now())
     except admin.AdminRefused as exc:
         form.form_errors.append(str(REFUSALS[exc.code]))
         return _change_page(form, user, 400)
