@@ -175,6 +175,17 @@ def test_deactivation_ends_the_persons_sessions(app, clock):
     assert theirs.get("/office/").status_code == 302  # the session stays ended
 
 
+def test_sessions_end_at_deactivation_not_at_the_next_request(app, clock):
+    client, _ = manager(app, clock)
+    target = make_staff(app, "handler", office="dinsos-32.01")
+    theirs = app.test_client()
+    assert log_in(theirs, target, clock).status_code == 303
+    act(client, target.id, "deactivate")
+    act(client, target.id, "reactivate")  # no request of theirs in between
+    answer = theirs.get("/office/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/office/login"
+
+
 def test_reset_totp_clears_the_app_and_codes_and_a_new_link_sets_them(app, clock):
     client, _ = manager(app, clock)
     answer = create(
