@@ -112,7 +112,11 @@ def assignable_roles(reach: Scope) -> tuple[str, ...]:
 
 
 def offices_in(reach: Scope) -> list[Office]:
-    rows = db.session.scalars(select(Office).order_by(Office.code)).all()
+    """The offices ``reach`` covers: the national office, then provinces, then
+    kab/kota offices, each by region code."""
+    rows = db.session.scalars(select(Office)).all()
+    order = {"national": 0, "province": 1}
+    rows = sorted(rows, key=lambda o: (order.get(o.level, 2), o.region_code or ""))
     return [o for o in rows if reach.covers_code(o.region_code)]
 
 

@@ -82,7 +82,8 @@ def admin_accounts():
     roles = admin.assignable_roles(scope)
     form.role.choices = [("", _l("Any role")), *((r, ROLE_LABELS[r]) for r in roles)]
     offices = admin.offices_in(scope)
-    form.office.choices = [("", _l("Any office")), *((str(o.id), o.name) for o in offices)]
+    named = ((str(o.id), f"{o.name} ({o.code})") for o in offices)
+    form.office.choices = [("", _l("Any office")), *named]
     form.validate()
     office_ids = {str(o.id) for o in offices}
     filters = admin_list.AccountFilters(

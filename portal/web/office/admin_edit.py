@@ -39,7 +39,7 @@ from portal.web.office.views import ROLE_LABELS
 def _choices(form: PlacementForm, scope: admin.Scope) -> None:
     form.role.choices = [(r, ROLE_LABELS[r]) for r in admin.assignable_roles(scope)]
     form.office.choices = [("", _("No office (operators)"))] + [
-        (str(o.id), o.name) for o in admin.offices_in(scope)
+        (str(o.id), f"{o.name} ({o.code})") for o in admin.offices_in(scope)
     ]
 
 
