@@ -37,6 +37,28 @@ class AccountFilterForm(BaseForm):
     office = SelectField(_l("Office"), validate_choice=False)
 
 
+class _Identity(BaseForm):
+    """Who the new account is for: declared before the placement, so the
+    fields (and the error summary) come in the page's order."""
+
+    email = EmailField(
+        _l("Email address"),
+        description=_l("Their work email, for example siti@dinsos.bogorkab.go.id"),
+        validators=[
+            InputRequired(message=_l("Enter their email address")),
+            Length(max=254, message=_l("Enter an email address of at most 254 characters")),
+            Email(message=_l("Enter an email address like name@example.go.id")),
+        ],
+    )
+    name = StringField(
+        _l("Full name"),
+        validators=[
+            InputRequired(message=_l("Enter their full name")),
+            Length(max=120, message=_l("Enter a name of at most 120 characters")),
+        ],
+    )
+
+
 class PlacementForm(BaseForm):
     """Role and place: shared by creating and changing an account."""
 
@@ -69,25 +91,9 @@ class PlacementForm(BaseForm):
         return [c.strip() for c in (self.districts.data or "").split(",") if c.strip()]
 
 
-class NewAccountForm(PlacementForm):
+class NewAccountForm(_Identity, PlacementForm):
     #: A random key: a second click of "Create" creates nothing more.
     key = HiddenField()
-    email = EmailField(
-        _l("Email address"),
-        description=_l("Their work email, for example siti@dinsos.bogorkab.go.id"),
-        validators=[
-            InputRequired(message=_l("Enter their email address")),
-            Length(max=254, message=_l("Enter an email address of at most 254 characters")),
-            Email(message=_l("Enter an email address like name@example.go.id")),
-        ],
-    )
-    name = StringField(
-        _l("Full name"),
-        validators=[
-            InputRequired(message=_l("Enter their full name")),
-            Length(max=120, message=_l("Enter a name of at most 120 characters")),
-        ],
-    )
 
 
 class ActionForm(BaseForm):

@@ -73,10 +73,9 @@ def admin_new():
     earlier = invitations.made_for(token, g.staff.id)
     if earlier is not None:  # a second click: the account and link the first made
         return link_page(db.session.get(StaffUser, earlier.staff_id), token, reset=False)
-    if not form.validate_on_submit():
-        return _new_page(form, 400)
-    placement = _placement(form, scope)
-    if placement is None:
+    valid = form.validate_on_submit()  # then the placement too: every error at once
+    placement = _placement(form, scope) if form.role.data else None
+    if not valid or placement is None:
         return _new_page(form, 400)
     hours = current_app.config["STAFF_INVITATION_HOURS"]
     try:
@@ -114,10 +113,9 @@ def admin_change(staff_id: int):
         form.village.data = user.village_code or ""
         form.districts.data = ", ".join(admin.districts_of(user.id))
         return _change_page(form, user)
-    if not form.validate_on_submit():
-        return _change_page(form, user, 400)
-    placement = _placement(form, scope)
-    if placement is None:
+    valid = form.validate_on_submit()
+    placement = _placement(form, scope) if form.role.data else None
+    if not valid or placement is None:
         return _change_page(form, user, 400)
     if form.seen.data != admin.fingerprint(user, keyring()):
         # A second click (the first made this change) or someone else's change.
