@@ -160,3 +160,43 @@ def test_a_wrong_code_enrols_nothing(app, clock, invited):
     )
     assert answer.status_code == 400 and 'href="#code"' in answer.text
     assert account(app, email).totp_secret_enc is None
+
+
+def test_a_new_link_ends_the_earlier_one(app, clock, invited):
+    from tests.staff.admin_helpers import act
+
+    client, email, first = invited
+    second = link_token(act(client, account(app, email).id, "reset-totp"))
+    person = app.test_client()
+    assert person.get(f"/office/invite/{first}").status_code == 410
+    assert person.get(f"/office/invite/{second}").status_code == 200
+
+
+def test_the_hours_come_from_the_config(app, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "STAFF_INVITATION_HOURS", 1)
+    client, _ = manager(app, clock)
+    answer = create(
+        client,
+        email="satu.jam@example.go.id",
+        name="Satu Jam",
+        role="handler",
+        office=str(office_id(app, "dinsos-32.01")),
+    )
+    token = link_token(answer)
+    clock.advance(minutes=59)
+    assert app.test_client().get(f"/office/invite/{token}").status_code == 200
+    clock.advance(minutes=1)
+    assert app.test_client().get(f"/office/invite/{token}").status_code == 410
+
+
+def test_the_steps_are_audit_rows(app, clock, invited):
+    from tests.staff.admin_helpers import audit
+
+    _, email, token = invited
+    enrol(app.test_client(), token, clock)
+    user = account(app, email)
+    assert [(k, d) for k, _, d in audit(app, user.id)][2:] == [
+        ("account_changed", "password_set"),
+        ("account_changed", "totp_enrolled"),
+        ("account_changed", "invitation_used"),
+    ]
