@@ -57,6 +57,11 @@ def test_filters(app, clock):
     assert handler.email in page and operator.email not in page
     page = client.get(f"/office/admin?office={office_id(app, 'dinsos-32.01')}").text
     assert handler.email in page and operator.email not in page
+    act(client, operator.id, "deactivate")
+    page = client.get("/office/admin?active=0").text
+    assert operator.email in page and handler.email not in page
+    page = client.get("/office/admin?active=1").text
+    assert handler.email in page and operator.email not in page
 
 
 def test_create_a_handler_audits_and_shows_the_link_once(app, clock):
