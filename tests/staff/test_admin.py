@@ -251,3 +251,11 @@ def test_the_last_active_admin_stays(app, app_ctx, clock):
         staff_admin.deactivate(actor, target, clock.now)
     assert refused.value.code == "last_admin"
     db.session.rollback()
+
+
+def test_the_account_page_tells_its_history_in_words(app, clock):
+    client, _ = manager(app, clock)
+    target = make_staff(app, "handler", office="dinsos-32.01")
+    act(client, target.id, "deactivate")
+    page = client.get(f"/office/admin/{target.id}?lang=en").text
+    assert "Created as Case handler (Dinas Sosial)" in page and "<td>Deactivated</td>" in page

@@ -25,7 +25,7 @@ from portal.regions.models import Office
 from portal.staff import admin, admin_actions, admin_list, invitations, recovery
 from portal.staff.models import ROLES, StaffInvitation, StaffUser
 from portal.web.office import auth, bp, nav
-from portal.web.office.admin_labels import ACTION_DONE, REFUSALS, STALE
+from portal.web.office.admin_labels import ACTION_DONE, REFUSALS, STALE, history_label
 from portal.web.office.auth import log_denied, staff_required
 from portal.web.office.ticket import local_time
 from portal.web.office.views import ROLE_LABELS
@@ -134,7 +134,7 @@ def admin_account(staff_id: int):
         recovery_left=recovery.remaining(user.id),
         invitation=invitation,
         invitation_state=_state(invitation, now),
-        history=history,
+        history=[(e.at, history_label(e.detail, ROLE_LABELS), by) for e, by in history],
         form=form,
         own=user.id == g.staff.id,
         role_labels=ROLE_LABELS,

@@ -43,3 +43,28 @@ ACTION_DONE = {
     "unlock": _l("Every login lock of the account is lifted."),
 }
 STALE = _l("The account changed since you opened this page. Nothing was done: look again.")
+
+#: An account's history (audit ``detail`` codes of ``account_changed``) in words.
+HISTORY = {
+    "invited": _l("Invitation link made"),
+    "deactivated": _l("Deactivated"),
+    "reactivated": _l("Reactivated"),
+    "totp_reset": _l("Authenticator reset, new invitation link made"),
+    "unlocked": _l("Login locks lifted"),
+    "office": _l("Office, village or kecamatan changed"),
+    "password_set": _l("Password set through the invitation link"),
+    "password_reset": _l("Password reset (demo account)"),
+    "totp_enrolled": _l("Authenticator app set up"),
+    "invitation_used": _l("Invitation link used: recovery codes given"),
+}
+CREATED_AS = _l("Created as %(role)s")
+ROLE_CHANGED = _l("Role changed to %(role)s")
+
+
+def history_label(detail: str | None, role_labels: dict) -> str:
+    """The words for one history row (the code itself when unknown)."""
+    code, _, role = (detail or "").partition(":")
+    if code in ("created", "role") and role in role_labels:
+        template = CREATED_AS if code == "created" else ROLE_CHANGED
+        return str(template) % {"role": role_labels[role]}
+    return str(HISTORY.get(detail or "", detail or ""))
