@@ -259,3 +259,19 @@ def test_the_account_page_tells_its_history_in_words(app, clock):
     act(client, target.id, "deactivate")
     page = client.get(f"/office/admin/{target.id}?lang=en").text
     assert "Created as Case handler (Dinas Sosial)" in page and "<td>Deactivated</td>" in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "a@example.go.id", "name": "X", "role": "raja", "office": "1"},
+        {"email": "a@example.go.id", "name": "X", "role": "handler", "office": "abc"},
+        {"email": "a@example.go.id", "name": "X", "role": "handler", "office": "99999999"},
+        {"email": "a@example.go.id", "name": "X", "role": "operator", "village": "9" * 500},
+        {"email": "a@example.go.id", "name": "X\x00", "role": "field_officer", "districts": ",,,"},
+    ],
+)
+def test_odd_input_is_a_form_error_never_a_crash(app, clock, data):
+    client, _ = manager(app, clock)
+    assert create(client, **data).status_code == 400
+    assert app.test_client().get("/office/invite/" + "x" * 300).status_code == 404
