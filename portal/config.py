@@ -116,6 +116,9 @@ class Config:
     STAFF_LOGIN_LIMIT_PER_IP = os.environ.get("PORTAL_STAFF_LOGIN_LIMIT_PER_IP", "100 per hour")
     STAFF_LOGIN_LIMIT_PER_ACCOUNT = "20 per hour"
     STAFF_LIMIT_PER_ACCOUNT = os.environ.get("PORTAL_STAFF_LIMIT_PER_ACCOUNT", "1200 per hour")
+    # Staff administration (issue 12 §7): an invitation link (a new account,
+    # or a TOTP reset) works this many hours, once.
+    STAFF_INVITATION_HOURS = int(os.environ.get("PORTAL_STAFF_INVITATION_HOURS", "72"))
 
     # Drafts of unfinished requests live this long after their last save; the
     # confirmation page (reference, PIN, tracking link) can be reloaded for

@@ -56,19 +56,24 @@ def create_staff(
     email: str,
     display_name: str,
     role: str,
-    password: str,
+    password: str | None,
     office: Office | None = None,
     village_code: str | None = None,
     districts: Iterable[str] = (),
     is_demo: bool = False,
+    created_by: int | None = None,
 ) -> StaffUser:
     """Add a staff account to the session and flush; the caller commits.
 
     Operators belong to a village; handlers and supervisors to an office;
     field officers to a kab/kota office and ``districts``, kecamatan codes of
     that kab/kota (``set_districts``). The
-    password must pass ``passwords.password_problem``. The account cannot log
-    in until a TOTP secret is enrolled (``totp.enrol``).
+    password must pass ``passwords.password_problem``; ``None`` (an account
+    made with an invitation link, ``portal.staff.invitations``) stores the
+    hash of a random password nobody knows, so logging in costs the same
+    Argon2 work and never succeeds. The account cannot log in until a TOTP
+    secret is enrolled (``totp.enrol``). ``created_by``: the staff member
+    who made it, for the audit row (None from the command line).
     """
     email = normalise_email(email)
     if role not in ROLES:
@@ -83,9 +88,11 @@ def create_staff(
             raise StaffError(f"{village_code} is not a known desa/kelurahan code")
     if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise StaffError(f"{email} already has an account")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email) if password is not None else None
     if problem:
         raise StaffError(f"password refused: {problem}")
+    if password is None:
+        password = secrets.token_urlsafe(32)
     user = StaffUser(
         email=email,
         display_name=display_name,
@@ -101,7 +108,9 @@ def create_staff(
     db.session.flush()
     if role == "field_officer":
         set_districts(user, office, districts)
-    record("account_changed", target_staff_id=user.id, detail=f"created:{role}")
+    record(
+        "account_changed", staff_id=created_by, target_staff_id=user.id, detail=f"created:{role}"
+    )
     return user
 
 

@@ -31,9 +31,10 @@ is no).
 
 Every failure, lock and login also appends an audit row (``portal.audit``,
 SECURITY.md LG3) in the same transaction: kinds ``login_failed`` (detail
-``password``, ``code``, ``code:reused``, ``password:locked``,
+``password``, ``code``, ``code:reused``, ``recovery``, ``password:locked``,
 ``code:locked``, ``code:inactive``), ``locked`` (``address``, ``device``,
-``account``) and ``login``; ``staff_id`` is the account's, or None when no
+``account``), ``recovery_code_used`` and ``login`` (which also sets
+``StaffUser.last_login_at``); ``staff_id`` is the account's, or None when no
 active account has the email (never the email).
 """
 
@@ -54,7 +55,7 @@ from portal.audit.log import record
 from portal.crypto import Keyring
 from portal.db import is_sqlite, stored_utc
 from portal.extensions import db
-from portal.staff import totp
+from portal.staff import recovery, totp
 from portal.staff.accounts import hash_password, normalise_email, verify_password
 from portal.staff.models import LoginFailures, StaffUser
 
@@ -160,6 +161,8 @@ class PasswordCheck:
 class CodeCheck:
     ok: bool
     lock: Lock | None = None
+    #: After a login with a recovery code: how many unused codes are left.
+    recovery_left: int | None = None
 
 
 def lock_of(who: Attempt, now: dt.datetime) -> Lock | None:
@@ -283,7 +286,8 @@ def check_code(
     address: str,
     device_cookie: str = "",
 ) -> CodeCheck:
-    """The second step: a TOTP code for a step later than any used before.
+    """The second step: a TOTP code for a step later than any used before,
+    or one of the account's unused recovery codes (``portal.staff.recovery``).
 
     The step is claimed with one conditional UPDATE, so a code sent twice at
     once logs in once. A lock that began after the password step refuses the
@@ -295,6 +299,8 @@ def check_code(
         record("login_failed", staff_id=user.id, detail=step, now=now)
         return CodeCheck(False, lock)
     secret = totp.secret_of(user, keyring)
+    if secret and recovery.looks_like_code(code):
+        return _recovery(user, who, code, keyring, now)
     step = totp.accepted_step(secret, code, now, user.totp_last_step) if secret else None
     if step is None:
         return CodeCheck(False, _fail(who, now, user.id, "code"))
@@ -310,9 +316,23 @@ def check_code(
     db.session.expire(user)
     if claimed != 1:
         return CodeCheck(False, _fail(who, now, user.id, "code:reused"))
+    return _logged_in(user, who, now)
+
+
+def _recovery(user: StaffUser, who: Attempt, code: str, keyring: Keyring, now) -> CodeCheck:
+    """A recovery code instead of a TOTP code: each works once; a wrong or
+    used one is a failure like a wrong code (``login_failed``, ``recovery``)."""
+    if not recovery.use(user, code, now, keyring):
+        return CodeCheck(False, _fail(who, now, user.id, "recovery"))
+    record("recovery_code_used", staff_id=user.id, now=now)
+    return _logged_in(user, who, now, recovery_left=recovery.remaining(user.id))
+
+
+def _logged_in(user: StaffUser, who: Attempt, now, recovery_left: int | None = None) -> CodeCheck:
     _succeed(who)
+    user.last_login_at = now
     record("login", staff_id=user.id, now=now)
-    return CodeCheck(True)
+    return CodeCheck(True, recovery_left=recovery_left)
 
 
 def unlock(keyring: Keyring, email: str) -> int:

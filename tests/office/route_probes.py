@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.tickets.models import Ticket
 from tests.office import route_permission_fixtures as fx
 from tests.office import route_probes_field as field
+from tests.office.admin_probes import PROBES as ADMIN_PROBES
 
 _serial = itertools.count(1)
 
@@ -275,4 +276,5 @@ PROBES = {
     ("GET", "/office/exports"): _exports_page,
     ("GET", "/office/escalated"): _escalated,
     ("GET", "/office/village"): _village,
+    **ADMIN_PROBES,
 }

@@ -27,6 +27,11 @@ PUBLIC = {
     ("GET", "/office/login/code"),
     ("POST", "/office/login/code"),
     ("POST", "/office/logout"),
+    # Staff administration: the invitation link is the credential (tests/staff/test_invitation.py).
+    ("GET", "/office/invite/<token>"),
+    ("POST", "/office/invite/<token>"),
+    ("GET", "/office/invite/<token>/app"),
+    ("POST", "/office/invite/<token>/app"),
 }
 
 #: Routes about one ticket: role -> (ticket in the region, ticket outside it).
@@ -108,6 +113,24 @@ TICKET_ROUTES = {
         "handler": (F, F), "supervisor": (F, F), "operator": (A, H), "admin": (F, F),
         "field_officer": (F, F),
     },
+    # Staff administration: an account (the village's operator) as a ticket of that
+    # village: a supervisor reaches the accounts of their region, an admin every account.
+    ("GET", "/office/admin/<int:staff_id>"): {
+        "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (A, A),
+        "field_officer": (F, F),
+    },
+    ("GET", "/office/admin/<int:staff_id>/change"): {
+        "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (A, A),
+        "field_officer": (F, F),
+    },
+    ("POST", "/office/admin/<int:staff_id>/change"): {
+        "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (A, A),
+        "field_officer": (F, F),
+    },
+    ("POST", "/office/admin/<int:staff_id>/<action>"): {
+        "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (A, A),
+        "field_officer": (F, F),
+    },
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.
@@ -150,6 +173,15 @@ OTHER_ROUTES = {
     },
     ("GET", "/office/exports"): {
         "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/admin"): {
+        "handler": F, "supervisor": A, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("GET", "/office/admin/new"): {
+        "handler": F, "supervisor": A, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("POST", "/office/admin/new"): {
+        "handler": F, "supervisor": A, "operator": F, "admin": A, "field_officer": F,
     },
 }  # fmt: skip
 

@@ -123,7 +123,14 @@ def test_every_office_route_carries_a_permission_decorator(app):
         for r in office_rules
         if app.view_functions[r.endpoint].office_permission == ("public",)
     }
-    assert public == {"/office/login", "/office/login/code", "/office/logout"}
+    assert public == {
+        "/office/login",
+        "/office/login/code",
+        "/office/logout",
+        # issue 12 §7: the invitation link is the credential
+        "/office/invite/<token>",
+        "/office/invite/<token>/app",
+    }
 
 
 def test_the_walker_finds_an_office_route_without_a_decorator(instance_dir):

@@ -12,6 +12,9 @@ from flask import Blueprint
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 from portal.web.office import (  # noqa: E402, F401 - register the routes  # noqa: E402, F401, I001
+from portal.web.office import (  # noqa: E402, F401 - register the routes
+    admin,
+    admin_edit,
     assign,
     auth,
     exports,
@@ -19,6 +22,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes  # noq
     field_assign,
     field_record,
     escalated,
+    invite,
     login,
     moves,
     nav,

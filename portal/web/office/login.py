@@ -49,7 +49,10 @@ from portal.web.office.auth import SESSION_PENDING, SESSION_STAFF, login_page, n
 log = logging.getLogger("portal.office")
 PENDING_SECONDS = 300
 WRONG_PASSWORD = _l("The email address or password is not right.")
-WRONG_CODE = _l("The code is not right or was already used. Enter the code your app shows now.")
+WRONG_CODE = _l(
+    "The code is not right or was already used. Enter the code your app shows now, "
+    "or an unused recovery code."
+)
 
 
 def _refused(step: str) -> None:
@@ -171,6 +174,8 @@ def code():
                 "staff login",
                 extra={"event": {"event": "staff_login", "staff_id": user.id, "outcome": "ok"}},
             )
+            if checked.recovery_left is not None:
+                _recovery_notice(checked.recovery_left)
             response = redirect(url_for("office.home"), code=303)
             _set_device_cookie(response, device)
             return response
@@ -179,6 +184,19 @@ def code():
             return _locked("office/code.html", form, checked.lock, moment)
         form.form_errors.append(str(WRONG_CODE))
     return _page("office/code.html", form)
+
+
+def _recovery_notice(left: int) -> None:
+    """After a login with a recovery code: how many are left, and what to do."""
+    flash(
+        ngettext(
+            "You logged in with a recovery code. %(num)d recovery code is left. "
+            "Ask an administrator to reset your authenticator to set up your new phone.",
+            "You logged in with a recovery code. %(num)d recovery codes are left. "
+            "Ask an administrator to reset your authenticator to set up your new phone.",
+            left,
+        )
+    )
 
 
 def _set_device_cookie(response, value: str) -> None:
