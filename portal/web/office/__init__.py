@@ -11,17 +11,16 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-from portal.web.office import (  # noqa: E402, F401 - register the routes  # noqa: E402, F401, I001
 from portal.web.office import (  # noqa: E402, F401 - register the routes
     admin,
     admin_edit,
     assign,
     auth,
+    escalated,
     exports,
     field,
     field_assign,
     field_record,
-    escalated,
     invite,
     login,
     moves,
