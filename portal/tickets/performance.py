@@ -1,0 +1,314 @@
+"""Office performance (issue 12 §5): the figures, as computed by ``refresh``.
+
+``refresh(now)`` reads every ticket once and replaces the rows of
+``performance_figures`` (one per kab/kota office, per province and for the
+nation) in one transaction; the page reads those rows, never the tickets
+(1M tickets: a page must not scan them). ``flask tickets
+performance-refresh`` runs it (cron, every 15 minutes); it is idempotent:
+run twice at the same moment it writes the same rows. The page says "figures
+as of HH:MM" (``computed_at``).
+
+**The period.** ``today`` is the WIB date of the refresh. The *period* is
+the 365 days of submission dates ending today: ``today - 364 … today``
+(``PERIOD_DAYS``). A ticket's *submission date* is the WIB date of
+``Ticket.created_at``; its office is its current ``Ticket.office_id`` (a
+transferred ticket counts at the office that has it now).
+
+**The figures of a scope** (a kab/kota office; a province: the tickets of
+its offices together; the nation: all tickets):
+
+* ``open_count``: tickets whose status is open (``workflow.OPEN_STATUSES``:
+  submitted, transferred, in review, needs info, field check, verified) at
+  the refresh, whatever their submission date.
+* ``overdue_count``: open tickets with ``due_next`` before today (a ticket
+  paused for the resident has no ``due_next`` and is not overdue).
+* **Share decided within the SLA** = ``on_time / (decided + open_past_decision)``
+  over tickets submitted in the period, where a ticket's *first decision* is
+  its earliest ``ticket_events`` row of kind ``decided`` (a move to accepted
+  or rejected) and its date is the WIB date of that event:
+
+  - ``decided``: tickets with a first decision;
+  - ``on_time``: those whose first decision date is on or before
+    ``Ticket.due_decision`` (the decision deadline as stored on the ticket:
+    60 calendar days after submission, moved by pauses for the resident);
+  - ``open_past_decision``: open tickets without any decision whose
+    ``due_decision`` is before today: they are already late, so they count
+    against the share.
+
+* **Working days to triage**: for tickets submitted in the period with a
+  ``triaged`` event, ``sla.working_days_between(submission date, date of the
+  first triaged event)`` (working days after the submission day up to and
+  including the triage day: weekends, national holidays and cuti bersama do
+  not count). ``triaged`` is how many such tickets; ``triage_median`` and
+  ``triage_p90`` their median and 90th percentile.
+* **Working days to decision**: the same from the **submission date** (not
+  from a complete file: the file's completion is not recorded as a date) to
+  the first decision date, over the ``decided`` tickets.
+* Percentiles are by *nearest rank*: the p-th percentile of n sorted values
+  is the value at rank ⌈p·n/100⌉ (1-based), so the median of 4 values is the
+  2nd; no interpolation, always a whole number of days. None when n = 0.
+* ``rating_count`` and ``rating_sum`` (the average is their quotient):
+  ``ratings`` rows given in the period (WIB date of ``Rating.created_at``),
+  counted at ``Rating.office_id`` (the office that decided).
+* ``oldest_reference``/``oldest_submitted_at``: the open ticket submitted
+  first (ties: the lower reference); its age on the page is in calendar
+  days from its submission date to the day of the refresh.
+
+Per-handler workload (open tickets assigned to each, overdue among them) is
+not stored here: it is one office's live indexed query (``workload``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, func, insert, or_, select, text
+
+from portal.extensions import db
+from portal.regions.models import Office
+from portal.staff.models import StaffUser
+from portal.tickets import sla
+from portal.tickets.models import Rating, Ticket, TicketEvent
+from portal.tickets.performance_models import PerformanceFigures
+from portal.tickets.workflow import OPEN_STATUSES
+
+PERIOD_DAYS = 365
+NATIONAL = "national"
+#: ``pg_advisory_xact_lock`` key: two refreshes at once wait for each other.
+_LOCK_KEY = 712_005
+
+
+def percentile(values: list[int], p: int) -> int | None:
+    """Nearest rank: the value at rank ceil(p*n/100) of the sorted values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-p * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Tally:
+    """The running figures of one scope during a refresh."""
+
+    open_count: int = 0
+    overdue_count: int = 0
+    decided: int = 0
+    on_time: int = 0
+    open_past_decision: int = 0
+    triage_days: list[int] = field(default_factory=list)
+    decision_days: list[int] = field(default_factory=list)
+    rating_count: int = 0
+    rating_sum: int = 0
+    oldest: tuple[dt.datetime, str] | None = None
+
+    def row(self) -> dict:
+        return {
+            "open_count": self.open_count,
+            "overdue_count": self.overdue_count,
+            "decided": self.decided,
+            "on_time": self.on_time,
+            "open_past_decision": self.open_past_decision,
+            "triaged": len(self.triage_days),
+            "triage_median": percentile(self.triage_days, 50),
+            "triage_p90": percentile(self.triage_days, 90),
+            "decision_median": percentile(self.decision_days, 50),
+            "decision_p90": percentile(self.decision_days, 90),
+            "rating_count": self.rating_count,
+            "rating_sum": self.rating_sum,
+            "oldest_reference": self.oldest[1] if self.oldest else None,
+            "oldest_submitted_at": self.oldest[0] if self.oldest else None,
+        }
+
+
+def period(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today - dt.timedelta(days=PERIOD_DAYS - 1), today
+
+
+def _wib_midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), sla.WIB).astimezone(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives naive UTC datetimes back."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _scopes() -> tuple[dict[int, tuple[str, ...]], dict[str, tuple[str, str | None]]]:
+    """For each office id, the scopes its tickets count in; for each scope,
+    its (level, parent)."""
+    offices = db.session.execute(select(Office.id, Office.code, Office.level, Office.parent_id))
+    rows = list(offices)
+    code_of = {oid: code for oid, code, _, _ in rows}
+    counts_in: dict[int, tuple[str, ...]] = {}
+    info: dict[str, tuple[str, str | None]] = {NATIONAL: ("national", None)}
+    for oid, code, level, parent_id in rows:
+        if level == "regency":
+            parent = code_of.get(parent_id)
+            counts_in[oid] = (code, parent, NATIONAL) if parent else (code, NATIONAL)
+            info[code] = ("regency", parent)
+        elif level == "province":
+            counts_in[oid] = (code, NATIONAL)
+            info[code] = ("province", NATIONAL)
+        else:
+            counts_in[oid] = (NATIONAL,)
+    return counts_in, info
+
+
+def _ticket_rows(since: dt.datetime):
+    """Each ticket submitted in the period or open now, with the times of its
+    first triage and first decision."""
+    firsts = (
+        select(
+            TicketEvent.ticket_id,
+            func.min(case((TicketEvent.kind == "triaged", TicketEvent.at))).label("triaged_at"),
+            func.min(case((TicketEvent.kind == "decided", TicketEvent.at))).label("decided_at"),
+        )
+        .where(TicketEvent.kind.in_(("triaged", "decided")))
+        .group_by(TicketEvent.ticket_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Ticket.office_id,
+            Ticket.reference,
+            Ticket.status,
+            Ticket.created_at,
+            Ticket.due_next,
+            Ticket.due_decision,
+            firsts.c.triaged_at,
+            firsts.c.decided_at,
+        )
+        .outerjoin(firsts, firsts.c.ticket_id == Ticket.id)
+        .where(or_(Ticket.created_at >= since, Ticket.status.in_(sorted(OPEN_STATUSES))))
+    )
+    return db.session.execute(query.execution_options(yield_per=20_000))
+
+
+def compute(now: dt.datetime) -> dict[str, Tally]:
+    """The tallies of every scope at ``now`` (reads only)."""
+    today = sla.local_date(sla.as_utc(now))
+    start, _ = period(today)
+    since = _wib_midnight_utc(start)
+    counts_in, info = _scopes()
+    tallies = {scope: Tally() for scope in info}
+    between = functools.lru_cache(maxsize=None)(sla.working_days_between)
+    local = functools.lru_cache(maxsize=65536)(sla.local_date)
+    for (
+        office_id,
+        reference,
+        status,
+        created,
+        due_next,
+        due_decision,
+        triaged,
+        decided,
+    ) in _ticket_rows(since):
+        created = _aware(created)
+        targets = [tallies[s] for s in counts_in.get(office_id, (NATIONAL,))]
+        is_open = status in OPEN_STATUSES
+        if is_open:
+            late = due_next is not None and due_next < today
+            key = (created, reference)
+            for t in targets:
+                t.open_count += 1
+                t.overdue_count += late
+                if t.oldest is None or key < t.oldest:
+                    t.oldest = key
+        submitted_on = local(created)
+        if submitted_on < start:
+            continue
+        if triaged is not None:
+            days = between(submitted_on, local(_aware(triaged)))
+            for t in targets:
+                t.triage_days.append(days)
+        if decided is not None:
+            decided_on = local(_aware(decided))
+            days = between(submitted_on, decided_on)
+            in_time = due_decision is not None and decided_on <= due_decision
+            for t in targets:
+                t.decided += 1
+                t.on_time += in_time
+                t.decision_days.append(days)
+        elif is_open and due_decision is not None and due_decision < today:
+            for t in targets:
+                t.open_past_decision += 1
+    ratings = db.session.execute(
+        select(Rating.office_id, func.count(), func.sum(Rating.score))
+        .where(Rating.created_at >= since, Rating.created_at <= sla.as_utc(now))
+        .group_by(Rating.office_id)
+    )
+    for office_id, count, total in ratings:
+        for scope in counts_in.get(office_id, (NATIONAL,)):
+            tallies[scope].rating_count += count
+            tallies[scope].rating_sum += int(total or 0)
+    return tallies
+
+
+def refresh(now: dt.datetime) -> int:
+    """Replace every row of ``performance_figures`` with the figures at
+    ``now``; flushes (the caller commits). Returns the number of rows."""
+    now = sla.as_utc(now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    tallies = compute(now)
+    _, info = _scopes()
+    start, end = period(sla.local_date(now))
+    rows = [
+        {
+            "scope": scope,
+            "level": info[scope][0],
+            "parent": info[scope][1],
+            "computed_at": now,
+            "period_start": start,
+            "period_end": end,
+            **tally.row(),
+        }
+        for scope, tally in tallies.items()
+    ]
+    db.session.execute(delete(PerformanceFigures))
+    if rows:
+        db.session.execute(insert(PerformanceFigures), rows)
+    db.session.flush()
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Workload:
+    staff_id: int
+    name: str
+    open_count: int
+    overdue_count: int
+
+
+def workload(office_id: int, today: dt.date) -> list[Workload]:
+    """Live: each active handler or supervisor of the office, and anyone else
+    holding open tickets of it, with their open assigned tickets and how many
+    of those are overdue (``due_next`` before ``today``). By name."""
+    overdue = func.sum(case((Ticket.due_next < today, 1), else_=0))
+    counts = {
+        sid: (n, int(late or 0))
+        for sid, n, late in db.session.execute(
+            select(Ticket.assignee_id, func.count(), overdue)
+            .where(
+                Ticket.office_id == office_id,
+                Ticket.assignee_id.is_not(None),
+                Ticket.status.in_(sorted(OPEN_STATUSES)),
+            )
+            .group_by(Ticket.assignee_id)
+        )
+    }
+    people = db.session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(
+            or_(
+                (StaffUser.office_id == office_id)
+                & StaffUser.active
+                & StaffUser.role.in_(("handler", "supervisor")),
+                StaffUser.id.in_(list(counts) or [-1]),
+            )
+        )
+    )
+    rows = [Workload(sid, name, *counts.get(sid, (0, 0))) for sid, name in people]
+    return sorted(rows, key=lambda w: (w.name.casefold(), w.staff_id))
