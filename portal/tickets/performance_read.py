@@ -185,5 +185,3 @@ def as_csv(rows: list[list[str]]) -> str:
         # A cell starting with = + - @ would be a formula in a spreadsheet.
         writer.writerow(["'" + c if c[:1] in "=+-@" and c != "–" else c for c in row])
     return out.getvalue()
-
-
