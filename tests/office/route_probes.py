@@ -179,6 +179,40 @@ def _template(w, client, csrf, account, village):
     return response, took, None
 
 
+def _office_code(w, village) -> str:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.regions.models import Office
+
+    office_id = fx.ticket_office_id(w, w.refs[village])
+    with w.app.app_context():
+        return db.session.scalar(select(Office.code).where(Office.id == office_id))
+
+
+def _performance(w, client, csrf, account, village):
+    response = client.get("/office/performance")
+    return response, b"perf-table" in response.data, []
+
+
+def _performance_csv(w, client, csrf, account, village):
+    response = client.get("/office/performance.csv")
+    return response, response.mimetype == "text/csv", []
+
+
+def _performance_office(w, client, csrf, account, village):
+    """Allowed: the page of the ticket's office, with its code in the table."""
+    code = _office_code(w, village)
+    response = client.get(f"/office/performance/{code}")
+    return response, f"<td>{code}</td>" in response.text, []
+
+
+def _performance_office_csv(w, client, csrf, account, village):
+    code = _office_code(w, village)
+    response = client.get(f"/office/performance/{code}.csv")
+    return response, response.mimetype == "text/csv" and f",{code}," in response.text, []
+
+
 PROBES = {
     ("GET", "/office/"): _queue,
     ("POST", "/office/claim-next"): _claim,
@@ -199,4 +233,8 @@ PROBES = {
     ("POST", "/office/templates/new"): _new_template,
     ("GET", "/office/templates/<int:template_id>"): _template_page,
     ("POST", "/office/templates/<int:template_id>"): _template,
+    ("GET", "/office/performance/<code>"): _performance_office,
+    ("GET", "/office/performance/<code>.csv"): _performance_office_csv,
+    ("GET", "/office/performance"): _performance,
+    ("GET", "/office/performance.csv"): _performance_csv,
 }

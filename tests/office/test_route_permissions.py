@@ -84,6 +84,16 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
         "field_officer": (F, F),
     },
+    # Office performance (issue 12 §5): the figures of the ticket's office,
+    # for the staff whose region holds it.
+    ("GET", "/office/performance/<code>"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
+    ("GET", "/office/performance/<code>.csv"): {
+        "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
+        "field_officer": (F, F),
+    },
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.
@@ -107,6 +117,12 @@ OTHER_ROUTES = {
     ("POST", "/office/templates/<int:template_id>"): {
         "handler": F, "supervisor": A, "operator": F, "admin": A,
         "field_officer": F,
+    },
+    ("GET", "/office/performance"): {
+        "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/performance.csv"): {
+        "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
 }  # fmt: skip
 
