@@ -62,6 +62,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, insert, or_, select, text
@@ -80,13 +82,20 @@ NATIONAL = "national"
 _LOCK_KEY = 712_005
 
 
-def percentile(values: list[int], p: int) -> int | None:
-    """Nearest rank: the value at rank ceil(p*n/100) of the sorted values."""
-    if not values:
+def percentile(values: Iterable[int] | Counter, p: int) -> int | None:
+    """Nearest rank: the value at rank ceil(p*n/100) of the sorted values
+    (given as a list, or as a ``Counter`` of value -> how many times)."""
+    counts = values if isinstance(values, Counter) else Counter(values)
+    n = sum(counts.values())
+    if not n:
         return None
-    ordered = sorted(values)
-    rank = max(1, -(-p * len(ordered) // 100))
-    return ordered[rank - 1]
+    rank = max(1, -(-p * n // 100))
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -98,11 +107,23 @@ class Tally:
     decided: int = 0
     on_time: int = 0
     open_past_decision: int = 0
-    triage_days: list[int] = field(default_factory=list)
-    decision_days: list[int] = field(default_factory=list)
+    #: Working days -> how many tickets took that long.
+    triage_days: Counter = field(default_factory=Counter)
+    decision_days: Counter = field(default_factory=Counter)
     rating_count: int = 0
     rating_sum: int = 0
     oldest: tuple[dt.datetime, str] | None = None
+
+    def add(self, other: Tally) -> None:
+        """Fold ``other`` (a part of this scope) into this one."""
+        for name in ("open_count", "overdue_count", "decided", "on_time", "open_past_decision"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rating_count += other.rating_count
+        self.rating_sum += other.rating_sum
+        self.triage_days.update(other.triage_days)
+        self.decision_days.update(other.decision_days)
+        if other.oldest is not None and (self.oldest is None or other.oldest < self.oldest):
+            self.oldest = other.oldest
 
     def row(self) -> dict:
         return {
@@ -111,7 +132,7 @@ class Tally:
             "decided": self.decided,
             "on_time": self.on_time,
             "open_past_decision": self.open_past_decision,
-            "triaged": len(self.triage_days),
+            "triaged": sum(self.triage_days.values()),
             "triage_median": percentile(self.triage_days, 50),
             "triage_p90": percentile(self.triage_days, 90),
             "decision_median": percentile(self.decision_days, 50),
@@ -184,18 +205,21 @@ def _ticket_rows(since: dt.datetime):
         .outerjoin(firsts, firsts.c.ticket_id == Ticket.id)
         .where(or_(Ticket.created_at >= since, Ticket.status.in_(sorted(OPEN_STATUSES))))
     )
-    return db.session.execute(query.execution_options(yield_per=20_000))
+    # Core rows streamed from a server-side cursor: no ORM row objects (1M rows).
+    connection = db.session.connection().execution_options(yield_per=20_000)
+    return connection.execute(query)
 
 
 def compute(now: dt.datetime) -> dict[str, Tally]:
-    """The tallies of every scope at ``now`` (reads only)."""
+    """The tallies of every scope at ``now`` (reads only). Each ticket is
+    tallied at its office; provinces and the nation are the sums of their
+    offices' tallies (medians over the merged day counts)."""
     today = sla.local_date(sla.as_utc(now))
     start, _ = period(today)
     since = _wib_midnight_utc(start)
     counts_in, info = _scopes()
-    tallies = {scope: Tally() for scope in info}
+    by_office: dict[int, Tally] = {}
     between = functools.lru_cache(maxsize=None)(sla.working_days_between)
-    local = functools.lru_cache(maxsize=65536)(sla.local_date)
     for (
         office_id,
         reference,
@@ -206,44 +230,43 @@ def compute(now: dt.datetime) -> dict[str, Tally]:
         triaged,
         decided,
     ) in _ticket_rows(since):
+        t = by_office.get(office_id)
+        if t is None:
+            t = by_office[office_id] = Tally()
         created = _aware(created)
-        targets = [tallies[s] for s in counts_in.get(office_id, (NATIONAL,))]
         is_open = status in OPEN_STATUSES
         if is_open:
-            late = due_next is not None and due_next < today
-            key = (created, reference)
-            for t in targets:
-                t.open_count += 1
-                t.overdue_count += late
-                if t.oldest is None or key < t.oldest:
-                    t.oldest = key
-        submitted_on = local(created)
+            t.open_count += 1
+            if due_next is not None and due_next < today:
+                t.overdue_count += 1
+            if t.oldest is None or (created, reference) < t.oldest:
+                t.oldest = (created, reference)
+        submitted_on = sla.local_date(created)
         if submitted_on < start:
             continue
         if triaged is not None:
-            days = between(submitted_on, local(_aware(triaged)))
-            for t in targets:
-                t.triage_days.append(days)
+            t.triage_days[between(submitted_on, sla.local_date(_aware(triaged)))] += 1
         if decided is not None:
-            decided_on = local(_aware(decided))
-            days = between(submitted_on, decided_on)
-            in_time = due_decision is not None and decided_on <= due_decision
-            for t in targets:
-                t.decided += 1
-                t.on_time += in_time
-                t.decision_days.append(days)
+            decided_on = sla.local_date(_aware(decided))
+            t.decided += 1
+            if due_decision is not None and decided_on <= due_decision:
+                t.on_time += 1
+            t.decision_days[between(submitted_on, decided_on)] += 1
         elif is_open and due_decision is not None and due_decision < today:
-            for t in targets:
-                t.open_past_decision += 1
+            t.open_past_decision += 1
     ratings = db.session.execute(
         select(Rating.office_id, func.count(), func.sum(Rating.score))
         .where(Rating.created_at >= since, Rating.created_at <= sla.as_utc(now))
         .group_by(Rating.office_id)
     )
     for office_id, count, total in ratings:
+        t = by_office.setdefault(office_id, Tally())
+        t.rating_count += count
+        t.rating_sum += int(total or 0)
+    tallies = {scope: Tally() for scope in info}
+    for office_id, tally in by_office.items():
         for scope in counts_in.get(office_id, (NATIONAL,)):
-            tallies[scope].rating_count += count
-            tallies[scope].rating_sum += int(total or 0)
+            tallies[scope].add(tally)
     return tallies
 
 
