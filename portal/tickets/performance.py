@@ -66,7 +66,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, insert, or_, select, text
+from sqlalchemy import Date, case, cast, delete, func, insert, or_, select, text
 
 from portal.extensions import db
 from portal.regions.models import Office
@@ -178,36 +178,51 @@ def _scopes() -> tuple[dict[int, tuple[str, ...]], dict[str, tuple[str, str | No
     return counts_in, info
 
 
+def _wib_date(column):
+    """The WIB calendar date of a stored moment, computed by the database
+    (``sla.local_date`` in SQL): WIB is UTC+7 all year."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Jakarta", column), Date)
+    return func.date(column, "+7 hours", type_=Date)  # SQLite keeps UTC wall times
+
+
 def _ticket_rows(since: dt.datetime):
-    """Each ticket submitted in the period or open now, with the times of its
-    first triage and first decision."""
+    """Each ticket submitted in the period or open now: its office, whether
+    it is open, submission date, the dates of its first triage and first
+    decision (WIB), its deadlines, and for an open ticket its reference and
+    submission time (for the oldest)."""
     firsts = (
         select(
             TicketEvent.ticket_id,
-            func.min(case((TicketEvent.kind == "triaged", TicketEvent.at))).label("triaged_at"),
-            func.min(case((TicketEvent.kind == "decided", TicketEvent.at))).label("decided_at"),
+            _wib_date(func.min(case((TicketEvent.kind == "triaged", TicketEvent.at)))).label(
+                "triaged_on"
+            ),
+            _wib_date(func.min(case((TicketEvent.kind == "decided", TicketEvent.at)))).label(
+                "decided_on"
+            ),
         )
         .where(TicketEvent.kind.in_(("triaged", "decided")))
         .group_by(TicketEvent.ticket_id)
         .subquery()
     )
+    is_open = Ticket.status.in_(sorted(OPEN_STATUSES))
     query = (
         select(
             Ticket.office_id,
-            Ticket.reference,
-            Ticket.status,
-            Ticket.created_at,
+            is_open,
+            _wib_date(Ticket.created_at),
+            firsts.c.triaged_on,
+            firsts.c.decided_on,
             Ticket.due_next,
             Ticket.due_decision,
-            firsts.c.triaged_at,
-            firsts.c.decided_at,
+            case((is_open, Ticket.reference)),
+            case((is_open, Ticket.created_at)),
         )
         .outerjoin(firsts, firsts.c.ticket_id == Ticket.id)
-        .where(or_(Ticket.created_at >= since, Ticket.status.in_(sorted(OPEN_STATUSES))))
+        .where(or_(Ticket.created_at >= since, is_open))
     )
     # Core rows streamed from a server-side cursor: no ORM row objects (1M rows).
-    connection = db.session.connection().execution_options(yield_per=20_000)
-    return connection.execute(query)
+    return db.session.connection().execute(query.execution_options(yield_per=20_000))
 
 
 def compute(now: dt.datetime) -> dict[str, Tally]:
@@ -220,34 +235,23 @@ def compute(now: dt.datetime) -> dict[str, Tally]:
     counts_in, info = _scopes()
     by_office: dict[int, Tally] = {}
     between = functools.lru_cache(maxsize=None)(sla.working_days_between)
-    for (
-        office_id,
-        reference,
-        status,
-        created,
-        due_next,
-        due_decision,
-        triaged,
-        decided,
-    ) in _ticket_rows(since):
+    for office_id, is_open, submitted_on, triaged_on, decided_on, *rest in _ticket_rows(since):
+        due_next, due_decision, reference, created = rest
         t = by_office.get(office_id)
         if t is None:
             t = by_office[office_id] = Tally()
-        created = _aware(created)
-        is_open = status in OPEN_STATUSES
         if is_open:
             t.open_count += 1
             if due_next is not None and due_next < today:
                 t.overdue_count += 1
-            if t.oldest is None or (created, reference) < t.oldest:
-                t.oldest = (created, reference)
-        submitted_on = sla.local_date(created)
+            oldest = (_aware(created), reference)
+            if t.oldest is None or oldest < t.oldest:
+                t.oldest = oldest
         if submitted_on < start:
             continue
-        if triaged is not None:
-            t.triage_days[between(submitted_on, sla.local_date(_aware(triaged)))] += 1
-        if decided is not None:
-            decided_on = sla.local_date(_aware(decided))
+        if triaged_on is not None:
+            t.triage_days[between(submitted_on, triaged_on)] += 1
+        if decided_on is not None:
             t.decided += 1
             if due_decision is not None and decided_on <= due_decision:
                 t.on_time += 1
