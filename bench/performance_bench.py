@@ -223,9 +223,7 @@ def report(runs: list[dict[str, list[float]]]) -> None:
         target = ""
         if name == "national page":
             target = f"p95 <= {TARGET_MS} ms: {'met' if p95s <= TARGET_MS else 'MISSED'}"
-        print(
-            f"{name:<34} {p50:>8.2f} {p95s:>8.2f} {ratio:>7.1f}x {ratio_staff:>7.1f}x  {target}"
-        )
+        print(f"{name:<34} {p50:>8.2f} {p95s:>8.2f} {ratio:>7.1f}x {ratio_staff:>7.1f}x  {target}")
 
 
 def main() -> None:
