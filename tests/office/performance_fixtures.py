@@ -12,7 +12,8 @@ Kab. Bogor (dinsos-32.01, Jawa Barat), "wd" = working days from submission:
   Wed 25 Mar (3 wd), due_decision 12 May: on time; appealed and decided
   again on 10 Apr (only the first decision counts); rated 5; held by H1.
 * B2 accepted: submitted Thu 12 Feb, triaged Wed 18 Feb (2), decided Tue
-  14 Apr (35), due_decision 13 Apr: late; rated 3.
+  14 Apr 03:00 WIB (13 Apr 20:00 UTC) (35), due_decision 13 Apr: late;
+  rated 3.
 * B3 in_review: submitted Mon 5 Jan, triaged Wed 7 Jan (2), due_next and
   due_decision 6 Mar: overdue and past its decision date; H1.
 * B4 needs_info: submitted Wed 1 Apr, triaged Tue 7 Apr (3), paused (no
@@ -171,7 +172,8 @@ def build(app) -> PerfWorld:
             ("B1", "appealed", "2026-03-30"),
             ("B1", "decided", "2026-04-10"),
             ("B2", "triaged", "2026-02-18"),
-            ("B2", "decided", "2026-04-14"),
+            # 13 Apr 20:00 UTC is 14 Apr 03:00 WIB: decided on the 14th, a day late
+            ("B2", "decided", ("2026-04-13", 20)),
             ("B3", "triaged", "2026-01-07"),
             ("B4", "triaged", "2026-04-07"),
             ("B6", "triaged", "2026-04-08"),
@@ -186,9 +188,10 @@ def build(app) -> PerfWorld:
             ("J1", "triaged", "2026-01-05"),
             ("J1", "decided", "2026-03-10"),
         ]:
-            _event(w, name, kind, at(day))
-            # a note the same day must not count as anything
-            _event(w, name, "note", at(day, 1))
+            moment = at(*day) if isinstance(day, tuple) else at(day)
+            _event(w, name, kind, moment)
+            # a note around the same time must not count as anything
+            _event(w, name, "note", moment - dt.timedelta(hours=2))
         _rating(w, "B1", BOGOR, 5, at("2026-03-30"))
         _rating(w, "B2", BOGOR, 3, at("2026-04-14"))
         _rating(w, "O2", BOGOR, 1, at("2025-03-10"))
