@@ -55,7 +55,7 @@ its offices together; the nation: all tickets):
   days from its submission date to the day of the refresh.
 
 Per-handler workload (open tickets assigned to each, overdue among them) is
-not stored here: it is one office's live indexed query (``workload``).
+not stored here: it is one office's live query (``performance_read.workload``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ from sqlalchemy import Date, case, cast, delete, func, insert, or_, select, text
 
 from portal.extensions import db
 from portal.regions.models import Office
-from portal.staff.models import StaffUser
 from portal.tickets import sla
 from portal.tickets.models import Rating, Ticket, TicketEvent
 from portal.tickets.performance_models import PerformanceFigures
@@ -300,42 +299,3 @@ def refresh(now: dt.datetime) -> int:
         db.session.execute(insert(PerformanceFigures), rows)
     db.session.flush()
     return len(rows)
-
-
-@dataclass(frozen=True)
-class Workload:
-    staff_id: int
-    name: str
-    open_count: int
-    overdue_count: int
-
-
-def workload(office_id: int, today: dt.date) -> list[Workload]:
-    """Live: each active handler or supervisor of the office, and anyone else
-    holding open tickets of it, with their open assigned tickets and how many
-    of those are overdue (``due_next`` before ``today``). By name."""
-    overdue = func.sum(case((Ticket.due_next < today, 1), else_=0))
-    counts = {
-        sid: (n, int(late or 0))
-        for sid, n, late in db.session.execute(
-            select(Ticket.assignee_id, func.count(), overdue)
-            .where(
-                Ticket.office_id == office_id,
-                Ticket.assignee_id.is_not(None),
-                Ticket.status.in_(sorted(OPEN_STATUSES)),
-            )
-            .group_by(Ticket.assignee_id)
-        )
-    }
-    people = db.session.execute(
-        select(StaffUser.id, StaffUser.display_name).where(
-            or_(
-                (StaffUser.office_id == office_id)
-                & StaffUser.active
-                & StaffUser.role.in_(("handler", "supervisor")),
-                StaffUser.id.in_(list(counts) or [-1]),
-            )
-        )
-    )
-    rows = [Workload(sid, name, *counts.get(sid, (0, 0))) for sid, name in people]
-    return sorted(rows, key=lambda w: (w.name.casefold(), w.staff_id))

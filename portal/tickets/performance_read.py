@@ -24,13 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 
 from portal.extensions import db
 from portal.regions.models import Office
+from portal.staff.models import StaffUser
 from portal.tickets import sla
-from portal.tickets.performance import Workload
+from portal.tickets.models import Ticket
 from portal.tickets.performance_models import PerformanceFigures
+from portal.tickets.workflow import OPEN_STATUSES
 
 
 def may_open(viewer: Office | None, target: Office) -> bool:
@@ -185,3 +187,42 @@ def as_csv(rows: list[list[str]]) -> str:
         # A cell starting with = + - @ would be a formula in a spreadsheet.
         writer.writerow(["'" + c if c[:1] in "=+-@" and c != "–" else c for c in row])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Workload:
+    staff_id: int
+    name: str
+    open_count: int
+    overdue_count: int
+
+
+def workload(office_id: int, today: dt.date) -> list[Workload]:
+    """Live: each active handler or supervisor of the office, and anyone else
+    holding open tickets of it, with their open assigned tickets and how many
+    of those are overdue (``due_next`` before ``today``). By name."""
+    overdue = func.sum(case((Ticket.due_next < today, 1), else_=0))
+    counts = {
+        sid: (n, int(late or 0))
+        for sid, n, late in db.session.execute(
+            select(Ticket.assignee_id, func.count(), overdue)
+            .where(
+                Ticket.office_id == office_id,
+                Ticket.assignee_id.is_not(None),
+                Ticket.status.in_(sorted(OPEN_STATUSES)),
+            )
+            .group_by(Ticket.assignee_id)
+        )
+    }
+    people = db.session.execute(
+        select(StaffUser.id, StaffUser.display_name).where(
+            or_(
+                (StaffUser.office_id == office_id)
+                & StaffUser.active
+                & StaffUser.role.in_(("handler", "supervisor")),
+                StaffUser.id.in_(list(counts) or [-1]),
+            )
+        )
+    )
+    rows = [Workload(sid, name, *counts.get(sid, (0, 0))) for sid, name in people]
+    return sorted(rows, key=lambda w: (w.name.casefold(), w.staff_id))

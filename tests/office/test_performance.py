@@ -14,7 +14,9 @@ from sqlalchemy import select
 from portal.db import transaction
 from portal.extensions import db
 from portal.regions.models import Office
+from portal.staff.models import StaffUser
 from portal.tickets import performance
+from portal.tickets.models import Ticket
 from portal.tickets.performance_models import PerformanceFigures
 from tests.office import performance_fixtures as pf
 from tests.staff.conftest import log_in, make_staff
@@ -110,7 +112,7 @@ def test_a_decision_on_the_deadline_is_on_time_and_the_day_after_is_not(app, wor
     """B2 was decided on 14 Apr with its deadline on 13 Apr: late. With the
     deadline moved to the 14th it is on time."""
     with app.app_context(), transaction():
-        ticket = db.session.get(performance.Ticket, world.ids["B2"])
+        ticket = db.session.get(Ticket, world.ids["B2"])
         ticket.due_decision = dt.date(2026, 4, 14)
     refresh(app)
     assert rows(app)[pf.BOGOR]["on_time"] == 2
@@ -166,8 +168,7 @@ def test_the_office_page_and_its_handlers_workload(app, world, clock):
     by_name = {row[0]: row[1:] for row in workload[1:]}
     with app.app_context():
         names = {
-            key: db.session.get(performance.StaffUser, world.staff[key].id).display_name
-            for key in ("h1", "h2")
+            key: db.session.get(StaffUser, world.staff[key].id).display_name for key in ("h1", "h2")
         }
     for key, (n_open, n_late) in pf.WORKLOAD.items():
         assert by_name[names[key]] == [str(n_open), str(n_late)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response, abort, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.tickets import performance, performance_read, sla
+from portal.tickets import performance_read, sla
 from portal.web.office import auth, bp, nav
 from portal.web.office.auth import staff_required
 
@@ -38,7 +38,7 @@ def _page(code: str | None):
     office = _target(code)
     rep = performance_read.report(office)
     today = sla.local_date(auth.now())
-    workload = performance.workload(office.id, today) if office.level == "regency" else None
+    workload = performance_read.workload(office.id, today) if office.level == "regency" else None
     csv_url = (
         url_for("office.performance_csv")
         if code is None
@@ -67,7 +67,7 @@ def _csv(code: str | None):
         if office.level != "regency":
             abort(404)
         today = sla.local_date(auth.now())
-        rows = performance_read.workload_table(performance.workload(office.id, today))
+        rows = performance_read.workload_table(performance_read.workload(office.id, today))
         name = f"performance-{office.code}-handlers.csv"
     else:
         rep = performance_read.report(office)
