@@ -141,6 +141,7 @@ def test_the_national_page_shows_every_figure(app, world, clock):
     assert "10:00" in page.text  # figures as of 10:00 WIB
     assert 'role="img"' in page.text and "<title" in page.text and "<desc" in page.text
     assert "/office/performance/prov-32" in page.text
+    assert f'href="/office/tickets/{world.refs["O1"]}"' in page.text  # the oldest, linked
 
 
 def test_the_province_page_shows_its_offices(app, world, clock):

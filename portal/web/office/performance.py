@@ -49,6 +49,7 @@ def _page(code: str | None):
         rep=rep,
         lines=[rep.total, *rep.parts],
         table=performance_read.table([rep.total, *rep.parts]),
+        keys=[key for key, _, _ in performance_read.COLUMNS],
         workload=workload,
         workload_table=performance_read.workload_table(workload) if workload is not None else None,
         csv_url=csv_url,
