@@ -196,6 +196,14 @@ def test_the_csv_holds_exactly_the_table(app, world, clock):
     assert list(csv.reader(io.StringIO(workload_csv.text))) == workload_page
 
 
+def test_figures_more_than_an_hour_old_are_flagged(app, world, clock):
+    refresh(app, pf.NOW - dt.timedelta(minutes=61))
+    client, _ = logged_in(app, clock, "handler", pf.BOGOR)
+    assert "more than an hour old" in client.get("/office/performance?lang=en").text
+    refresh(app, pf.NOW - dt.timedelta(minutes=59))
+    assert "more than an hour old" not in client.get("/office/performance?lang=en").text
+
+
 def test_before_the_first_refresh_the_page_says_so(app, world, clock):
     client, _ = logged_in(app, clock, "supervisor", "prov-32")
     page = client.get("/office/performance")

@@ -7,6 +7,8 @@ per-handler workload of one office is read live. Who sees what:
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Response, abort, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -15,8 +17,14 @@ from portal.web.office import auth, bp, nav
 from portal.web.office.auth import staff_required
 
 ROLES = ("handler", "supervisor")
+#: Older figures get a warning: the cron job (every 15 minutes) has stopped.
+STALE_AFTER = dt.timedelta(hours=1)
 
 nav.register("office.performance", _l("Performance"), ROLES, order=40)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite
 
 
 def _target(code: str | None):
@@ -37,8 +45,10 @@ def _target(code: str | None):
 def _page(code: str | None):
     office = _target(code)
     rep = performance_read.report(office)
-    today = sla.local_date(auth.now())
+    now = auth.now()
+    today = sla.local_date(now)
     workload = performance_read.workload(office.id, today) if office.level == "regency" else None
+    stale = rep.computed_at is not None and now - sla.as_utc(_aware(rep.computed_at)) > STALE_AFTER
     csv_url = (
         url_for("office.performance_csv")
         if code is None
@@ -59,6 +69,7 @@ def _page(code: str | None):
             rep.computed_at.astimezone(sla.WIB).strftime("%H:%M") if rep.computed_at else None
         ),
         home=code is None,
+        stale=stale,
     )
 
 
