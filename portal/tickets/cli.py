@@ -198,3 +198,17 @@ def demo() -> None:
     if total:
         statuses = ", ".join(f"{s} {n}" for s, n in sorted(result.statuses.items()))
         click.echo(f"  by status: {statuses}")
+
+
+@tickets_cli.command("performance-refresh")
+def performance_refresh() -> None:
+    """Recalculate the office performance figures (the /office/performance
+    page) from the tickets; a periodic job (every 15 minutes), idempotent."""
+    import time
+
+    from portal.tickets.performance import refresh
+
+    started = time.perf_counter()
+    with transaction():
+        rows = refresh(dt.datetime.now(dt.UTC))
+    click.echo(f"performance figures: {rows} rows in {time.perf_counter() - started:.1f} s")

@@ -189,6 +189,7 @@ def _template(w, client, csrf, account, village):
     return response, took, None
 
 
+<<<<<<< HEAD
 def _exports_page(w, client, csrf, account, village):
     return client.get("/office/exports"), True, []
 
@@ -246,6 +247,43 @@ def _village(w, client, csrf, account, village):
     return _listed(client.get("/office/village"), ref), True, []
 
 
+||||||| 7515384
+=======
+def _office_code(w, village) -> str:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.regions.models import Office
+
+    office_id = fx.ticket_office_id(w, w.refs[village])
+    with w.app.app_context():
+        return db.session.scalar(select(Office.code).where(Office.id == office_id))
+
+
+def _performance(w, client, csrf, account, village):
+    response = client.get("/office/performance")
+    return response, b"perf-table" in response.data, []
+
+
+def _performance_csv(w, client, csrf, account, village):
+    response = client.get("/office/performance.csv")
+    return response, response.mimetype == "text/csv", []
+
+
+def _performance_office(w, client, csrf, account, village):
+    """Allowed: the page of the ticket's office, with its code in the table."""
+    code = _office_code(w, village)
+    response = client.get(f"/office/performance/{code}")
+    return response, f"<td>{code}</td>" in response.text, []
+
+
+def _performance_office_csv(w, client, csrf, account, village):
+    code = _office_code(w, village)
+    response = client.get(f"/office/performance/{code}.csv")
+    return response, response.mimetype == "text/csv" and f",{code}," in response.text, []
+
+
+>>>>>>> wt-perf
 PROBES = {
     ("GET", "/office/"): _queue,
     ("POST", "/office/claim-next"): _claim,
@@ -266,6 +304,7 @@ PROBES = {
     ("POST", "/office/templates/new"): _new_template,
     ("GET", "/office/templates/<int:template_id>"): _template_page,
     ("POST", "/office/templates/<int:template_id>"): _template,
+<<<<<<< HEAD
     ("POST", "/office/tickets/<reference>/field-officer"): field.assign_probe,
     ("GET", "/office/visits"): field.list_probe,
     ("GET", "/office/visits/<reference>"): field.page_probe,
@@ -277,4 +316,11 @@ PROBES = {
     ("GET", "/office/escalated"): _escalated,
     ("GET", "/office/village"): _village,
     **ADMIN_PROBES,
+||||||| 7515384
+=======
+    ("GET", "/office/performance/<code>"): _performance_office,
+    ("GET", "/office/performance/<code>.csv"): _performance_office_csv,
+    ("GET", "/office/performance"): _performance,
+    ("GET", "/office/performance.csv"): _performance_csv,
+>>>>>>> wt-perf
 }
