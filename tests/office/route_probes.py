@@ -189,7 +189,6 @@ def _template(w, client, csrf, account, village):
     return response, took, None
 
 
-<<<<<<< HEAD
 def _exports_page(w, client, csrf, account, village):
     return client.get("/office/exports"), True, []
 
@@ -247,8 +246,6 @@ def _village(w, client, csrf, account, village):
     return _listed(client.get("/office/village"), ref), True, []
 
 
-||||||| 7515384
-=======
 def _office_code(w, village) -> str:
     from sqlalchemy import select
 
@@ -283,7 +280,6 @@ def _performance_office_csv(w, client, csrf, account, village):
     return response, response.mimetype == "text/csv" and f",{code}," in response.text, []
 
 
->>>>>>> wt-perf
 PROBES = {
     ("GET", "/office/"): _queue,
     ("POST", "/office/claim-next"): _claim,
@@ -304,7 +300,6 @@ PROBES = {
     ("POST", "/office/templates/new"): _new_template,
     ("GET", "/office/templates/<int:template_id>"): _template_page,
     ("POST", "/office/templates/<int:template_id>"): _template,
-<<<<<<< HEAD
     ("POST", "/office/tickets/<reference>/field-officer"): field.assign_probe,
     ("GET", "/office/visits"): field.list_probe,
     ("GET", "/office/visits/<reference>"): field.page_probe,
@@ -316,11 +311,8 @@ PROBES = {
     ("GET", "/office/escalated"): _escalated,
     ("GET", "/office/village"): _village,
     **ADMIN_PROBES,
-||||||| 7515384
-=======
     ("GET", "/office/performance/<code>"): _performance_office,
     ("GET", "/office/performance/<code>.csv"): _performance_office_csv,
     ("GET", "/office/performance"): _performance,
     ("GET", "/office/performance.csv"): _performance_csv,
->>>>>>> wt-perf
 }

@@ -89,7 +89,6 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (A, H), "admin": (F, F),
         "field_officer": (F, F),
     },
-<<<<<<< HEAD
     # Field officers (issue 12 §3): sending one to a ticket in the field check.
     ("POST", "/office/tickets/<reference>/field-officer"): {
         "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
@@ -132,8 +131,6 @@ TICKET_ROUTES = {
         "handler": (F, F), "supervisor": (A, H), "operator": (F, F), "admin": (A, A),
         "field_officer": (F, F),
     },
-||||||| 7515384
-=======
     # Office performance (issue 12 §5): the figures of the ticket's office,
     # for the staff whose region holds it.
     ("GET", "/office/performance/<code>"): {
@@ -144,7 +141,6 @@ TICKET_ROUTES = {
         "handler": (A, H), "supervisor": (A, H), "operator": (F, F), "admin": (F, F),
         "field_officer": (F, F),
     },
->>>>>>> wt-perf
 }  # fmt: skip
 
 #: Routes about no one ticket: role -> class.
@@ -169,7 +165,6 @@ OTHER_ROUTES = {
         "handler": F, "supervisor": A, "operator": F, "admin": A,
         "field_officer": F,
     },
-<<<<<<< HEAD
     # A field officer's own visits (issue 12 §3). The probes send "field officer
     # Bogor" to the Bogor A ticket first: "allowed" for them only while it is
     # assigned (the probe also checks the same page is 404 before, and after a
@@ -198,15 +193,12 @@ OTHER_ROUTES = {
     ("POST", "/office/admin/new"): {
         "handler": F, "supervisor": A, "operator": F, "admin": A, "field_officer": F,
     },
-||||||| 7515384
-=======
     ("GET", "/office/performance"): {
         "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
     ("GET", "/office/performance.csv"): {
         "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
->>>>>>> wt-perf
 }  # fmt: skip
 
 #: Which villages' tickets claim-next may hand each worker: their own office's.
