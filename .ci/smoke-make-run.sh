@@ -87,6 +87,7 @@ grep -q 'admin.demo@example.org' "$log" || fail "make run did not print the demo
 grep -Eq 'found: +NIK 3201016510750001 +name Yati' "$log" || fail "make run did not print the demo household"
 [[ ! -e $tmp/portal/instance/demo-snapshot.csv ]] || fail "the demo snapshot was left in instance/"
 grep -Eq 'tickets demo: [1-9][0-9]* created' "$log" || fail "make run did not create the demo tickets"
+grep -Eq 'performance figures: [1-9][0-9]* rows' "$log" || fail "make run did not refresh the performance figures"
 for file in "$tmp"/portal/instance/portal.db*; do
     [[ $(stat -c %a "$file") == 600 ]] || fail "$(basename "$file") is not mode 0600"
 done
