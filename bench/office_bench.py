@@ -7,7 +7,7 @@ machine's noise falls on all alike. Two references, measured in the same run:
 
 * ``/_bare``: a bare Flask route returning a short string (PERFORMANCE.md's reference);
 * ``/_bare_staff``: the same string behind the office's own staff check (the
-  session lookup of ``office.auth._load_staff`` and ``staff_required``), so
+  session lookup of ``office.auth.load_staff`` and ``staff_required``), so
   the ratio to it is what the page itself costs beyond being logged in.
 
 Pages: the queue's first page (``GET /office/``) for a handler of the largest
@@ -75,7 +75,7 @@ def make_app(instance: Path):
         return "ok"
 
     def bare_staff():
-        auth._load_staff()
+        auth.load_staff()
         return bare_staff_view() if g.staff is not None else ("no staff", 401)
 
     app.add_url_rule("/_bare_staff", "bare_staff", bare_staff)
