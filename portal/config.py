@@ -116,6 +116,12 @@ class Config:
     STAFF_LOGIN_LIMIT_PER_IP = os.environ.get("PORTAL_STAFF_LOGIN_LIMIT_PER_IP", "100 per hour")
     STAFF_LOGIN_LIMIT_PER_ACCOUNT = "20 per hour"
     STAFF_LIMIT_PER_ACCOUNT = os.environ.get("PORTAL_STAFF_LIMIT_PER_ACCOUNT", "1200 per hour")
+    # Household lookups by one village operator at /office/assist (issue 12
+    # §1), on top of the per-NIK budget: a stolen operator account cannot
+    # sweep the registry.
+    ASSIST_LOOKUP_LIMIT_PER_ACCOUNT = os.environ.get(
+        "PORTAL_ASSIST_LOOKUP_LIMIT_PER_ACCOUNT", "60 per hour"
+    )
 
     # Drafts of unfinished requests live this long after their last save; the
     # confirmation page (reference, PIN, tracking link) can be reloaded for

@@ -13,6 +13,7 @@ bp = Blueprint("office", __name__, url_prefix="/office")
 
 from portal.web.office import (  # noqa: E402, F401 - register the routes
     assign,
+    assist,
     auth,
     login,
     moves,
