@@ -126,14 +126,17 @@ def assist():
     return redirect(channel.ASSIST.url("start", kind=kind), 303)
 
 
-def _start_page(form: AssistStartForm, http_status: int, **context):
+def _start_page(
+    form: AssistStartForm, http_status: int, *, not_found: bool = False, other_village: bool = False
+):
     return private_page(
         "office/assist/start.html",
         http_status,
         form=form,
         kind_hints=KIND_HINTS,
         village=_village_name(g.staff.village_code),
-        **context,
+        not_found=not_found,
+        other_village=other_village,
     )
 
 

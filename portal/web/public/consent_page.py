@@ -14,25 +14,16 @@ A refused photo is said on the same page with everything typed kept.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from forms.assist import AssistConsentForm
 from forms.submit import ConsentForm
 from portal.tickets import evidence
-from portal.tickets.models import CONSENT_METHODS
 from portal.web.public import (
     channel,
     evidence_page,  # (module: submit.py ↔ evidence_page.py)
 )
 from portal.web.public.journey import CONSENT_VERSION, Journey
 from portal.web.public.submit import _answered, _evidence_message, _question_page
-
-#: The label of each consent method (``models.CONSENT_METHODS``).
-CONSENT_METHOD_LABELS = {
-    "signed_form": _l("The resident signed a consent form"),
-    "in_person_verbal": _l("The resident agreed in person, by word of mouth"),
-}
-assert set(CONSENT_METHOD_LABELS) == set(CONSENT_METHODS)
+from portal.web.public.ticket_labels import CONSENT_METHOD_LABELS
 
 
 def ask(j: Journey):

@@ -37,11 +37,11 @@ from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
 from portal.web.public import channel, journey
 from portal.web.public.channel import route
-from portal.web.public.consent_page import CONSENT_METHOD_LABELS
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
 from portal.web.public.limits import limit_page
 from portal.web.public.submit import KIND, need_lookup
 from portal.web.public.ticket_labels import (
+    CONSENT_METHOD_LABELS,
     DOC_TYPE_LABELS,
     KIND_TITLES,
     REASONS,
