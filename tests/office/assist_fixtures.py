@@ -53,8 +53,8 @@ class Desk:
         return self.client.post(path, data={"csrf_token": self.csrf(), **(data or {})}, **kw)
 
 
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
+@pytest.fixture(name="clock")
+def clock_fixture(monkeypatch) -> Clock:
     from portal.web.office import auth, login
 
     clock = Clock()
@@ -63,8 +63,8 @@ def clock(monkeypatch) -> Clock:
     return clock
 
 
-@pytest.fixture
-def desk(app, db_clean, tmp_path, monkeypatch, clock) -> Desk:
+@pytest.fixture(name="desk")
+def desk_fixture(app, db_clean, tmp_path, monkeypatch, clock) -> Desk:
     monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(tmp_path / "uploads"))
     with app.app_context():
         import_snapshot(write_csv(tmp_path / "s.csv", HOME + AWAY), None)

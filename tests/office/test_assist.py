@@ -21,8 +21,8 @@ from tests.office.assist_fixtures import (
     answer,
     audit_rows,
     clean_limits,  # noqa: F401 - autouse fixture
-    clock,  # noqa: F401 - fixture
-    desk,  # noqa: F401 - fixture
+    clock_fixture,  # noqa: F401 - fixture
+    desk_fixture,  # noqa: F401 - fixture
     logged_in,
     send,
     start,
@@ -65,7 +65,7 @@ def test_an_assisted_submission_end_to_end(
         consent_photo=photo,
     )
     assert "Siti Aminah" in check.text  # who gave consent, on the check page
-    response, confirmation = send(desk, kind, check)
+    _, confirmation = send(desk, kind, check)
     assert confirmation.status_code == 200
     assert confirmation.headers["Cache-Control"] == "no-store"
     reference = REFERENCE.search(confirmation.text).group(1)
