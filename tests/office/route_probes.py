@@ -12,6 +12,7 @@ import itertools
 import re
 
 from tests.office import route_permission_fixtures as fx
+from tests.office.assist_probes import ASSIST_PROBES
 
 _serial = itertools.count(1)
 
@@ -199,4 +200,5 @@ PROBES = {
     ("POST", "/office/templates/new"): _new_template,
     ("GET", "/office/templates/<int:template_id>"): _template_page,
     ("POST", "/office/templates/<int:template_id>"): _template,
+    **ASSIST_PROBES,
 }
