@@ -203,3 +203,9 @@ def test_a_confidential_objection_hides_the_operator_from_another_operator(app, 
     assert name not in page.text
     assert "Budi Santoso" not in page.text  # who gave consent
     assert "Signed consent form" not in page.text
+
+
+def test_the_menu_offers_it_to_operators_only(app, desk, clock):
+    assert 'href="/office/assist"' in desk.client.get("/office/").text
+    handler = logged_in(app, clock, make_staff(app, "handler", office="dinsos-32.01"))
+    assert 'href="/office/assist"' not in handler.client.get("/office/").text
