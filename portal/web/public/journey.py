@@ -1,6 +1,11 @@
 """A submission in progress: which questions each kind asks, in which order,
 and the server-side draft that carries the answers between pages.
 
+Both channels use it (``channel.py``): a resident's own journey and an
+operator's for a resident (``/office/assist``), each under its own session
+keys; an operator's journey is fixed to their village (``fixed_village``:
+the village question is not asked).
+
 The draft id lives in the Flask session (never in a URL); the answers are an
 encrypted draft row (``portal.tickets.drafts.save_draft``). The household
 a status check proved (``lookup.proven_household_id``, a server-side proof

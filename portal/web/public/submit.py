@@ -1,6 +1,11 @@
 """``/submit``: propose a household (usulan), object (sanggahan) or ask for a
 data correction (perbaikan data), one question per page; then check and send
-(``send.py``, on the same blueprint).
+(``send.py``).
+
+The journey's views are listed once (``channel.route``) and served by two
+channels: here on the ``submit`` blueprint, and by ``portal.web.office.assist``
+under ``/office/assist`` for a village operator submitting for a resident.
+URLs are built for the request's channel (``question_url``, ``submit_url``).
 
 Thin views over ``journey`` (which questions, the draft) and
 ``portal.tickets.service`` (``submit_ticket`` in one transaction). Works
