@@ -68,18 +68,8 @@ class AssistContactForm(ContactForm):
 
 
 class AssistConsentForm(BaseForm):
-    consent = BooleanField(
-        _l(
-            "The person named below gave me their consent to send this request and "
-            "to the use of the data as described above"
-        ),
-        validators=[InputRequired(message=_l("Tick the box to record the resident's consent"))],
-    )
-    consent_method = RadioField(
-        _l("How was consent given?"),
-        validators=[InputRequired(message=_l("Select how the resident gave consent"))],
-        validate_choice=False,
-    )
+    """In the order of the page (the error summary follows it)."""
+
     consent_by = StringField(
         _l("Full name of the person who gave consent"),
         description=_l("As written on their KTP. Usually the resident who came in"),
@@ -88,9 +78,21 @@ class AssistConsentForm(BaseForm):
             Length(max=120, message=_l("The name must be 120 characters or fewer")),
         ],
     )
+    consent_method = RadioField(
+        _l("How was consent given?"),
+        validators=[InputRequired(message=_l("Select how the resident gave consent"))],
+        validate_choice=False,
+    )
     file = FileField(
         _l("Photo of the signed consent form (optional)"),
         description=_l("A photo (JPG, PNG or WebP) or a PDF, up to 8 MB"),
+    )
+    consent = BooleanField(
+        _l(
+            "The person named above gave me their consent to send this request and for "
+            "their data to be used as described on this page"
+        ),
+        validators=[InputRequired(message=_l("Tick the box to record the resident's consent"))],
     )
 
     def validate_consent_method(self, field):
