@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.registry.models import Person
@@ -241,3 +241,37 @@ def _checked(page: str, value: str) -> bool:
     """Whether the radio or checkbox of ``value`` is checked on the page."""
     [tag] = re.findall(rf'<input[^>]*value="{value}"[^>]*>', page)
     return " checked" in tag
+
+
+def test_adding_to_the_household_s_request_under_review_is_audited(app, keyring, desk):
+    """The resident's objection is already under review: the operator adds
+    the answers to it (no new ticket), and that is an audit row too."""
+    import dataclasses
+
+    from tests.tickets import answers, submit
+
+    household_id = _home_household_id(app)
+    own = answers(kind="objection", subkind="own_ranking", household_id=household_id)
+    own = dataclasses.replace(own, village_code=None, subject_name=None, subject_address=None)
+    with app.app_context():
+        existing = submit(keyring, own).ticket_id
+    start(desk, "objection", HOME_NIK, HOME_NAME)
+    desk.post("/office/assist/objection", {"subkind": "own_ranking"})
+    assert desk.client.get("/office/assist/objection/already").status_code == 200
+    desk.post("/office/assist/objection/add-to-existing")
+    desk.post("/office/assist/objection/reasons", {"reason_codes": ["excluded"]})
+    desk.post("/office/assist/objection/evidence", {"action": "continue"})
+    consent = {"consent": "y", "consent_method": "in_person_verbal", "consent_by": "Budi"}
+    assert desk.post("/office/assist/objection/consent", consent).status_code == 302
+    check = desk.client.get("/office/assist/objection/check")
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', check.text)
+    added = desk.post("/office/assist/objection/check", {"idempotency_key": key.group(1)})
+    assert added.status_code == 200
+    assert audit_rows(app, desk.operator.id) == [
+        ("assist_lookup", None, "match"),
+        ("assisted_addition", existing, "objection"),
+    ]
+    with app.app_context():
+        from portal.tickets.models import Ticket
+
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
