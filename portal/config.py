@@ -119,6 +119,12 @@ class Config:
     # Staff administration (issue 12 §7): an invitation link (a new account,
     # or a TOTP reset) works this many hours, once.
     STAFF_INVITATION_HOURS = int(os.environ.get("PORTAL_STAFF_INVITATION_HOURS", "72"))
+    # Household lookups by one village operator at /office/assist (issue 12
+    # §1), on top of the per-NIK budget: a stolen operator account cannot
+    # sweep the registry.
+    ASSIST_LOOKUP_LIMIT_PER_ACCOUNT = os.environ.get(
+        "PORTAL_ASSIST_LOOKUP_LIMIT_PER_ACCOUNT", "60 per hour"
+    )
 
     # Drafts of unfinished requests live this long after their last save; the
     # confirmation page (reference, PIN, tracking link) can be reloaded for

@@ -6,8 +6,9 @@ rating, the appeal).
 
 The caller has already checked that the staff member may see the ticket;
 ``show_reporter`` is ``permissions.can_see_reporter``'s answer, so the
-reporter's contact and the assisting operator are never decrypted or looked
-up for someone who may not see them; nor are the messages to the reporter
+reporter's contact and the assisting operator (their village, the consent
+they recorded) are never decrypted or looked up for someone who may not
+see them; nor are the messages to the reporter
 (whether and how they are reached says something about who they are) and
 their rating read. With ``show_internal`` False (village operators) the
 notes of non-public events are not decrypted and the field visit's photos
@@ -23,6 +24,7 @@ from sqlalchemy import select
 
 from portal.crypto import Keyring
 from portal.extensions import db
+from portal.regions.models import Region
 from portal.registry.identity import open_identity
 from portal.registry.models import CONDITION_COLUMNS, Household, Person
 from portal.registry.validation import P_ADDRESS
@@ -38,6 +40,7 @@ from portal.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from portal.tickets.service import consent_by
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,17 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Assisted:
+    """Who submitted for the resident, and the consent they recorded."""
+
+    operator: str | None
+    village: str | None
+    #: ``models.CONSENT_METHODS``; None for a submission made before consent records.
+    consent_method: str | None
+    consent_by: str | None
+
+
+@dataclass(frozen=True)
 class CaseFile:
     ticket: Ticket
     details: str | None
@@ -109,6 +123,9 @@ class CaseFile:
     #: The resident's rating (None: not rated, or not shown to this staff member).
     rating: resident_side.ResidentRating | None = None
     appeal: resident_side.Appeal | None = None
+    #: An assisted submission, to staff who may see the reporter: the
+    #: operator's village, and the consent they recorded.
+    assisted: Assisted | None = None
 
 
 def load(
@@ -157,6 +174,22 @@ def load(
         messages=resident_side.deliveries(ticket.id) if show_reporter else None,
         rating=resident_side.rating(ticket.id, keyring) if show_reporter else None,
         appeal=resident_side.appeal(ticket, events),
+        assisted=_assisted(ticket, names, keyring) if show_reporter else None,
+    )
+
+
+def _assisted(ticket: Ticket, names: dict[int, str | None], keyring: Keyring) -> Assisted | None:
+    if ticket.submitted_by_staff_id is None:
+        return None
+    village_code = db.session.scalar(
+        select(StaffUser.village_code).where(StaffUser.id == ticket.submitted_by_staff_id)
+    )
+    village = db.session.get(Region, village_code) if village_code else None
+    return Assisted(
+        operator=names.get(ticket.submitted_by_staff_id),
+        village=village.name if village is not None else None,
+        consent_method=ticket.consent_method,
+        consent_by=consent_by(ticket, keyring),
     )
 
 

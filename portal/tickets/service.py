@@ -33,15 +33,18 @@ from portal.extensions import db
 from portal.regions.routing import route_to_office
 from portal.registry.fullname import normalise_name
 from portal.registry.models import Household
+from portal.staff.models import StaffUser
 from portal.tickets import evidence as evidence_store
 from portal.tickets import references, sla
 from portal.tickets.access import seal_tracking_token
 from portal.tickets.drafts import DraftData, discard_draft
 from portal.tickets.errors import InvalidAnswers
 from portal.tickets.models import (
+    CONSENT_METHODS,
     DOC_TYPES,
     KINDS,
     LANGS,
+    P_CONSENT_BY,
     P_DETAILS,
     P_EVIDENCE_GPS,
     P_REPORTER_CONTACT,
@@ -82,6 +85,10 @@ class TicketAnswers:
     reporter_confidential: bool = False
     #: The language of the resident's messages (``models.LANGS``).
     lang: str = "id"
+    #: An assisted submission: how the resident consented to the operator
+    #: (``models.CONSENT_METHODS``) and who gave it (stored encrypted).
+    consent_method: str | None = None
+    consent_by: str | None = None
 
 
 class StoredFile(Protocol):
@@ -134,7 +141,10 @@ def submit_ticket(
     ``idempotency_key`` won the race, the session is rolled back (the failed
     INSERT aborts the transaction on PostgreSQL) and the existing ticket is
     returned with ``already_submitted=True``. ``staff_id`` is the operator
-    who assisted. Raises ``InvalidAnswers`` and ``UnknownVillage``.
+    who assisted: an active village operator, only for their own village,
+    and with the resident's consent recorded (``consent_method``,
+    ``consent_by``; a ``consent_form`` file only then). Raises
+    ``InvalidAnswers`` and ``UnknownVillage``.
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise InvalidAnswers("an idempotency key of 1-64 characters is required")
@@ -144,6 +154,7 @@ def submit_ticket(
         return _already_submitted(existing, draft_id)
     files = list(evidence)
     village_code = _check_answers(answers, files)
+    _check_assisted(answers, files, village_code, staff_id)
     rules = rules or sla.rules_from_config(current_app.config)
     office_id = route_to_office(village_code).id
     due = sla.due_dates(answers.kind, sla.local_date(now), rules)
@@ -162,6 +173,9 @@ def submit_ticket(
         ticket.tracking_token_enc = seal_tracking_token(keyring, reference, token)
         ticket.idempotency_key = idempotency_key
         ticket.submitted_by_staff_id = staff_id
+        if answers.consent_method:
+            ticket.consent_method = answers.consent_method
+            ticket.consent_by_enc = seal_consent_by(keyring, reference, answers.consent_by)
         db.session.add(ticket)
         try:
             db.session.flush()
@@ -220,6 +234,43 @@ def _check_answers(answers: TicketAnswers, files: list[StoredFile]) -> str:
     if not (answers.subject_name and answers.subject_address and answers.village_code):
         raise InvalidAnswers("a subject outside the registry needs name, address and village")
     return answers.village_code
+
+
+def _check_assisted(
+    answers: TicketAnswers, files: list[StoredFile], village_code: str, staff_id: int | None
+) -> None:
+    """An assisted submission is made by an active operator of the ticket's
+    village, with the consent they recorded; a resident's own has neither
+    a consent record nor a consent form."""
+    consent_files = [f for f in files if f.doc_type == "consent_form"]
+    if staff_id is None:
+        if answers.consent_method or answers.consent_by or consent_files:
+            raise InvalidAnswers("a consent record belongs to an assisted submission")
+        return
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None or staff.role != "operator" or not staff.active:
+        raise InvalidAnswers("only an active village operator submits for a resident")
+    if staff.village_code != village_code:
+        raise InvalidAnswers("an operator submits only for their own village")
+    if answers.consent_method is None and answers.consent_by is None and not consent_files:
+        return  # recorded before consent records (demo data)
+    if answers.consent_method not in CONSENT_METHODS or not answers.consent_by:
+        raise InvalidAnswers("the consent record needs its method and who gave it")
+    if len(consent_files) > 1:
+        raise InvalidAnswers("one consent form at most")
+
+
+def seal_consent_by(keyring: Keyring, reference: str, name: str) -> bytes:
+    """Who gave consent, bound to the ticket by its reference."""
+    return keyring.encrypt(name, P_CONSENT_BY + b":" + reference.encode("ascii"))
+
+
+def consent_by(ticket: Ticket, keyring: Keyring) -> str | None:
+    """Who gave consent to the assisting operator, or None."""
+    if ticket.consent_by_enc is None:
+        return None
+    purpose = P_CONSENT_BY + b":" + ticket.reference.encode("ascii")
+    return keyring.decrypt(ticket.consent_by_enc, purpose)
 
 
 def _check_files(files: list[StoredFile], existing: int = 0) -> None:

@@ -20,6 +20,7 @@ from portal.tickets.models import Ticket
 from tests.office import route_permission_fixtures as fx
 from tests.office import route_probes_field as field
 from tests.office.admin_probes import PROBES as ADMIN_PROBES
+from tests.office.assist_probes import ASSIST_PROBES
 
 _serial = itertools.count(1)
 
@@ -315,4 +316,5 @@ PROBES = {
     ("GET", "/office/performance/<code>.csv"): _performance_office_csv,
     ("GET", "/office/performance"): _performance,
     ("GET", "/office/performance.csv"): _performance_csv,
+    **ASSIST_PROBES,
 }

@@ -199,6 +199,58 @@ OTHER_ROUTES = {
     ("GET", "/office/performance.csv"): {
         "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
+    # Assisted submission (issue 12 §1): a village operator for a resident of their village.
+    ("GET", "/office/assist"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/sent/receipt.pdf"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/done"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/<any(proposal, objection, correction):kind>"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/<any(proposal, objection, correction):kind>"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/<any(proposal, objection, correction):kind>/"
+             "<any(subject, village, reasons, evidence, contact, consent):name>"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/<any(proposal, objection, correction):kind>/"
+             "<any(subject, village, reasons, evidence, contact, consent):name>"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/<any(proposal, objection, correction):kind>/check"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/<any(proposal, objection, correction):kind>/check"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/sent"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/sent"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/<any(proposal, objection, correction):kind>/already"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/<any(proposal, objection, correction):kind>/add-to-existing"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("POST", "/office/assist/<any(proposal, objection, correction):kind>/send-as-new"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
+    ("GET", "/office/assist/<any(proposal, objection, correction):kind>"
+            "/evidence/<int:index>/preview"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
 }  # fmt: skip
 
 #: Which villages' tickets claim-next may hand each worker: their own office's.

@@ -99,7 +99,8 @@ def test_the_operator_who_sent_it_and_the_handler_see_the_reporter(
         log_in(browser, account, clock)
         page = page_of(browser, tickets.confidential)
         assert REPORTER_CONTACT in page.text
-        assert f"Operator desa operator {people.operator.email}, atas nama warga" in page.text
+        line = f"Diajukan oleh operator operator {people.operator.email} dari desa "
+        assert line in page.text and "atas nama warga" in page.text
         assert f"/office/evidence/{evidence_id}/thumb" in page.text
         assert browser.get(f"/office/evidence/{evidence_id}/thumb").status_code == 200
 

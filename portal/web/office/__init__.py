@@ -15,6 +15,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     admin,
     admin_edit,
     assign,
+    assist,
     auth,
     escalated,
     exports,

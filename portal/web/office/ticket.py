@@ -49,7 +49,13 @@ from portal.web.office.tickets import (
 from portal.web.office.views import EVIDENCE_CSP
 from portal.web.office.visit_labels import VARIABLE_LABELS, value_label
 from portal.web.public.labels import PROGRAM_NAMES, RELATIONSHIP_LABELS
-from portal.web.public.ticket_labels import DOC_TYPE_LABELS, KIND_TITLES, REASONS, SUBKIND_LABELS
+from portal.web.public.ticket_labels import (
+    CONSENT_METHOD_LABELS,
+    KIND_TITLES,
+    OFFICE_DOC_TYPE_LABELS,
+    REASONS,
+    SUBKIND_LABELS,
+)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOTE_SAVED = _l("Your internal note was added.")
@@ -112,7 +118,8 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         kind_title=KIND_TITLES.get(ticket.kind, ticket.kind),
         subkind_label=SUBKIND_LABELS.get(ticket.kind, {}).get(ticket.subkind, ticket.subkind),
         reasons=[reasons.get(code, code) for code in ticket.reason_codes.split(";") if code],
-        doc_type_labels=DOC_TYPE_LABELS,
+        doc_type_labels=OFFICE_DOC_TYPE_LABELS,
+        consent_method_labels=CONSENT_METHOD_LABELS,
         program_names=PROGRAM_NAMES,
         relationship_labels=RELATIONSHIP_LABELS,
         condition_labels=VARIABLE_LABELS,

@@ -31,7 +31,8 @@ from portal import ratelimit
 from portal.i18n import wait_words
 from portal.tickets import evidence
 from portal.tickets.image_clean import thumbnail_jpeg
-from portal.web.public import journey
+from portal.web.public import channel, journey
+from portal.web.public.channel import route
 from portal.web.public.journey import Journey, question_url
 from portal.web.public.limits import limit_page
 from portal.web.public.submit import (
@@ -134,7 +135,8 @@ def receive_upload(
     config = current_app.config
     evidence.check_file_count(attached + len(files))
     # Counted before the size check: a refused oversized body was read too.
-    ip = ratelimit.address_key()
+    # An operator's uploads count against their account, not the office's address.
+    ip = channel.limit_key()
     wait = ratelimit.hit_or_wait(config["UPLOAD_LIMIT_PER_IP"], "upload", ip)
     if wait:
         raise Refused(quota_message("too_many_uploads", wait), wait)
@@ -260,7 +262,7 @@ def _busy(exc: TooManyRequests):
 # Previews ----------------------------------------------------------------------------
 
 
-@bp.get(f"/submit/{KIND}/evidence/<int:index>/preview")
+@route(f"/{KIND}/evidence/<int:index>/preview")
 def preview(kind: str, index: int):
     """A small picture of one of this session's own uploads. Only the draft
     in this session's cookie is looked in, so another draft's files cannot

@@ -1,6 +1,11 @@
 """A submission in progress: which questions each kind asks, in which order,
 and the server-side draft that carries the answers between pages.
 
+Both channels use it (``channel.py``): a resident's own journey and an
+operator's for a resident (``/office/assist``), each under its own session
+keys; an operator's journey is fixed to their village (``fixed_village``:
+the village question is not asked).
+
 The draft id lives in the Flask session (never in a URL); the answers are an
 encrypted draft row (``portal.tickets.drafts.save_draft``). The household
 a status check proved (``lookup.proven_household_id``, a server-side proof
@@ -25,6 +30,10 @@ Answers (the draft's JSON document):
 ``reason_codes``   list of reason codes; ``details`` the free text
 ``evidence``       list of stored-file descriptors (``evidence.StoredFile``)
 ``reporter_contact`` optional phone or email; ``consent_version``
+``consent_method`` an operator's record of the resident's consent
+                   (``models.CONSENT_METHODS``), ``consent_by`` who gave it,
+                   ``consent_form`` the photo of the signed form (a stored-file
+                   descriptor, apart from ``evidence``)
 ``add_to_existing`` True once the resident chose to add these answers to the
                    household's request already under review (no contact asked)
 ``send_as_new``    True once that request could not take them (full): they
@@ -54,12 +63,14 @@ from portal.tickets.drafts import discard_draft, load_draft, save_draft
 from portal.tickets.evidence import StoredFile
 from portal.tickets.models import Ticket
 from portal.tickets.service import MEMBER_SUBKINDS, TicketAnswers, find_open_duplicate
+from portal.web.public import channel
 from portal.web.public.lookup import end_proof, proven_household_id
 
-#: The Flask session key: ``{kind: draft id}``.
-SESSION_DRAFTS = "submit_drafts"
+#: The Flask session key: ``{kind: draft id}`` (the public channel's;
+#: ``channel.Channel.drafts_key`` in general).
+SESSION_DRAFTS = channel.PUBLIC.drafts_key
 #: The confirmation this session may show again (``portal.tickets.confirmations``).
-SESSION_SENT = "sent_confirmation"
+SESSION_SENT = channel.PUBLIC.sent_key
 #: The version of the consent text on the consent page (UU PDP 27/2022).
 CONSENT_VERSION = "2026-01"
 #: Every question page, in the order they are asked.
@@ -81,6 +92,9 @@ class Journey:
     #: check expired): nothing of it is shown until the same household is
     #: proven again. Such a journey is never saved.
     held: bool = False
+    #: The only village it may be about (an operator's assisted submission):
+    #: the village question is not asked.
+    fixed_village: str | None = None
 
     @property
     def subkind(self) -> str | None:
@@ -120,7 +134,7 @@ class Journey:
         asked = ["subkind"]
         if not self.needs_registry_household() and not self.subject_from_lookup():
             asked.append("subject")
-            if self.household_id is None:
+            if self.household_id is None and self.fixed_village is None:
                 asked.append("village")
         if self.adding_to_existing:
             # The request under review keeps its own reporter's contact.
@@ -150,7 +164,7 @@ class Journey:
     def village_code(self) -> str | None:
         if self.subject_from_lookup() or self.household_id is not None:
             return household_village(self.household_id)
-        return self.answers.get("village_code")
+        return self.fixed_village or self.answers.get("village_code")
 
     def ticket_answers(self) -> TicketAnswers:
         from_lookup = self.subject_from_lookup()
@@ -166,7 +180,18 @@ class Journey:
             details=self.answers.get("details", ""),
             reporter_contact=self.answers.get("reporter_contact") or None,
             lang=current_lang(),
+            consent_method=self.answers.get("consent_method"),
+            consent_by=self.answers.get("consent_by"),
         )
+
+    def consent_form(self) -> StoredFile | None:
+        """The photo of the signed consent form (assisted submissions only)."""
+        item = self.answers.get("consent_form")
+        return StoredFile(**item) if item else None
+
+    def files_to_send(self) -> list[StoredFile]:
+        form = self.consent_form()
+        return [*self.evidence(), *([form] if form else [])]
 
 
 def open_duplicate(journey: Journey) -> Ticket | None:
@@ -211,13 +236,15 @@ def check_duplicate(journey: Journey) -> Ticket | None:
 
 
 def question_url(kind: str, question: str | None) -> str:
-    """The page of a question; ``None`` is the check-your-answers page. The
-    first question is the journey's stable entry URL (DESIGN.md §3)."""
+    """The page of a question in this request's channel; ``None`` is the
+    check-your-answers page. The first question is the journey's stable
+    entry URL (DESIGN.md §3)."""
+    here = channel.current()
     if question is None:
-        return url_for("submit.check", kind=kind)
+        return here.url("check", kind=kind)
     if question == "subkind":
-        return url_for("submit.start", kind=kind)
-    return url_for("submit.question", kind=kind, name=question)
+        return here.url("start", kind=kind)
+    return here.url("question", kind=kind, name=question)
 
 
 def next_url(journey: Journey) -> str:
@@ -231,17 +258,27 @@ def load(kind: str) -> Journey:
     household than the one proven is discarded; one bound to a household
     while none is proven is held (see the module's docstring)."""
     household_id = proven_household_id(renew=True)
-    draft_id = session.get(SESSION_DRAFTS, {}).get(kind)
+    village = channel.fixed_village()
+    draft_id = _drafts().get(kind)
     if draft_id:
         draft = load_draft(draft_id, keyring=keyring(), now=now())
         if draft is not None:
             if draft.household_id in (None, household_id):
-                return Journey(kind, dict(draft.answers), draft.id, household_id)
+                answers = dict(draft.answers)
+                return Journey(kind, answers, draft.id, household_id, fixed_village=village)
             if household_id is None:
-                return Journey(kind, {}, None, None, held=True)
+                return Journey(kind, {}, None, None, held=True, fixed_village=village)
             _discard(draft_id, draft.answers)
             _drop_from_session(kind)
-    return Journey(kind, {}, None, household_id)
+    return Journey(kind, {}, None, household_id, fixed_village=village)
+
+
+def _drafts() -> dict:
+    return session.get(channel.current().drafts_key, {})
+
+
+def _set_drafts(drafts: dict) -> None:
+    session[channel.current().drafts_key] = drafts
 
 
 def discard_drafts(*, bound_only: bool = False, keep_household: int | None = None) -> None:
@@ -249,7 +286,7 @@ def discard_drafts(*, bound_only: bool = False, keep_household: int | None = Non
     new lookup (``bound_only``), only those bound to a household other than
     ``keep_household`` (the one proven now, None if nothing was found): a
     draft started before any lookup, or of the same household, goes on."""
-    drafts = dict(session.get(SESSION_DRAFTS, {}))
+    drafts = dict(_drafts())
     for kind, draft_id in list(drafts.items()):
         draft = load_draft(draft_id, keyring=keyring(), now=now())
         if draft is not None and bound_only and draft.household_id in (None, keep_household):
@@ -257,21 +294,27 @@ def discard_drafts(*, bound_only: bool = False, keep_household: int | None = Non
         if draft is not None:
             _discard(draft_id, draft.answers)
         del drafts[kind]
-    if drafts != session.get(SESSION_DRAFTS, {}):
-        session[SESSION_DRAFTS] = drafts
+    if drafts != _drafts():
+        _set_drafts(drafts)
 
 
 def _discard(draft_id: str, answers: dict) -> None:
     with transaction():
         discard_draft(draft_id)
-    for item in answers.get("evidence", []):
+    for item in _draft_files(answers):
         evidence.delete_stored(item["stored_name"])
 
 
+def _draft_files(answers: dict) -> list[dict]:
+    """The stored files a draft holds: its evidence and the consent form."""
+    form = answers.get("consent_form")
+    return [*answers.get("evidence", []), *([form] if form else [])]
+
+
 def _drop_from_session(kind: str) -> None:
-    drafts = dict(session.get(SESSION_DRAFTS, {}))
+    drafts = dict(_drafts())
     drafts.pop(kind, None)
-    session[SESSION_DRAFTS] = drafts
+    _set_drafts(drafts)
 
 
 def save(journey: Journey) -> None:
@@ -287,7 +330,7 @@ def save(journey: Journey) -> None:
             draft_id=journey.draft_id,
             household_id=journey.household_id,
         )
-    session[SESSION_DRAFTS] = {**session.get(SESSION_DRAFTS, {}), journey.kind: journey.draft_id}
+    _set_drafts({**_drafts(), journey.kind: journey.draft_id})
     _keep_files_fresh(journey)
 
 
@@ -295,7 +338,7 @@ def _keep_files_fresh(journey: Journey) -> None:
     """Touch the draft's files on every save: ``flask evidence sweep`` only
     removes unreferenced files older than the draft lifetime, and a draft
     that is still being answered renews its lifetime."""
-    for item in journey.answers.get("evidence", []):
+    for item in _draft_files(journey.answers):
         try:
             os.utime(evidence.open_stored(item["stored_name"]))
         except (evidence.EvidenceNotFound, OSError):
@@ -307,32 +350,37 @@ def forget(journey: Journey, *, discard: bool = False) -> None:
     if discard and journey.draft_id:
         with transaction():
             discard_draft(journey.draft_id)
-    drafts = dict(session.get(SESSION_DRAFTS, {}))
-    drafts.pop(journey.kind, None)
-    session[SESSION_DRAFTS] = drafts
+    _drop_from_session(journey.kind)
     # On a shared phone the next person must not start a request for this
     # household: after sending, the status check has to be done again.
+    end_proof()
+
+
+def next_resident() -> None:
+    """An operator's "next resident": every journey they had started, files
+    and all, and their lookup's proof end now."""
+    discard_drafts()
     end_proof()
 
 
 def session_draft_id(kind: str) -> str | None:
     """The draft id this session holds for ``kind``, even once the draft is gone
     (sent): it names the confirmation of that send."""
-    return session.get(SESSION_DRAFTS, {}).get(kind)
+    return _drafts().get(kind)
 
 
 def mark_sent(journey: Journey, confirmation_id: str) -> None:
     """After sending: the journey leaves the session, its confirmation stays."""
     forget(journey)
-    session[SESSION_SENT] = confirmation_id
+    session[channel.current().sent_key] = confirmation_id
 
 
 def sent_confirmation_id() -> str | None:
-    return session.get(SESSION_SENT)
+    return session.get(channel.current().sent_key)
 
 
 def clear_sent() -> None:
-    session.pop(SESSION_SENT, None)
+    session.pop(channel.current().sent_key, None)
 
 
 def stored_descriptor(stored: StoredFile) -> dict:

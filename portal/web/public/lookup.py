@@ -28,14 +28,16 @@ from portal.i18n_fold import render_page
 from portal.registry import proofs
 from portal.registry.lookup import find_household, proven_status
 from portal.web.pages import private_page
+from portal.web.public import channel
 from portal.web.public.labels import RELATIONSHIP_LABELS, program_lines
 
 bp = Blueprint("lookup", __name__)
 log = logging.getLogger("portal.lookup")
 
 #: The session key of the lookup's outcome: the proof's token after a match,
-#: ``None`` after a lookup that found nothing.
-SESSION_PROOF = "lookup_proof"
+#: ``None`` after a lookup that found nothing (the public channel's; an
+#: operator's is ``channel.ASSIST.proof_key``).
+SESSION_PROOF = channel.PUBLIC.proof_key
 
 
 def _log(outcome: str, nik_key: str | None = None) -> None:
@@ -91,27 +93,34 @@ def lookup():
         ratelimit.take_captcha_lookup(key)
 
     household_id = find_household(ring, form.nik.data, form.name.data)
-    earlier = session.get(SESSION_PROOF)
+    _log("no_match" if household_id is None else "match", key)
+    remember_outcome(household_id)
+    return redirect(url_for("lookup.result"), code=303)
+
+
+def remember_outcome(household_id: int | None) -> None:
+    """After a lookup (the public one, or an operator's ``/office/assist``):
+    the session's proof names ``household_id`` (None: nothing was found, and
+    the earlier proof ends), under this channel's session key."""
+    key = channel.current().proof_key
+    earlier = session.get(key)
     token = None
     if household_id is None:
-        _log("no_match", key)
         if earlier:
             with transaction():
                 proofs.forget(earlier)
     else:
-        _log("match", key)
         token = proofs.new_token()
         with transaction():
             proofs.forget(earlier)
             proofs.prove(token, household_id, now=_now())
-    if session.get(SESSION_PROOF, "") != token:
-        session[SESSION_PROOF] = token  # re-signing the cookie costs
+    if session.get(key, "") != token:
+        session[key] = token  # re-signing the cookie costs
     # A draft bound to another household (the last resident at a village
     # office PC) must never continue under this one (SECURITY.md LK7).
     from portal.web.public.journey import discard_drafts  # journey imports this module
 
     discard_drafts(bound_only=True, keep_household=household_id)
-    return redirect(url_for("lookup.result"), code=303)
 
 
 @bp.get("/lookup/result")
@@ -170,10 +179,10 @@ def limited(exc):
 
 
 def proven_household_id(*, renew: bool = False) -> int | None:
-    """The household this session proved by a lookup, while the proof lasts;
-    ``renew``: a step of a request, which keeps the proof alive
-    (``proofs.renew``)."""
-    token = session.get(SESSION_PROOF)
+    """The household this session proved by a lookup in this channel, while
+    the proof lasts; ``renew``: a step of a request, which keeps the proof
+    alive (``proofs.renew``)."""
+    token = session.get(channel.current().proof_key)
     if renew and token:
         with transaction():
             proofs.renew(token, now=_now())
@@ -183,7 +192,7 @@ def proven_household_id(*, renew: bool = False) -> int | None:
 def end_proof() -> None:
     """Sending a request or finishing ends the proof: on a shared phone the
     next person must check again, and a copied cookie reaches nothing."""
-    token = session.pop(SESSION_PROOF, None)
+    token = session.pop(channel.current().proof_key, None)
     if token:
         with transaction():
             proofs.forget(token)

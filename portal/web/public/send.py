@@ -1,8 +1,13 @@
-"""``/submit/<kind>/check`` and after: check the answers, send them (one
-transaction), show the confirmation (``/submit/sent``), or the request already
-under review for the same household, to which the new files can be added.
+"""``<channel>/<kind>/check`` and after: check the answers, send them (one
+transaction), show the confirmation (``<channel>/sent``), or the request
+already under review for the same household, to which the new files can be
+added.
 
-Routes of the ``submit`` blueprint (``submit.py`` holds the question pages).
+Journey views of both channels (``channel.py``; ``submit.py`` holds the
+question pages). An operator's send (``/office/assist``) records who
+assisted on the ticket and writes the ``assisted_submission`` audit row in
+the same transaction (SECURITY.md LG3); it needs no captcha and spends the
+operator's account's budget, not the village office's address's.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from flask_babel import gettext as _
 
 from forms.submit import CheckAnswersForm, ConfirmForm
 from portal import captcha, ratelimit
+from portal.audit.log import record
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
@@ -29,11 +35,13 @@ from portal.tickets.service import (
 )
 from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
-from portal.web.public import journey
+from portal.web.public import channel, journey
+from portal.web.public.channel import route
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
 from portal.web.public.limits import limit_page
-from portal.web.public.submit import KIND, bp, need_lookup
+from portal.web.public.submit import KIND, need_lookup
 from portal.web.public.ticket_labels import (
+    CONSENT_METHOD_LABELS,
     DOC_TYPE_LABELS,
     KIND_TITLES,
     REASONS,
@@ -42,7 +50,7 @@ from portal.web.public.ticket_labels import (
 )
 
 
-@bp.route(f"/submit/{KIND}/check", methods=["GET", "POST"])
+@route(f"/{KIND}/check", methods=("GET", "POST"))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def check(kind: str):
     form = CheckAnswersForm()
@@ -57,7 +65,7 @@ def check(kind: str):
             return _already_sent(j, already.reference)
     duplicate = journey.check_duplicate(j)
     if duplicate is not None and not j.adding_to_existing:
-        return redirect(url_for("submit.already", kind=kind))
+        return redirect(channel.current().url("already", kind=kind))
     if j.next_question() is not None:
         return redirect(next_url(j))
     if j.needs_registry_household() and j.household_id is None:
@@ -71,7 +79,7 @@ def check(kind: str):
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-    return _check_page(j, form, _captcha_first(ratelimit.address_key()))
+    return _check_page(j, form, _captcha_first())
 
 
 def _check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
@@ -89,18 +97,22 @@ def _check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
     )
 
 
-def _captcha_first(ip: str) -> bool:
+def _captcha_first() -> bool:
     """Whether the check page shows the captcha before Send is pressed: the
-    address has used its free sends (a peek; the send spends atomically)."""
-    return captcha.captcha_enabled(current_app) and not ratelimit.free_send_left(ip)
+    address has used its free sends (a peek; the send spends atomically).
+    Never for an operator: they are logged in."""
+    if channel.current().assisted or not captcha.captcha_enabled(current_app):
+        return False
+    return not ratelimit.free_send_left(ratelimit.address_key())
 
 
 def _send_refused(j: Journey, form: CheckAnswersForm):
     """The send budget of the address (issue 9 §2): past its free sends the
     captcha, past ``SUBMIT_LIMIT_PER_IP`` a page saying how long to wait.
-    The answers stay in the draft either way. ``None``: send."""
-    ip = ratelimit.address_key()
-    if captcha.captcha_enabled(current_app):
+    The answers stay in the draft either way. ``None``: send. An operator
+    has no captcha, and the same limit counts their account's sends."""
+    ip = channel.limit_key()
+    if captcha.captcha_enabled(current_app) and not channel.current().assisted:
         token = request.form.get("h-captcha-response")
         passed = (
             captcha.verify(token, ratelimit.client_ip()).ok
@@ -126,7 +138,10 @@ def _send_refused(j: Journey, form: CheckAnswersForm):
 def _summary(j: Journey) -> dict:
     village = j.village_code()
     reasons = REASONS.get((j.kind, j.subkind), {})
+    consent_form = j.answers.get("consent_form")
     return {
+        "consent_method": CONSENT_METHOD_LABELS.get(j.answers.get("consent_method", "")),
+        "consent_form": consent_form.get("display_name") if consent_form else None,
         "subkind": SUBKIND_LABELS[j.kind][j.subkind],
         "from_lookup": j.subject_from_lookup(),
         "village": ", ".join(journey.region_path_names(village)),
@@ -140,6 +155,7 @@ def _summary(j: Journey) -> dict:
 
 def _send(j: Journey, idempotency_key: str):
     confirmation_id = j.draft_id or secrets.token_urlsafe(16)
+    operator = channel.operator()
     with transaction():
         # Claim the draft first: a parallel click or tab sending it waits
         # here, then finds it gone (even with another idempotency key).
@@ -150,10 +166,19 @@ def _send(j: Journey, idempotency_key: str):
                 idempotency_key=idempotency_key,
                 keyring=keyring(),
                 now=journey.now(),
-                evidence=j.evidence(),
+                evidence=j.files_to_send(),
                 draft_id=j.draft_id,
+                staff_id=operator.id if operator is not None else None,
             )
         if result is not None and not result.already_submitted:
+            if operator is not None:
+                record(
+                    "assisted_submission",
+                    staff_id=operator.id,
+                    ticket_id=result.ticket_id,
+                    detail=j.kind,
+                    now=journey.now(),
+                )
             secrets_ = SentSecrets(result.ticket_id, result.pin, result.tracking_token)
             remember_sent(confirmation_id, secrets_, keyring=keyring(), now=journey.now())
     if result is None:
@@ -161,7 +186,7 @@ def _send(j: Journey, idempotency_key: str):
     if result.already_submitted:
         return _already_sent(j, result.reference)
     journey.mark_sent(j, confirmation_id)
-    return redirect(url_for("submit.sent"), code=303)
+    return redirect(channel.current().url("sent"), code=303)
 
 
 def _sent_elsewhere(j: Journey, idempotency_key: str):
@@ -172,9 +197,9 @@ def _sent_elsewhere(j: Journey, idempotency_key: str):
         return _already_sent(j, already.reference)
     if recall_sent(j.draft_id, keyring=keyring(), now=journey.now()) is not None:
         journey.mark_sent(j, j.draft_id)
-        return redirect(url_for("submit.sent"), code=303)
+        return redirect(channel.current().url("sent"), code=303)
     journey.forget(j)
-    return redirect(url_for("submit.start", kind=j.kind))
+    return redirect(channel.current().url("start", kind=j.kind))
 
 
 def _already_sent(j: Journey, reference: str):
@@ -187,33 +212,44 @@ def _already_sent(j: Journey, reference: str):
         shown = recall_sent(confirmation_id, keyring=keyring(), now=journey.now())
         if shown is not None and db.session.get(Ticket, shown.ticket_id).reference == reference:
             journey.mark_sent(j, confirmation_id)
-            return redirect(url_for("submit.sent"), code=303)
+            return redirect(channel.current().url("sent"), code=303)
     journey.forget(j)
     return private_page("public/submit/already_submitted.html", reference=reference)
 
 
-@bp.route("/submit/sent", methods=["GET", "POST"])
+@route("/sent", methods=("GET", "POST"))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def sent():
     """Reference, PIN, tracking link and due dates of the request just sent.
 
     Shown to the session that sent it for ``SENT_PAGE_MINUTES``, so a reload
     or a language switch keeps the PIN on screen; the button hides it for
-    good (a shared phone)."""
+    good (a shared phone). An operator's button is "Next resident": it also
+    ends their lookup and any journey they had started."""
     confirmation_id = journey.sent_confirmation_id()
     shown = recall_sent(confirmation_id, keyring=keyring(), now=journey.now())
     if shown is None:
         journey.clear_sent()
         return private_page("public/submit/sent_gone.html")
     form = ConfirmForm()
+    here = channel.current()
     if form.validate_on_submit():
         with transaction():
             forget_sent(confirmation_id)
         journey.clear_sent()
+        if here.assisted:
+            journey.next_resident()
+            flash(_("The PIN is hidden. You can help the next resident."))
+            return redirect(here.home_url(), code=303)
         flash(_("The PIN is hidden. Follow your request with its link, or its number and PIN."))
         return redirect(url_for("public.home"), code=303)
     ticket = db.session.get(Ticket, shown.ticket_id)
     tracking_url = url_for_tracking(shown.tracking_token)
+    receipt_url = (
+        url_for("office.assist_receipt")
+        if here.assisted
+        else url_for("track.receipt", token=shown.tracking_token)
+    )
     return private_page(
         "public/submit/confirmation.html",
         ticket=ticket,
@@ -225,10 +261,11 @@ def sent():
         visit_text=next_steps(ticket.subkind)[0],
         minutes=current_app.config["SENT_PAGE_MINUTES"],
         form=form,
+        receipt_url=receipt_url,
     )
 
 
-@bp.get(f"/submit/{KIND}/already")
+@route(f"/{KIND}/already")
 def already(kind: str):
     """The household's request of this kind is already under review: say so
     (its status and date only, nothing it says) before the resident types
@@ -247,7 +284,7 @@ def already(kind: str):
     )
 
 
-@bp.post(f"/submit/{KIND}/add-to-existing")
+@route(f"/{KIND}/add-to-existing", methods=("POST",))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def add_to_existing(kind: str):
     """The resident chose to add their answers to the request under review:
@@ -259,7 +296,7 @@ def add_to_existing(kind: str):
     return redirect(next_url(j))
 
 
-@bp.post(f"/submit/{KIND}/send-as-new")
+@route(f"/{KIND}/send-as-new", methods=("POST",))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def send_as_new(kind: str):
     """The request under review could not take the answers (full): send
@@ -283,6 +320,15 @@ def _add_to(duplicate: Ticket, j: Journey):
                 add_resident_addition(
                     duplicate, _addition_note(j), files, now=journey.now(), keyring=keyring()
                 )
+                operator = channel.operator()
+                if operator is not None:
+                    record(
+                        "assisted_addition",
+                        staff_id=operator.id,
+                        ticket_id=duplicate.id,
+                        detail=j.kind,
+                        now=journey.now(),
+                    )
     except InvalidAnswers:  # rolled back: the draft is kept
         if journey.check_duplicate(j) is None:
             # Decided meanwhile: told so, and the answers go on as a new request.

@@ -1,6 +1,11 @@
 """``/submit``: propose a household (usulan), object (sanggahan) or ask for a
 data correction (perbaikan data), one question per page; then check and send
-(``send.py``, on the same blueprint).
+(``send.py``).
+
+The journey's views are listed once (``channel.route``) and served by two
+channels: here on the ``submit`` blueprint, and by ``portal.web.office.assist``
+under ``/office/assist`` for a village operator submitting for a resident.
+URLs are built for the request's channel (``question_url``, ``submit_url``).
 
 Thin views over ``journey`` (which questions, the draft) and
 ``portal.tickets.service`` (``submit_ticket`` in one transaction). Works
@@ -15,13 +20,12 @@ from flask import (
     current_app,
     redirect,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from forms.assist import AssistContactForm
 from forms.submit import (
-    ConsentForm,
     ContactForm,
     ReasonsForm,
     SubjectForm,
@@ -31,9 +35,9 @@ from forms.submit import (
 from portal import ratelimit
 from portal.tickets.models import KINDS
 from portal.web.pages import private_page
-from portal.web.public import journey
+from portal.web.public import channel, journey
+from portal.web.public.channel import route
 from portal.web.public.journey import (
-    CONSENT_VERSION,
     Journey,
     next_url,
     question_url,
@@ -67,9 +71,20 @@ def _question_page(j: Journey, name: str, form, http_status: int | None = None, 
         kind=j.kind,
         title=KIND_TITLES[j.kind],
         journey=j,
-        back_url=question_url(j.kind, previous) if previous else "/submit",
+        back_url=question_url(j.kind, previous) if previous else channel.current().home_url(),
         **context,
     )
+
+
+@bp.app_template_global()
+def submit_url(name: str, **values) -> str:
+    """A journey page's URL in this request's channel (``channel.submit_url``)."""
+    return channel.submit_url(name, **values)
+
+
+@bp.app_template_global()
+def submit_channel() -> channel.Channel:
+    return channel.current()
 
 
 @bp.get("/submit")
@@ -77,13 +92,13 @@ def choose():
     return private_page("public/submit/choose.html")
 
 
-@bp.route(f"/submit/{KIND}", methods=["GET", "POST"])
+@route(f"/{KIND}", methods=("GET", "POST"))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def start(kind: str):
     return _ask(kind, "subkind")
 
 
-@bp.route(f"/submit/{KIND}/{ASKED}", methods=["GET", "POST"])
+@route(f"/{KIND}/{ASKED}", methods=("GET", "POST"))
 @ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
 def question(kind: str, name: str):
     return _ask(kind, name)
@@ -116,7 +131,7 @@ def _ask(kind: str, name: str):
             # Sent meanwhile by someone else: keep what this page says (when
             # it validates), it can still be added to that request.
             QUESTIONS[name](j)
-        return redirect(url_for("submit.already", kind=kind))
+        return redirect(channel.current().url("already", kind=kind))
     return QUESTIONS[name](j)
 
 
@@ -229,7 +244,10 @@ def _evidence_message(code: str) -> str:
 
 
 def _ask_contact(j: Journey):
-    form = ContactForm(data={"contact": j.answers.get("reporter_contact")})
+    """The resident's own phone or email; an operator types the resident's,
+    never the village office's."""
+    form_class = AssistContactForm if channel.current().assisted else ContactForm
+    form = form_class(data={"contact": j.answers.get("reporter_contact")})
     if not form.validate_on_submit():
         return _question_page(j, "contact", form)
     j.answers["reporter_contact"] = form.contact.data or None
@@ -237,11 +255,7 @@ def _ask_contact(j: Journey):
 
 
 def _ask_consent(j: Journey):
-    form = ConsentForm(data={"consent": bool(j.answers.get("consent_version"))})
-    if not form.validate_on_submit():
-        return _question_page(j, "consent", form)
-    j.answers["consent_version"] = CONSENT_VERSION
-    return _answered(j, "consent")
+    return consent_page.ask(j)  # the resident's agreement, or the operator's record of it
 
 
 QUESTIONS = {
@@ -262,5 +276,7 @@ REGION_ERRORS = {
 }
 
 
-# The check, send and confirmation pages register on this blueprint too.
-from portal.web.public import evidence_page, send  # noqa: E402, F401
+# The check, send and confirmation pages are journey views too.
+from portal.web.public import consent_page, evidence_page, send  # noqa: E402, F401
+
+channel.register(bp, "/submit", channel.PUBLIC)

@@ -150,3 +150,15 @@ def next_steps(subkind: str) -> tuple:
     else:
         visit = _VISIT_OWN
     return (visit, _FOLLOW)
+
+
+#: How a resident consented to the operator who submitted for them
+#: (``models.CONSENT_METHODS``).
+CONSENT_METHOD_LABELS = {
+    "signed_form": _l("The resident signed a consent form"),
+    "in_person_verbal": _l("The resident agreed in person, by word of mouth"),
+}
+
+#: The office's labels of the files: the resident's, and the signed consent
+#: form an operator attached (a type no resident can choose).
+OFFICE_DOC_TYPE_LABELS = {**DOC_TYPE_LABELS, "consent_form": _l("Signed consent form")}

@@ -33,7 +33,6 @@ from flask import (
     Blueprint,
     current_app,
     g,
-    make_response,
     redirect,
     request,
     url_for,
@@ -44,15 +43,11 @@ from flask_babel import ngettext
 from forms.track import TrackForm
 from portal import captcha, ratelimit
 from portal.db import keyring, transaction
-from portal.extensions import db
-from portal.i18n import current_lang
-from portal.regions.models import Office
 from portal.tickets.access import open_by_pin, open_by_tracking_token
 from portal.tickets.references import parse_reference
 from portal.web.pages import private_page
 from portal.web.public import journey, track_access
-from portal.web.public.journey import url_for_tracking
-from portal.web.public.ticket_labels import next_steps
+from portal.web.public.receipt_page import receipt_response
 from portal.web.public.track_status import status_context
 
 bp = Blueprint("track", __name__)
@@ -176,30 +171,7 @@ def _link_not_found():
 
 @bp.get("/t/<token>/receipt.pdf")
 def receipt(token: str):
-    from portal.tickets.receipt import ReceiptData, receipt_pdf  # ~0.8 s to import
-
     ticket = open_by_tracking_token(token, keyring=keyring())
     if ticket is None:
         return _link_not_found()
-    lang = current_lang()
-    data = ReceiptData(
-        reference=ticket.reference,
-        kind=ticket.kind,
-        submitted_at=ticket.created_at,
-        office_name=db.session.get(Office, ticket.office_id).name,
-        village_path=", ".join(journey.region_path_names(ticket.village_code)),
-        next_steps=next_steps(ticket.subkind),
-        due_date_triage=ticket.due_triage,
-        due_date_verification=ticket.due_verification,
-        due_date_decision=ticket.due_decision or ticket.due_triage,
-        tracking_url=url_for_tracking(token),
-        version=ticket.version,
-        lang=lang if lang in ("id", "en") else "id",
-    )
-    response = make_response(receipt_pdf(data))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="receipt-{ticket.reference}.pdf"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return receipt_response(ticket, token)

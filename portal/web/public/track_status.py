@@ -1,6 +1,7 @@
 """What the tracking page shows about one request (issue 11 §1): the public
 timeline, the responsible office and how to reach it, and the current
-deadline with how late the office is.
+deadline with how late the office is, and whether the village office
+helped to submit it.
 
 Only public events are read (``TicketEvent.public``); internal notes never
 leave the database for this page. A note is shown as whose words it is:
@@ -68,6 +69,9 @@ def status_context(ticket: Ticket) -> dict:
         "due": progress.current_due(ticket, sla.local_date(journey.now())),
         "due_labels": DUE_LABELS,
         "next_steps": next_steps(ticket.subkind),
+        # Which operator is the office's business; the resident learns only
+        # that their village office helped (issue 12 §1).
+        "assisted": ticket.submitted_by_staff_id is not None,
         **status_extras(ticket),
         **answer_extras(ticket),
     }
