@@ -229,3 +229,9 @@ def decisions_csv(office_id: int, period: Period, keyring: Keyring) -> Iterator[
 
 def decisions_filename(office: Office, period: Period) -> str:
     return f"keputusan-{office.code}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+
+
+def decisions_audit_detail(period: Period) -> str:
+    """The ``exported`` audit row's detail: what left the office,
+    ``decisions:<from>..<to>`` (32 characters; ``audit.log.DETAIL``)."""
+    return f"decisions:{period.start.isoformat()}..{period.end.isoformat()}"

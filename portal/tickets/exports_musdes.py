@@ -228,3 +228,10 @@ def render_musdes(context: dict) -> bytes:
 
 def musdes_filename(village_code: str, period: Period) -> str:
     return f"musdes-{village_code}-{period.start.isoformat()}-{period.end.isoformat()}.pdf"
+
+
+def musdes_audit_detail(village_code: str, period: Period) -> str:
+    """The ``exported`` audit row's detail: what left the office,
+    ``musdes:<village code>:<from>..<to>`` (43 characters for a 13-character
+    village code; ``audit.log.DETAIL`` allows 64)."""
+    return f"musdes:{village_code}:{period.start.isoformat()}..{period.end.isoformat()}"

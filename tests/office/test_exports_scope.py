@@ -80,7 +80,9 @@ def test_supervisors_export_their_region(app, clock, db_clean, place, office):
     response = fx.post_decisions(client, csrf, office_id, "2026-03-01", "2026-03-31")
     assert response.status_code == 200
     assert response.data.startswith(b"reference,kind,")
-    assert fx.audit_rows(app) == [("exported", account.id, office_id, "decisions")]
+    assert fx.audit_rows(app) == [
+        ("exported", account.id, office_id, "decisions:2026-03-01..2026-03-31")
+    ]
 
 
 def _offered(page: str) -> set[str]:
