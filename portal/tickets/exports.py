@@ -49,7 +49,7 @@ from portal.registry.identity import open_identity
 from portal.registry.models import Household, Person
 from portal.registry.validation import P_KK
 from portal.staff.models import StaffUser
-from portal.staff.permissions import _province_prefix, _supervises_own_office
+from portal.staff.permissions import province_prefix, supervises_own_office
 from portal.tickets.models import Ticket, TicketEvent
 from portal.tickets.sla import WIB
 from portal.tickets.workflow import ACCEPTED, CLOSED, FORWARDED, REJECTED
@@ -110,9 +110,9 @@ def office_scope(user: StaffUser, office: Office | None) -> ColumnElement[bool]:
     regency = Office.level == "regency"
     if user.role == "handler":
         return and_(regency, Office.id == user.office_id) if user.office_id else false()
-    if _supervises_own_office(office):
+    if supervises_own_office(office):
         return and_(regency, Office.id == office.id)
-    prefix = _province_prefix(office)
+    prefix = province_prefix(office)
     if prefix == "":
         return and_(regency, true())
     if prefix:

@@ -214,7 +214,7 @@ def render_musdes_document(context: dict) -> Document:
         base_url=str(static_root) + os.sep,
         url_fetcher=receipt.StaticOnlyFetcher(static_root),
     )
-    with receipt._RENDER_LOCK:
+    with receipt.render_lock():
         return html.render(
             font_config=receipt.font_config(), stylesheets=[_stylesheet(static_root)]
         )
@@ -222,7 +222,7 @@ def render_musdes_document(context: dict) -> Document:
 
 def render_musdes(context: dict) -> bytes:
     document = render_musdes_document(context)
-    with receipt._RENDER_LOCK:
+    with receipt.render_lock():
         return document.write_pdf(pdf_tags=True)
 
 
