@@ -129,3 +129,16 @@ def ticket_filter(user: StaffUser, office: Office | None) -> ColumnElement[bool]
             offices = select(Office.id).where(Office.region_code.startswith(prefix))
             return Ticket.office_id.in_(offices)
     return false()
+
+
+# Public names of the region rules above, for other modules that apply them
+# to something other than tickets (the exports' offices, issue 12 §6).
+def province_prefix(office: Office | None) -> str | None:
+    """The region code prefix a supervisor of ``office`` sees: ``"32."`` for
+    a province office, ``""`` for the national office, None otherwise."""
+    return _province_prefix(office)
+
+
+def supervises_own_office(office: Office | None) -> bool:
+    """A supervisor of ``office`` sees that office only (a kab/kota office)."""
+    return _supervises_own_office(office)

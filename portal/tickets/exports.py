@@ -49,7 +49,7 @@ from portal.registry.identity import open_identity
 from portal.registry.models import Household, Person
 from portal.registry.validation import P_KK
 from portal.staff.models import StaffUser
-from portal.staff.permissions import _province_prefix, _supervises_own_office
+from portal.staff.permissions import province_prefix, supervises_own_office
 from portal.tickets.models import Ticket, TicketEvent
 from portal.tickets.sla import WIB
 from portal.tickets.workflow import ACCEPTED, CLOSED, FORWARDED, REJECTED
@@ -110,9 +110,9 @@ def office_scope(user: StaffUser, office: Office | None) -> ColumnElement[bool]:
     regency = Office.level == "regency"
     if user.role == "handler":
         return and_(regency, Office.id == user.office_id) if user.office_id else false()
-    if _supervises_own_office(office):
+    if supervises_own_office(office):
         return and_(regency, Office.id == office.id)
-    prefix = _province_prefix(office)
+    prefix = province_prefix(office)
     if prefix == "":
         return and_(regency, true())
     if prefix:
@@ -229,3 +229,9 @@ def decisions_csv(office_id: int, period: Period, keyring: Keyring) -> Iterator[
 
 def decisions_filename(office: Office, period: Period) -> str:
     return f"keputusan-{office.code}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+
+
+def decisions_audit_detail(period: Period) -> str:
+    """The ``exported`` audit row's detail: what left the office,
+    ``decisions:<from>..<to>`` (32 characters; ``audit.log.DETAIL``)."""
+    return f"decisions:{period.start.isoformat()}..{period.end.isoformat()}"

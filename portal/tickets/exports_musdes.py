@@ -214,7 +214,7 @@ def render_musdes_document(context: dict) -> Document:
         base_url=str(static_root) + os.sep,
         url_fetcher=receipt.StaticOnlyFetcher(static_root),
     )
-    with receipt._RENDER_LOCK:
+    with receipt.render_lock():
         return html.render(
             font_config=receipt.font_config(), stylesheets=[_stylesheet(static_root)]
         )
@@ -222,9 +222,16 @@ def render_musdes_document(context: dict) -> Document:
 
 def render_musdes(context: dict) -> bytes:
     document = render_musdes_document(context)
-    with receipt._RENDER_LOCK:
+    with receipt.render_lock():
         return document.write_pdf(pdf_tags=True)
 
 
 def musdes_filename(village_code: str, period: Period) -> str:
     return f"musdes-{village_code}-{period.start.isoformat()}-{period.end.isoformat()}.pdf"
+
+
+def musdes_audit_detail(village_code: str, period: Period) -> str:
+    """The ``exported`` audit row's detail: what left the office,
+    ``musdes:<village code>:<from>..<to>`` (43 characters for a 13-character
+    village code; ``audit.log.DETAIL`` allows 64)."""
+    return f"musdes:{village_code}:{period.start.isoformat()}..{period.end.isoformat()}"

@@ -183,6 +183,10 @@ class Ticket(db.Model):
     decision_reasons: Mapped[str | None] = mapped_column(String(255))
     #: When the resident appealed the decision: one appeal per ticket.
     appealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: ``due_decision`` as it stood at the first decision (set by
+    #: ``workflow.transition``): an appeal moves ``due_decision``, not this.
+    #: "Decided on time" (``performance``) is counted against it.
+    first_due_decision: Mapped[dt.date | None] = mapped_column(Date)
 
     #: The field officer sent to check the household (``field_check``), while
     #: the visit is still to be recorded; cleared when it is recorded or the

@@ -28,9 +28,17 @@ its offices together; the nation: all tickets):
   or rejected) and its date is the WIB date of that event:
 
   - ``decided``: tickets with a first decision;
-  - ``on_time``: those whose first decision date is on or before
-    ``Ticket.due_decision`` (the decision deadline as stored on the ticket:
-    60 calendar days after submission, moved by pauses for the resident);
+  - ``on_time``: those whose first decision date is on or before the
+    decision deadline *as it stood at that first decision*:
+    ``Ticket.first_due_decision``, which ``workflow.transition`` sets at the
+    first ``decided`` move (60 calendar days after submission, or after the
+    last transfer, moved by pauses for the resident). An appeal gives the
+    ticket a new ``due_decision`` (appeal day + 60) but leaves
+    ``first_due_decision`` alone, so a late first decision stays late once
+    appealed. A ticket decided outside the workflow (generated benchmark
+    data) has none and counts against its ``due_decision``; migration 0013
+    backfilled ``due_decision`` into it for tickets already decided (exact
+    unless they had already been appealed);
   - ``open_past_decision``: open tickets without any decision whose
     ``due_decision`` is before today: they are already late, so they count
     against the share.
@@ -188,7 +196,8 @@ def _wib_date(column):
 def _ticket_rows(since: dt.datetime):
     """Each ticket submitted in the period or open now: its office, whether
     it is open, submission date, the dates of its first triage and first
-    decision (WIB), its deadlines, and for an open ticket its reference and
+    decision (WIB), its deadlines (the decision deadline now, and as it stood
+    at the first decision), and for an open ticket its reference and
     submission time (for the oldest)."""
     firsts = (
         select(
@@ -214,6 +223,7 @@ def _ticket_rows(since: dt.datetime):
             firsts.c.decided_on,
             Ticket.due_next,
             Ticket.due_decision,
+            func.coalesce(Ticket.first_due_decision, Ticket.due_decision),
             case((is_open, Ticket.reference)),
             case((is_open, Ticket.created_at)),
         )
@@ -235,7 +245,7 @@ def compute(now: dt.datetime) -> dict[str, Tally]:
     by_office: dict[int, Tally] = {}
     between = functools.lru_cache(maxsize=None)(sla.working_days_between)
     for office_id, is_open, submitted_on, triaged_on, decided_on, *rest in _ticket_rows(since):
-        due_next, due_decision, reference, created = rest
+        due_next, due_decision, first_due_decision, reference, created = rest
         t = by_office.get(office_id)
         if t is None:
             t = by_office[office_id] = Tally()
@@ -252,7 +262,7 @@ def compute(now: dt.datetime) -> dict[str, Tally]:
             t.triage_days[between(submitted_on, triaged_on)] += 1
         if decided_on is not None:
             t.decided += 1
-            if due_decision is not None and decided_on <= due_decision:
+            if first_due_decision is not None and decided_on <= first_due_decision:
                 t.on_time += 1
             t.decision_days[between(submitted_on, decided_on)] += 1
         elif is_open and due_decision is not None and due_decision < today:

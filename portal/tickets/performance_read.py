@@ -7,8 +7,12 @@ Who sees which scope (the same regions as ``staff.permissions``):
   may open any province or kab/kota office;
 * a supervisor of a province office: the province, each of its kab/kota
   offices as a row; may open those offices;
-* a handler, or the supervisor of a kab/kota office: their own office, with
-  the workload of its handlers; nothing else.
+* the supervisor of a kab/kota office: their own office, with the workload
+  of its handlers; nothing else;
+* a handler: their own office only, *whatever its level*: a handler of a
+  kab/kota office sees it with its handlers' workload; a handler attached
+  to a province or the national office sees that scope's total row only
+  (not the rows of its offices) and may open no other office's page.
 
 Any other office code answers "not found", as a ticket outside the region.
 The table and the CSV are made from one list of columns (``COLUMNS``), so
@@ -35,10 +39,13 @@ from portal.tickets.performance_models import PerformanceFigures
 from portal.tickets.workflow import OPEN_STATUSES
 
 
-def may_open(viewer: Office | None, target: Office) -> bool:
-    """May staff of office ``viewer`` (a supervisor or handler) see ``target``'s figures."""
+def may_open(viewer: Office | None, target: Office, role: str) -> bool:
+    """May staff of office ``viewer`` with ``role`` (supervisor or handler)
+    see ``target``'s figures. A handler: their own office only."""
     if viewer is None:
         return False
+    if role != "supervisor":
+        return target.id == viewer.id
     if viewer.level == "national":
         return True
     if viewer.level == "province":
@@ -152,8 +159,12 @@ class Report:
         return f.computed_at if f else None
 
 
-def report(office: Office) -> Report:
-    if office.level == "national":
+def report(office: Office, with_parts: bool = True) -> Report:
+    """``office``'s total and, ``with_parts``, a row for each office or
+    province under it (a handler gets the total only)."""
+    if not with_parts:
+        children = None
+    elif office.level == "national":
         children = select(Office).where(Office.level == "province")
     elif office.level == "province":
         children = select(Office).where(Office.parent_id == office.id)

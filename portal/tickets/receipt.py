@@ -259,6 +259,13 @@ def font_config() -> FontConfiguration:
 _RENDER_LOCK = threading.Lock()
 
 
+def render_lock() -> threading.Lock:
+    """The lock every WeasyPrint layout and PDF write of this process takes
+    (the receipt's, and other PDFs that share its font configuration, such
+    as the village meeting list): ``with receipt.render_lock(): ...``."""
+    return _RENDER_LOCK
+
+
 @lru_cache(maxsize=4)
 def _stylesheet(static_root: Path) -> CSS:
     """``receipt.css``, parsed once per static folder and reused for every render."""

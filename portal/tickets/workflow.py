@@ -272,6 +272,8 @@ def transition(
         _repoint_duplicates(ticket, duplicate_of)
     elif move.event == "decided":
         ticket.appeal_until = sla.appeal_deadline(today, rules)
+        if ticket.first_due_decision is None:  # an appeal moves due_decision, not this
+            ticket.first_due_decision = ticket.due_decision
     elif move.event == "appealed":
         # The appeal is a new request about the decision: its own response
         # and decision dates from today; the window closes with it.

@@ -8,9 +8,16 @@ unless said otherwise.
 
 Kab. Bogor (dinsos-32.01, Jawa Barat), "wd" = working days from submission:
 
-* B1 rejected: submitted Fri 13 Mar, triaged Tue 17 Mar (2 wd), decided
-  Wed 25 Mar (3 wd), due_decision 12 May: on time; appealed and decided
-  again on 10 Apr (only the first decision counts); rated 5; held by H1.
+* B1 rejected, moved only through ``workflow.transition`` (real moves, real
+  deadlines): submitted Fri 9 Jan (due_decision 9 Jan + 60 days = Tue 10
+  Mar), triaged Tue 13 Jan (2 wd: 12, 13), verified 10 Mar, first decided
+  (rejected) Wed 11 Mar: 40 wd (Jan 12-30: 15 weekdays less 16 Jan = 14;
+  Feb: 20 less 16-17 Feb = 18; Mar 2-11: 8), a day LATE. Appealed by the
+  resident Mon 16 Mar (the window runs 10 wd to 1 Apr), which moves
+  due_decision to 16 Mar + 60 = Fri 15 May, after the first decision: the
+  first decision must still count as late (first_due_decision 10 Mar).
+  Verified and decided (rejected) again Fri 10 Apr: only the first decision
+  counts. Rated 5; held by H1.
 * B2 accepted: submitted Thu 12 Feb, triaged Wed 18 Feb (2), decided Tue
   14 Apr 03:00 WIB (13 Apr 20:00 UTC) (35), due_decision 13 Apr: late;
   rated 3.
@@ -52,6 +59,7 @@ from sqlalchemy import insert, select
 from portal.db import transaction
 from portal.extensions import db
 from portal.regions.models import Office
+from portal.tickets import workflow
 from portal.tickets.models import Rating, Ticket, TicketEvent
 from portal.tickets.references import new_reference
 from tests.staff.conftest import Clock, make_staff
@@ -81,6 +89,9 @@ def _office(code: str) -> int:
     return db.session.scalar(select(Office.id).where(Office.code == code))
 
 
+_DECIDED = ("accepted", "rejected", "forwarded", "closed")
+
+
 def _ticket(name, w, *, office, village, status, created, due_next, due_decision, assignee=None):
     ref = new_reference()
     row = {
@@ -100,6 +111,8 @@ def _ticket(name, w, *, office, village, status, created, due_next, due_decision
         "due_triage": created.date(),
         "due_next": due_next,
         "due_decision": due_decision,
+        # what workflow.transition records at the first decision (B1 is moved by it)
+        "first_due_decision": due_decision if status in _DECIDED else None,
         "version": 1,
         "created_at": created,
         "updated_at": created,
@@ -123,6 +136,17 @@ def _event(w, name, kind, moment, to_status=None):
     )
 
 
+def _moves(w, name, handler_id, moves) -> None:
+    """Move ticket ``name`` through ``workflow.transition`` at 10:00 WIB of
+    each day: the office's moves by ``handler_id``, the appeal by the resident."""
+    ticket = db.session.get(Ticket, w.ids[name])
+    ticket.due_triage = d("2026-01-14")  # 9 Jan + 3 wd (12, 13, 14)
+    for to_status, day in moves:
+        appeal = ticket.status in (workflow.ACCEPTED, workflow.REJECTED)
+        actor = workflow.Actor.resident() if appeal else workflow.Actor.staff(handler_id, "handler")
+        workflow.transition(ticket, to_status, actor, now=at(day))
+
+
 def _rating(w, name, office, score, moment):
     db.session.add(
         Rating(ticket_id=w.ids[name], office_id=_office(office), score=score, created_at=moment)
@@ -138,8 +162,8 @@ def build(app) -> PerfWorld:
     with app.app_context(), transaction():
         t = _ticket
         bogor = {"office": BOGOR, "village": BOGOR_A}
-        t("B1", w, **bogor, status="rejected", created=at("2026-03-13"), due_next=None,
-          due_decision=d("2026-05-12"), assignee=h1)  # fmt: skip
+        t("B1", w, **bogor, status="submitted", created=at("2026-01-09"),
+          due_next=d("2026-01-14"), due_decision=d("2026-03-10"), assignee=h1)  # fmt: skip
         t("B2", w, **bogor, status="accepted", created=at("2026-02-12"), due_next=None,
           due_decision=d("2026-04-13"))  # fmt: skip
         t("B3", w, **bogor, status="in_review", created=at("2026-01-05"),
@@ -166,11 +190,13 @@ def build(app) -> PerfWorld:
         t("J1", w, office=JAKARTA_OFFICE, village=JAKARTA, status="rejected",
           created=at("2026-01-02"), due_next=None, due_decision=d("2026-03-03"))  # fmt: skip
 
+        _moves(w, "B1", h1, [
+            ("in_review", "2026-01-13"), ("verified", "2026-03-10"),
+            ("rejected", "2026-03-11"),  # first decision, a day after 10 Mar: late
+            ("in_review", "2026-03-16"),  # the resident appeals: due_decision -> 15 May
+            ("verified", "2026-04-09"), ("rejected", "2026-04-10"),
+        ])  # fmt: skip
         for name, kind, day in [
-            ("B1", "triaged", "2026-03-17"),
-            ("B1", "decided", "2026-03-25"),
-            ("B1", "appealed", "2026-03-30"),
-            ("B1", "decided", "2026-04-10"),
             ("B2", "triaged", "2026-02-18"),
             # 13 Apr 20:00 UTC is 14 Apr 03:00 WIB: decided on the 14th, a day late
             ("B2", "decided", ("2026-04-13", 20)),
@@ -206,17 +232,20 @@ def build(app) -> PerfWorld:
 #: decision median, decision p90, ratings, average rating, oldest open
 #: ticket (by fixture name), its age in days.
 EXPECTED = {
-    # open B3 B4 B5 B6 O1; overdue B3 B6 O1; on time B1 of B1 B2 + B3;
-    # triage [0 B6, 2 B1, 2 B2, 2 B3, 3 B4, 8 B7]; decision [3 B1, 35 B2].
-    BOGOR: (5, 3, 1, 3, "33.3", 6, 2, 8, 2, 3, 35, 2, "4.00", "O1", 408),
+    # open B3 B4 B5 B6 O1; overdue B3 B6 O1; on time none of B1 B2 (both
+    # late: B1's first decision, before its appeal) + B3;
+    # triage [0 B6, 2 B1, 2 B2, 2 B3, 3 B4, 8 B7]; decision [35 B2, 40 B1].
+    BOGOR: (5, 3, 0, 3, "0.0", 6, 2, 8, 2, 35, 40, 2, "4.00", "O1", 408),
     # open D2 D3; overdue D2; on time D1 of D1 + D2; triage [1, 5]; decision [3].
     BANDUNG_OFFICE: (2, 1, 1, 2, "50.0", 2, 1, 5, 1, 3, 3, 1, "4.00", "D2", 72),
-    # triage [0,1,2,2,2,3,5,8]: rank 4 -> 2, rank 8 -> 8; decision [3,3,35].
-    "prov-32": (7, 4, 2, 5, "40.0", 8, 2, 8, 3, 3, 35, 3, "4.00", "O1", 408),
+    # on time D1 of 5; triage [0,1,2,2,2,3,5,8]: rank 4 -> 2, rank 8 -> 8;
+    # decision [3,35,40]: rank 2 -> 35, rank 3 -> 40.
+    "prov-32": (7, 4, 1, 5, "20.0", 8, 2, 8, 3, 35, 40, 3, "4.00", "O1", 408),
     JAKARTA_OFFICE: (0, 0, 0, 1, "0.0", 1, 1, 1, 1, 44, 44, 1, "2.00", None, None),
     "prov-31": (0, 0, 0, 1, "0.0", 1, 1, 1, 1, 44, 44, 1, "2.00", None, None),
-    # triage [0,1,1,2,2,2,3,5,8]: rank 5 -> 2, rank 9 -> 8; decision [3,3,35,44].
-    "national": (7, 4, 2, 6, "33.3", 9, 2, 8, 4, 3, 44, 4, "3.50", "O1", 408),
+    # on time D1 of 6 = 16.7 %; triage [0,1,1,2,2,2,3,5,8]: rank 5 -> 2,
+    # rank 9 -> 8; decision [3,35,40,44]: rank 2 -> 35, rank 4 -> 44.
+    "national": (7, 4, 1, 6, "16.7", 9, 2, 8, 4, 35, 44, 4, "3.50", "O1", 408),
 }
 
 #: Bogor's workload, live: H1 holds B3 (overdue) and B4; H2 holds B6 and O1 (both overdue).

@@ -142,8 +142,16 @@ def test_the_download_is_an_audit_row(app, clock, decided):
     assert response.status_code == 200
     response.close()
     assert fx.audit_rows(app) == [
-        ("exported", handler.id, fx.office_id(app, "dinsos-32.01"), "decisions")
+        (
+            "exported",
+            handler.id,
+            fx.office_id(app, "dinsos-32.01"),
+            "decisions:2026-03-01..2026-03-31",
+        )
     ]
+    _, again = _download(app, clock, start="2026-03-31", end="2026-03-31")
+    again.close()
+    assert fx.audit_rows(app)[-1][3] == "decisions:2026-03-31..2026-03-31"
 
 
 def test_formula_cells_are_neutralised(app, clock, decided):

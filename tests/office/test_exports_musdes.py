@@ -141,7 +141,12 @@ def test_headers_and_audit_row(app, clock, village, rendered):
         f'attachment; filename="musdes-{VILLAGE}-2026-03-01-2026-03-31.pdf"'
     )
     assert fx.audit_rows(app) == [
-        ("exported", account.id, fx.office_id(app, "dinsos-32.01"), "musdes")
+        (
+            "exported",
+            account.id,
+            fx.office_id(app, "dinsos-32.01"),
+            f"musdes:{VILLAGE}:2026-03-01..2026-03-31",
+        )
     ]
 
 

@@ -80,7 +80,9 @@ def test_supervisors_export_their_region(app, clock, db_clean, place, office):
     response = fx.post_decisions(client, csrf, office_id, "2026-03-01", "2026-03-31")
     assert response.status_code == 200
     assert response.data.startswith(b"reference,kind,")
-    assert fx.audit_rows(app) == [("exported", account.id, office_id, "decisions")]
+    assert fx.audit_rows(app) == [
+        ("exported", account.id, office_id, "decisions:2026-03-01..2026-03-31")
+    ]
 
 
 def _offered(page: str) -> set[str]:
@@ -138,3 +140,28 @@ def test_the_export_rule_is_the_ticket_rule(app, db_clean):
                 if (office.id in allowed) != rule:
                     wrong.append((name, village))
     assert wrong == []
+
+
+def test_the_export_modules_use_no_other_modules_private_names():
+    """The region rules come from ``permissions``' public names, the render
+    lock from ``receipt.render_lock``: no ``from x import _name``, no
+    ``module._name``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "portal" / "tickets"
+    for name in ("exports.py", "exports_musdes.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        modules = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, (name, node.module, private)
+            named = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            if named and node.value.id in modules and node.attr.startswith("_"):
+                raise AssertionError(f"{name}: {node.value.id}.{node.attr}")

@@ -23,6 +23,10 @@ CASES = {
     ("supervisor", pf.BOGOR): (pf.BOGOR, {pf.BOGOR}),
     ("handler", pf.BOGOR): (pf.BOGOR, {pf.BOGOR}),
     ("handler", pf.BANDUNG_OFFICE): (pf.BANDUNG_OFFICE, {pf.BANDUNG_OFFICE}),
+    # a handler sees their own office only, whatever its level: none of the
+    # kab/kota pages (with their handlers' names) under a province or the nation
+    ("handler", "prov-32"): ("prov-32", {"prov-32"}),
+    ("handler", "national"): ("national", {"national"}),
 }
 
 
@@ -49,6 +53,18 @@ def test_each_viewer_sees_their_region_only(app, world, clock, role, office):
         for url in (f"/office/performance/{code}", f"/office/performance/{code}.csv"):
             expected = 200 if allowed else 404
             assert client.get(url).status_code == expected, (role, office, url)
+
+
+@pytest.mark.parametrize("office", ["prov-32", "national"])
+def test_a_handler_of_a_province_or_the_nation_sees_the_total_row_only(app, world, clock, office):
+    client, _ = logged_in(app, clock, "handler", office)
+    page = client.get("/office/performance")
+    tables = tables_of(page.text)
+    assert len(tables) == 1 and len(tables[0]) == 2  # the header and the total
+    assert tables[0][1][1] == office
+    assert "/office/performance/" not in page.text  # no drill-down links
+    rows = client.get("/office/performance.csv").text.splitlines()
+    assert len(rows) == 2 and f",{office}," in rows[1]
 
 
 def test_a_province_page_lists_only_its_offices(app, world, clock):

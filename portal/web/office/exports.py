@@ -6,8 +6,9 @@ supervisors for the kab/kota offices of their province, the national
 office for all (``exports.office_scope``); an office outside that answers
 404, as a ticket outside the region does, and writes no audit row.
 
-Each download is one audit row (``exported``, detail ``decisions`` or
-``musdes``) committed before the first byte goes out: the CSV streams
+Each download is one audit row (``exported``, with what left the office in
+its detail: ``decisions:<from>..<to>`` or ``musdes:<village code>:<from>..<to>``)
+committed before the first byte goes out: the CSV streams
 afterwards, the PDF is rendered inside the transaction that writes the row.
 A second click downloads again and is audited again: each download is data
 leaving the office.
@@ -64,7 +65,8 @@ def export_decisions():
         return _page(forms, 400)
     period = form.period()
     with transaction():
-        record("exported", staff_id=g.staff.id, office_id=office.id, detail="decisions")
+        detail = exports.decisions_audit_detail(period)
+        record("exported", staff_id=g.staff.id, office_id=office.id, detail=detail)
     chunks = exports.decisions_csv(office.id, period, current_app.extensions["keyring"])
     response = Response(
         stream_with_context(chunk.encode("utf-8") for chunk in chunks),
@@ -93,7 +95,8 @@ def export_musdes():
         rows = exports_musdes.musdes_rows(office.id, village.code, period, keyring)
         with force_locale(current_lang()):
             pdf = exports_musdes.render_musdes(_musdes_context(office, village, period, rows))
-        record("exported", staff_id=g.staff.id, office_id=office.id, detail="musdes")
+        detail = exports_musdes.musdes_audit_detail(village.code, period)
+        record("exported", staff_id=g.staff.id, office_id=office.id, detail=detail)
     response = Response(pdf, mimetype="application/pdf")
     return _download(response, exports_musdes.musdes_filename(village.code, period))
 

@@ -36,15 +36,21 @@ def _target(code: str | None):
     if code is None:
         return viewer
     target = performance_read.office_by_code(code)
-    if target is None or not performance_read.may_open(viewer, target):
+    if target is None or not performance_read.may_open(viewer, target, g.staff.role):
         auth.log_denied("not_visible")
         abort(404)
     return target
 
 
+def _with_parts() -> bool:
+    """Only a supervisor sees the rows of the offices under their own: a
+    handler sees their own office only (``performance_read``)."""
+    return g.staff.role == "supervisor"
+
+
 def _page(code: str | None):
     office = _target(code)
-    rep = performance_read.report(office)
+    rep = performance_read.report(office, with_parts=_with_parts())
     now = auth.now()
     today = sla.local_date(now)
     workload = performance_read.workload(office.id, today) if office.level == "regency" else None
@@ -82,7 +88,7 @@ def _csv(code: str | None):
         rows = performance_read.workload_table(performance_read.workload(office.id, today))
         name = f"performance-{office.code}-handlers.csv"
     else:
-        rep = performance_read.report(office)
+        rep = performance_read.report(office, with_parts=_with_parts())
         rows = performance_read.table([rep.total, *rep.parts])
         name = f"performance-{office.code}.csv"
     return Response(
