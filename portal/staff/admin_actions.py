@@ -2,8 +2,10 @@
 audit row (``account_changed``: ``staff_id`` the actor, ``target_staff_id``
 the account) in the caller's transaction. Who may change which account is
 ``portal.staff.admin`` (the view finds the account through ``manageable``
-first); the rules kept here: nobody acts on their own account, and the last
-active admin stays an active admin.
+first); the rules kept here: nobody acts on their own account, the last
+active admin stays an active admin, and a field officer who is moved or
+deactivated loses the visits they no longer cover
+(``field_assign.release_uncovered``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from portal.staff import invitations, login, recovery
 from portal.staff.accounts import hash_password, set_districts
 from portal.staff.admin import AdminRefused, Placement, districts_of
 from portal.staff.models import StaffArea, StaffSession, StaffUser
+from portal.tickets import field_assign
 
 
 def _audit(actor: StaffUser, target: StaffUser, detail: str, now: dt.datetime) -> None:
@@ -61,6 +64,7 @@ def deactivate(actor: StaffUser, target: StaffUser, now: dt.datetime) -> None:
     _keep_an_admin(target)
     target.active = False
     end_sessions(target.id, now)
+    field_assign.release_uncovered(target, actor, now)
     _audit(actor, target, "deactivated", now)
 
 
@@ -112,6 +116,8 @@ def change(actor: StaffUser, target: StaffUser, placement: Placement, now: dt.da
         set_districts(target, placement.office, placement.districts)
     elif new_place or new_role:
         db.session.execute(delete(StaffArea).where(StaffArea.staff_id == target.id))
+    # A field officer's visits they no longer cover go back to nobody.
+    field_assign.release_uncovered(target, actor, now)
     if new_role:
         _audit(actor, target, f"role:{placement.role}", now)
     if new_place:

@@ -2,7 +2,8 @@
 one visit's household, only while ``permissions.can_visit`` says so.
 
 ``assigned(officer)`` lists the tickets in ``field_check`` whose
-``field_officer_id`` is the officer, grouped by village (name, kecamatan).
+``field_officer_id`` is the officer and that they still ``cover`` (as
+``can_visit``), grouped by village (name, kecamatan).
 ``visit_file(ticket, keyring)`` opens what the officer needs at the door:
 the household's address and members (decrypted here, for this request
 only), what the resident claims, and what the registry holds. The caller has
@@ -20,7 +21,7 @@ from portal.crypto import Keyring
 from portal.extensions import db
 from portal.regions.models import Region
 from portal.staff.models import StaffUser
-from portal.staff.permissions import district_of
+from portal.staff.permissions import covers, district_of
 from portal.tickets import casefile, visits
 from portal.tickets.models import P_DETAILS, P_SUBJECT_ADDRESS, P_SUBJECT_NAME, Ticket
 from portal.tickets.workflow import FIELD_CHECK
@@ -48,11 +49,12 @@ def assigned(officer: StaffUser) -> list[VillageVisits]:
     """The officer's visits still to make, by kecamatan and village name."""
     if officer.role != "field_officer" or not officer.active:
         return []
-    tickets = db.session.scalars(
+    rows = db.session.scalars(
         select(Ticket)
         .where(Ticket.field_officer_id == officer.id, Ticket.status == FIELD_CHECK)
         .order_by(Ticket.village_code, Ticket.due_next.asc().nulls_last(), Ticket.id)
     ).all()
+    tickets = [t for t in rows if covers(officer, t)]  # as ``can_visit``
     codes = {t.village_code for t in tickets} | {district_of(t.village_code) for t in tickets}
     names = dict(
         db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()
