@@ -5,7 +5,8 @@ the account) in the caller's transaction. Who may change which account is
 first); the rules kept here: nobody acts on their own account, the last
 active admin stays an active admin, and a field officer who is moved or
 deactivated loses the visits they no longer cover
-(``field_assign.release_uncovered``).
+(``field_assign.release_uncovered``). Deactivating also ends the account's
+sessions and unused invitation links.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def deactivate(actor: StaffUser, target: StaffUser, now: dt.datetime) -> None:
     _keep_an_admin(target)
     target.active = False
     end_sessions(target.id, now)
+    invitations.end_unused(target, now)
     field_assign.release_uncovered(target, actor, now)
     _audit(actor, target, "deactivated", now)
 
