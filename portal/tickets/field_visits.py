@@ -6,7 +6,10 @@ one visit's household, only while ``permissions.can_visit`` says so.
 ``can_visit``), grouped by village (name, kecamatan).
 ``visit_file(ticket, keyring)`` opens what the officer needs at the door:
 the household's address and members (decrypted here, for this request
-only), what the resident claims, and what the registry holds. The caller has
+only), what the resident claims, and what the registry holds. The
+resident's own words (``details``) are left out of a confidential objection
+(``reporter_confidential``): they may tell who reported, and only the
+office may know that (DESIGN.md §3); the officer gets the reason codes. The caller has
 checked ``can_visit`` and writes the ``visit_opened`` audit row.
 """
 
@@ -86,7 +89,10 @@ class VisitFile:
     #: The subject as the resident described it (no registry household).
     subject_name: str | None
     subject_address: str | None
+    #: The resident's own words; None for a confidential objection
+    #: (``held_by_office``), whose words may tell who reported.
     details: str | None
+    held_by_office: bool
     reason_codes: tuple[str, ...]
     registry: dict[str, str | int | None]
 
@@ -95,6 +101,7 @@ def visit_file(ticket: Ticket, keyring: Keyring) -> VisitFile:
     def open_(blob: bytes | None, purpose: bytes) -> str | None:
         return keyring.decrypt(blob, purpose) if blob else None
 
+    confidential = bool(ticket.reporter_confidential)
     district = district_of(ticket.village_code)
     names = dict(
         db.session.execute(
@@ -109,7 +116,9 @@ def visit_file(ticket: Ticket, keyring: Keyring) -> VisitFile:
         household=casefile._household(ticket.household_id, keyring),
         subject_name=open_(ticket.subject_name_enc, P_SUBJECT_NAME),
         subject_address=open_(ticket.subject_address_enc, P_SUBJECT_ADDRESS),
-        details=open_(ticket.details_enc, P_DETAILS),
+        # A confidential objection's words are never decrypted for the officer.
+        details=None if confidential else open_(ticket.details_enc, P_DETAILS),
+        held_by_office=confidential,
         reason_codes=tuple(c for c in ticket.reason_codes.split(";") if c),
         registry=visits.registry_values(ticket),
     )
