@@ -21,7 +21,7 @@ from portal.crypto import Keyring
 from portal.extensions import db
 from portal.staff import invitations, login, recovery
 from portal.staff.accounts import hash_password, set_districts
-from portal.staff.admin import AdminRefused, Placement, districts_of
+from portal.staff.admin import AdminRefused, Placement, districts_of, may_reset
 from portal.staff.models import StaffArea, StaffSession, StaffUser
 from portal.tickets import field_assign
 
@@ -81,8 +81,11 @@ def reset_totp(
 ) -> None:
     """The authenticator and recovery codes are forgotten and the password
     too (a random one nobody knows); the sessions end. The person sets both
-    again through a new invitation link with ``token``."""
+    again through a new invitation link with ``token``. Only an admin
+    resets a supervisor's account (``admin.may_reset``)."""
     _not_self(actor, target)
+    if not may_reset(actor, target):
+        raise AdminRefused("reset_supervisor")
     target.totp_secret_enc = None
     target.totp_last_step = None
     target.password_hash = hash_password(secrets.token_urlsafe(32))

@@ -137,6 +137,7 @@ def admin_account(staff_id: int):
         history=[(e.at, history_label(e.detail, ROLE_LABELS), by) for e, by in history],
         form=form,
         own=user.id == g.staff.id,
+        may_reset=admin.may_reset(g.staff, user),
         role_labels=ROLE_LABELS,
         roles=ROLES,
     )
