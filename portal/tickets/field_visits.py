@@ -112,8 +112,7 @@ def visit_file(ticket: Ticket, keyring: Keyring) -> VisitFile:
         ticket=ticket,
         village=names.get(ticket.village_code, ticket.village_code),
         district=names.get(district, district),
-        # The office ticket page's reading of the registry household.
-        household=casefile._household(ticket.household_id, keyring),
+        household=casefile.registry_household(ticket.household_id, keyring),
         subject_name=open_(ticket.subject_name_enc, P_SUBJECT_NAME),
         subject_address=open_(ticket.subject_address_enc, P_SUBJECT_ADDRESS),
         # A confidential objection's words are never decrypted for the officer.
