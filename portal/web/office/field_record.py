@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,13 +28,12 @@ from portal.extensions import db
 from portal.tickets import evidence, sla, visits
 from portal.tickets.models import FieldVisit, Ticket
 from portal.tickets.workflow import Actor
-from portal.web import large_bodies
 from portal.web.office import auth, bp
-from portal.web.office.auth import SESSION_STAFF, staff_required
+from portal.web.office.auth import staff_required
 from portal.web.office.field import ROLES, labels, visit_or_404
 from portal.web.office.tickets import StaleTicket, saving
-from portal.web.office.visit_labels import REFUSALS, VARIABLE_LABELS, value_label
-from portal.web.office.visits import checked_photos, forget
+from portal.web.office.visit_labels import REFUSALS
+from portal.web.office.visits import carries_photos, checked_photos, forget, form_page
 
 RECORDED = _l("The visit is recorded. The case handler decides what happens next.")
 CHANGED = _l("The ticket changed while you filled in the form. Check the visit and try again.")
@@ -109,14 +108,7 @@ def visit_record(reference: str):
 
 
 def _page(ticket, form, status: int = 200):
-    page = render_template(
-        "office/visits/record.html",
-        ticket=ticket,
-        form=form,
-        variable_labels=VARIABLE_LABELS,
-        value_label=value_label,
-        **labels(ticket),
-    )
+    page = form_page("office/visits/record.html", ticket, form, **labels(ticket))
     # The form shows what the registry holds of the household: each showing
     # is an audit row, once the page is made (as ``visit_opened``).
     with transaction():
@@ -124,5 +116,4 @@ def _page(ticket, form, status: int = 200):
     return page, status
 
 
-# A logged-in officer's visit form carries its photos (over ``MAX_CONTENT_LENGTH`` together).
-large_bodies.raise_limit(bp, ("office.visit_record",), lambda: bool(session.get(SESSION_STAFF)))
+carries_photos("office.visit_record")
