@@ -13,8 +13,10 @@ and to find one, so the two cannot drift:
   officers), and the operators of its villages. A kab/kota supervisor: their
   own office and the operators of its villages.
 
-A supervisor can never create or promote an admin. The changes to an
-existing account are in ``admin_actions``.
+A supervisor can never create or promote an admin, nor reset the
+authenticator and password of a supervisor's account (``may_reset``: the
+reset shows the manager the new link). The changes to an existing account
+are in ``admin_actions``.
 """
 
 from __future__ import annotations
@@ -104,6 +106,21 @@ def manageable(reach: Scope | None, staff_id: int) -> StaffUser | None:
         select(StaffUser)
         .outerjoin(Office, Office.id == StaffUser.office_id)
         .where(StaffUser.id == staff_id, account_filter(reach))
+    )
+
+
+#: The accounts a supervisor may reset (authenticator and password): a reset
+#: shows the manager the new invitation link, so resetting a peer
+#: supervisor's account would let them take it over; only an admin may.
+SUPERVISOR_RESETS = ("handler", "operator", "field_officer")
+
+
+def may_reset(actor: StaffUser, target: StaffUser) -> bool:
+    """May ``actor`` (who reaches ``target``: ``manageable``) reset its
+    authenticator and password: an admin any account, a supervisor only
+    ``SUPERVISOR_RESETS``."""
+    return actor.role == "admin" or (
+        actor.role == "supervisor" and target.role in SUPERVISOR_RESETS
     )
 
 

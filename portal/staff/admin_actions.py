@@ -2,8 +2,11 @@
 audit row (``account_changed``: ``staff_id`` the actor, ``target_staff_id``
 the account) in the caller's transaction. Who may change which account is
 ``portal.staff.admin`` (the view finds the account through ``manageable``
-first); the rules kept here: nobody acts on their own account, and the last
-active admin stays an active admin.
+first); the rules kept here: nobody acts on their own account, the last
+active admin stays an active admin, and a field officer who is moved or
+deactivated loses the visits they no longer cover
+(``field_assign.release_uncovered``). Deactivating also ends the account's
+sessions and unused invitation links.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from portal.crypto import Keyring
 from portal.extensions import db
 from portal.staff import invitations, login, recovery
 from portal.staff.accounts import hash_password, set_districts
-from portal.staff.admin import AdminRefused, Placement, districts_of
+from portal.staff.admin import AdminRefused, Placement, districts_of, may_reset
 from portal.staff.models import StaffArea, StaffSession, StaffUser
+from portal.tickets import field_assign
 
 
 def _audit(actor: StaffUser, target: StaffUser, detail: str, now: dt.datetime) -> None:
@@ -61,6 +65,8 @@ def deactivate(actor: StaffUser, target: StaffUser, now: dt.datetime) -> None:
     _keep_an_admin(target)
     target.active = False
     end_sessions(target.id, now)
+    invitations.end_unused(target, now)
+    field_assign.release_uncovered(target, actor, now)
     _audit(actor, target, "deactivated", now)
 
 
@@ -75,8 +81,11 @@ def reset_totp(
 ) -> None:
     """The authenticator and recovery codes are forgotten and the password
     too (a random one nobody knows); the sessions end. The person sets both
-    again through a new invitation link with ``token``."""
+    again through a new invitation link with ``token``. Only an admin
+    resets a supervisor's account (``admin.may_reset``)."""
     _not_self(actor, target)
+    if not may_reset(actor, target):
+        raise AdminRefused("reset_supervisor")
     target.totp_secret_enc = None
     target.totp_last_step = None
     target.password_hash = hash_password(secrets.token_urlsafe(32))
@@ -112,6 +121,8 @@ def change(actor: StaffUser, target: StaffUser, placement: Placement, now: dt.da
         set_districts(target, placement.office, placement.districts)
     elif new_place or new_role:
         db.session.execute(delete(StaffArea).where(StaffArea.staff_id == target.id))
+    # A field officer's visits they no longer cover go back to nobody.
+    field_assign.release_uncovered(target, actor, now)
     if new_role:
         _audit(actor, target, f"role:{placement.role}", now)
     if new_place:

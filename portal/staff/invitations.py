@@ -7,7 +7,9 @@ to pass on. The token is 128 random bits; only its SHA-256 is stored
 (``StaffInvitation.token_hash``), so the database cannot give a working link.
 A link works until ``expires_at`` (``STAFF_INVITATION_HOURS``, 72) and once:
 ``complete`` claims it with one conditional UPDATE, so a second use, or two
-at once, is refused. Issuing a new link for an account ends its earlier ones.
+at once, is refused. Issuing a new link for an account ends its earlier ones;
+deactivating the account ends them too, and a link of an inactive account
+is refused as an expired one (``find``).
 
 The person's steps: a password (``passwords.password_problem``), set at
 once (the account still cannot log in: it has no TOTP secret); then the
@@ -82,16 +84,7 @@ def issue(
     """A new link for ``user`` (earlier unused ones end now); the token
     (``token``, else a random one), to show once. Flushes; the caller
     records the action and commits."""
-    db.session.execute(
-        update(StaffInvitation)
-        .where(
-            StaffInvitation.staff_id == user.id,
-            StaffInvitation.used_at.is_(None),
-            StaffInvitation.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    end_unused(user, now)
     token = token or secrets.token_urlsafe(TOKEN_BYTES)
     db.session.add(
         StaffInvitation(
@@ -104,6 +97,21 @@ def issue(
     )
     db.session.flush()
     return token
+
+
+def end_unused(user: StaffUser, now: dt.datetime) -> None:
+    """The account's unused links end now (a new link, or the account
+    deactivated)."""
+    db.session.execute(
+        update(StaffInvitation)
+        .where(
+            StaffInvitation.staff_id == user.id,
+            StaffInvitation.used_at.is_(None),
+            StaffInvitation.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,8 @@ def find(token: str, now: dt.datetime) -> Found:
     user = db.session.get(StaffUser, invitation.staff_id)
     if invitation.used_at is not None:
         return Found(USED, invitation, user)
-    if stored_utc(invitation.expires_at) <= now:
+    if stored_utc(invitation.expires_at) <= now or user is None or not user.active:
+        # A deactivated account's link is over, as an expired one is.
         return Found(EXPIRED, invitation, user)
     return Found(OK, invitation, user)
 

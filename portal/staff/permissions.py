@@ -10,7 +10,8 @@ views ask ``can_see_ticket`` and list with ``ticket_filter``.
   Sosial (the head of a Dinas Sosial supervises its own handlers);
 * field officer: no ticket through these rules (no queue, no ticket page);
   only the household of a visit assigned to them, while it is to be
-  recorded, through ``can_visit`` (``/office/visits``);
+  recorded and they still cover its kecamatan, through ``can_visit``
+  (``/office/visits``);
 * admin: manages accounts and rules, sees no tickets.
 
 Evidence follows the ticket, with one exception: files of a confidential
@@ -79,12 +80,15 @@ def covers(officer: StaffUser, ticket: Ticket) -> bool:
 
 def can_visit(user: StaffUser, ticket: Ticket) -> bool:
     """A field officer sees a household only while its visit is assigned to
-    them and not yet recorded: nothing after the record or a reassignment."""
+    them and not yet recorded: nothing after the record or a reassignment,
+    nor once they no longer ``cover`` it (moved to another office or
+    kecamatan, another role, deactivated)."""
     return (
         user.role == "field_officer"
         and user.active
         and ticket.field_officer_id == user.id
         and ticket.status == FIELD_CHECK
+        and covers(user, ticket)
     )
 
 

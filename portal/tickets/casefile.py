@@ -157,7 +157,7 @@ def load(
         details=open_(ticket.details_enc, P_DETAILS),
         subject_name=open_(ticket.subject_name_enc, P_SUBJECT_NAME),
         subject_address=open_(ticket.subject_address_enc, P_SUBJECT_ADDRESS),
-        household=_household(ticket.household_id, keyring),
+        household=registry_household(ticket.household_id, keyring),
         reporter_contact=(
             open_(ticket.reporter_contact_enc, P_REPORTER_CONTACT) if show_reporter else None
         ),
@@ -239,7 +239,10 @@ def _entry(
     )
 
 
-def _household(household_id: int | None, keyring: Keyring) -> RegistryHousehold | None:
+def registry_household(household_id: int | None, keyring: Keyring) -> RegistryHousehold | None:
+    """The registry household as the office reads it (address and members
+    decrypted), for the ticket page and a field officer's visit; None when
+    there is none (a proposed household, or one gone from the registry)."""
     if household_id is None:
         return None
     household = db.session.get(Household, household_id)

@@ -8,7 +8,11 @@ it back. The officer then sees
 the household through ``permissions.can_visit`` until the visit is recorded
 (``visits.record_visit`` clears ``Ticket.field_officer_id``), the visit is
 given to someone else, or the ticket leaves the field check
-(``workflow.transition`` clears it).
+(``workflow.transition`` clears it). A manager who changes a field officer's
+role, office or kecamatan list, or deactivates the account
+(``staff.admin_actions``), takes back the visits the officer no longer
+covers (``release_uncovered``); ``can_visit`` asks ``covers`` too, so a
+change made any other way (``accounts.set_districts``) hides them as well.
 
 Each change is an internal event on the ticket (bumping its version) and an
 audit row (``field_assigned`` / ``field_unassigned``, the officer as
@@ -86,7 +90,41 @@ def assign_field(
     new_id = officer.id if officer is not None else None
     if ticket.field_officer_id == new_id:
         return False
+    _set_officer(ticket, new_id, actor, sla.as_utc(now))
+    return True
+
+
+def release_uncovered(officer: StaffUser, actor: StaffUser, now: dt.datetime) -> list[int]:
+    """After ``actor`` changed ``officer``'s account (role, office, kecamatan
+    list) or deactivated it: each open visit (``field_check``) still assigned
+    to them that they no longer ``cover`` goes back to nobody, as ``assign_field``
+    with None does (an internal ``field_unassigned`` event and audit row,
+    ``detail="account_changed"``), so the handler sees it is to be given
+    again. The caller calls this before its own audit rows (the tickets' row
+    locks before the audit log's lock). Returns the released tickets' ids."""
     now = sla.as_utc(now)
+    db.session.flush()  # the account's change, before ``covers`` reads it
+    tickets = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.field_officer_id == officer.id, Ticket.status == FIELD_CHECK)
+        .order_by(Ticket.id)
+        .with_for_update()
+    ).all()
+    released = [t for t in tickets if not covers(officer, t)]
+    for ticket in released:
+        _set_officer(ticket, None, actor, now, detail="account_changed")
+    return [t.id for t in released]
+
+
+def _set_officer(
+    ticket: Ticket,
+    new_id: int | None,
+    actor: StaffUser,
+    now: dt.datetime,
+    detail: str | None = None,
+) -> None:
+    """The one place the visit changes hands: the ticket, its internal event
+    and the audit row (the officer, new or previous, as ``target_staff_id``)."""
     previous = ticket.field_officer_id
     ticket.field_officer_id = new_id
     ticket.field_assigned_at = now if new_id is not None else None
@@ -100,6 +138,6 @@ def assign_field(
         ticket_id=ticket.id,
         target_staff_id=new_id if new_id is not None else previous,
         office_id=ticket.office_id,
+        detail=detail,
         now=now,
     )
-    return True

@@ -87,8 +87,8 @@ def page_probe(w, client, csrf, account, village):
 
 
 def record_page_probe(w, client, csrf, account, village):
-    _, response, hidden = _hidden_then(w, client, "/office/visits/{ref}/record")
-    return response, hidden, []
+    ref, response, hidden = _hidden_then(w, client, "/office/visits/{ref}/record")
+    return response, hidden, [("visit_form_opened", fx.ticket_id(w, ref), None)]
 
 
 def record_probe(w, client, csrf, account, village):
@@ -103,4 +103,6 @@ def record_probe(w, client, csrf, account, village):
     took = fx.snapshot(w, ref)["visits"] == before["visits"] + 1 and officer_of(w, ref) is None
     # Once recorded, the officer sees nothing of it.
     gone = client.get(f"/office/visits/{ref}").status_code != 200
-    return response, took and gone, [("visit_recorded", fx.ticket_id(w, ref), None)]
+    # The form's GET above is an opening of its own.
+    rows = [("visit_form_opened", fx.ticket_id(w, ref), None)] if page.status_code == 200 else []
+    return response, took and gone, [*rows, ("visit_recorded", fx.ticket_id(w, ref), None)]

@@ -331,3 +331,21 @@ def test_a_double_click_assigns_once_and_the_visit_can_be_taken_back(app, scene,
     assert ticket(app, scene).field_officer_id is None
     assert audit(app, "field_unassigned") == [(scene.handler.id, scene.ticket_id, good.id)]
     assert client.get(f"/office/visits/{scene.reference}").status_code == 404
+
+
+def test_opening_the_visit_form_is_an_audit_row(app, scene, clock):
+    """The form shows the registry's reading of the household: each showing
+    of it is a ``visit_form_opened`` row, none for an officer it is not for."""
+    good, neighbour = officer(app), officer(app, districts=(OTHER_DISTRICT,))
+    assign(logged_in(app, scene.handler, clock), scene, good.id)
+    url = f"/office/visits/{scene.reference}/record"
+    assert logged_in(app, neighbour, clock).get(url).status_code == 404
+    assert audit(app, "visit_form_opened") == []
+    client = logged_in(app, good, clock)
+    assert client.get(url).status_code == 200
+    assert audit(app, "visit_form_opened") == [(good.id, scene.ticket_id, None)]
+    # A refused form is shown again, and so is one more opening.
+    data = visit_data(client, scene, good.id, obs_floor_area_m2="lots")
+    assert record(client, scene, data).status_code == 400
+    assert audit(app, "visit_form_opened") == [(good.id, scene.ticket_id, None)] * 3
+    assert audit(app, "visit_opened") == []

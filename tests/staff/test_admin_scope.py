@@ -130,3 +130,42 @@ def test_a_province_supervisor_places_only_inside_the_province(app, clock, targe
     assert f'value="{office_id(app, "dinsos-31.71")}"' not in page
     answer = create(client, email="op@example.go.id", name="Op", role="operator", village=BANDUNG)
     assert answer.status_code == 200
+
+
+#: (manager, target) -> may the manager reset the target's authenticator and
+#: password (the reset shows them the new invitation link).
+RESETS = {
+    (("supervisor", "prov-32"), "supervisor Jawa Barat"): False,
+    (("supervisor", "national"), "supervisor Jawa Barat"): False,
+    (("supervisor", "national"), "supervisor national"): False,  # a peer
+    (("supervisor", "prov-32"), "handler Bogor"): True,
+    (("supervisor", "prov-32"), "operator Bogor A"): True,
+    (("supervisor", "dinsos-32.01"), "field officer Bogor"): True,
+    (("admin", "national"), "supervisor Jawa Barat"): True,
+    (("admin", "national"), "handler Bogor"): True,
+}
+
+
+@pytest.mark.parametrize("who,name", list(RESETS), ids=[f"{w[0]} {w[1]}>{n}" for w, n in RESETS])
+def test_only_an_admin_resets_a_supervisors_authenticator(app, clock, targets, who, name):
+    from tests.staff.admin_helpers import LINK, audit
+
+    client, _ = manager(app, clock, *who)
+    target = targets[name]
+    before = account(app, target.email)
+    page = client.get(f"/office/admin/{target.id}").text
+    offered = "/reset-totp" in page
+    answer = act(client, target.id, "reset-totp")
+    allowed = RESETS[(who, name)]
+    assert offered is allowed
+    after = account(app, target.email)
+    if allowed:
+        assert answer.status_code == 200 and LINK.search(answer.text)
+        assert after.totp_secret_enc is None
+    else:
+        assert answer.status_code == 303 and not LINK.search(answer.text)
+        assert (after.totp_secret_enc, after.password_hash) == (
+            before.totp_secret_enc,
+            before.password_hash,
+        )
+        assert all(d != "totp_reset" for _, _, d in audit(app, target.id))

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal.db import stored_utc, transaction
 from portal.extensions import db
 from portal.staff import totp
-from portal.staff.models import RecoveryCode, StaffInvitation
+from portal.staff.models import RecoveryCode, StaffInvitation, StaffUser
 from tests.staff.admin_helpers import (
     PASSWORD,
     account,
@@ -200,3 +201,44 @@ def test_the_steps_are_audit_rows(app, clock, invited):
         ("account_changed", "totp_enrolled"),
         ("account_changed", "invitation_used"),
     ]
+
+
+def _expired_page(app, answer) -> bool:
+    """The page of an expired link (410, its words in Indonesian)."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("id"):
+        words = gettext("This invitation link has expired: a link works for 72 hours.")
+    return answer.status_code == 410 and words in answer.text
+
+
+def test_an_inactive_accounts_link_is_refused_as_an_expired_one(app, clock, invited):
+    _, email, token = invited
+    with app.app_context(), transaction():  # deactivated other than by the admin pages
+        db.session.scalar(select(StaffUser).where(StaffUser.email == email)).active = False
+    person = app.test_client()
+    assert _expired_page(app, person.get(f"/office/invite/{token}"))
+    answer = person.post(
+        f"/office/invite/{token}",
+        data={"csrf_token": token_of(person), "password": PASSWORD, "confirm": PASSWORD},
+    )
+    assert answer.status_code == 410
+    assert person.get(f"/office/invite/{token}/app").status_code == 410
+    user = account(app, email)
+    assert user.totp_secret_enc is None and not user.active
+
+
+def test_deactivation_ends_the_unused_link(app, clock, invited):
+    from tests.staff.admin_helpers import act
+
+    client, email, token = invited
+    user = account(app, email)
+    clock.advance(minutes=5)
+    assert act(client, user.id, "deactivate").status_code == 303
+    with app.app_context():
+        (row,) = db.session.scalars(select(StaffInvitation)).all()
+        assert row.used_at is None
+        assert stored_utc(row.expires_at) == stored_utc(clock.now)
+    # Reactivated, the old link stays over: a new one comes from a TOTP reset.
+    assert act(client, user.id, "reactivate").status_code == 303
+    assert _expired_page(app, app.test_client().get(f"/office/invite/{token}"))

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from forms.admin import MAX_PAGE, AccountFilterForm, ActionForm
-from portal.audit.models import AuditEntry
-from portal.db import keyring, stored_utc, transaction
+from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
 from portal.staff import admin, admin_actions, admin_list, invitations, recovery
-from portal.staff.models import ROLES, StaffInvitation, StaffUser
+from portal.staff import admin_account as admin_account_data
+from portal.staff.models import ROLES, StaffUser
 from portal.web.office import auth, bp, nav
 from portal.web.office.admin_labels import ACTION_DONE, REFUSALS, STALE, history_label
 from portal.web.office.auth import log_denied, staff_required
@@ -111,19 +110,8 @@ def admin_account(staff_id: int):
     user = account_or_404(staff_id)
     now = auth.now()
     office = db.session.get(Office, user.office_id) if user.office_id else None
-    invitation = db.session.scalar(
-        select(StaffInvitation)
-        .where(StaffInvitation.staff_id == user.id)
-        .order_by(StaffInvitation.id.desc())
-        .limit(1)
-    )
-    history = db.session.execute(
-        select(AuditEntry, StaffUser.display_name)
-        .outerjoin(StaffUser, StaffUser.id == AuditEntry.staff_id)
-        .where(AuditEntry.target_staff_id == user.id, AuditEntry.kind == "account_changed")
-        .order_by(AuditEntry.id.desc())
-        .limit(20)
-    ).all()
+    invitation = admin_account_data.latest_invitation(user.id)
+    history = admin_account_data.history(user.id)
     form = ActionForm(seen=admin.fingerprint(user, keyring()))
     return render(
         "office/admin/account.html",
@@ -133,21 +121,14 @@ def admin_account(staff_id: int):
         locked_until=admin.locked_until(keyring(), [user], now).get(user.id),
         recovery_left=recovery.remaining(user.id),
         invitation=invitation,
-        invitation_state=_state(invitation, now),
-        history=[(e.at, history_label(e.detail, ROLE_LABELS), by) for e, by in history],
+        invitation_state=admin_account_data.invitation_state(invitation, now),
+        history=[(at, history_label(detail, ROLE_LABELS), by) for at, detail, by in history],
         form=form,
         own=user.id == g.staff.id,
+        may_reset=admin.may_reset(g.staff, user),
         role_labels=ROLE_LABELS,
         roles=ROLES,
     )
-
-
-def _state(invitation: StaffInvitation | None, now) -> str | None:
-    if invitation is None:
-        return None
-    if invitation.used_at is not None:
-        return invitations.USED
-    return invitations.OK if stored_utc(invitation.expires_at) > now else invitations.EXPIRED
 
 
 @bp.post("/admin/<int:staff_id>/<action>")

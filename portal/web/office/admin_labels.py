@@ -20,6 +20,9 @@ REFUSALS = {
     "email_taken": _l("An account with this email address already exists"),
     "self": _l("You cannot do this to your own account. Ask another administrator."),
     "last_admin": _l("This is the last active administrator: make another one first."),
+    "reset_supervisor": _l(
+        "Only an administrator can reset the authenticator of a supervisor's account."
+    ),
 }
 
 #: ``passwords.password_problem``'s reasons (English, for the command line) as shown here.

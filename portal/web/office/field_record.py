@@ -5,7 +5,9 @@ on their phone (the field-check form of ``forms/office_visit.py``, through
 The photos go through the residents' upload checks (``visits.checked_photos``:
 all checked before any is stored; a refused photo shows the form again with
 everything typed kept). Where a photo was taken is kept only when the officer
-ticks the box. A random key makes a second click record nothing more. Once
+ticks the box. A random key makes a second click record nothing more. Each
+showing of the form (it holds the registry's reading of the household) is an
+audit row, ``visit_form_opened``. Once
 recorded, the visit is no longer assigned: the officer's pages answer 404 and
 the ticket waits in the field check for the case handler's decision.
 """
@@ -14,23 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from forms.office_visit import visit_form
+from portal.audit.log import record
+from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import evidence, sla, visits
 from portal.tickets.models import FieldVisit, Ticket
 from portal.tickets.workflow import Actor
-from portal.web import large_bodies
 from portal.web.office import auth, bp
-from portal.web.office.auth import SESSION_STAFF, staff_required
+from portal.web.office.auth import staff_required
 from portal.web.office.field import ROLES, labels, visit_or_404
 from portal.web.office.tickets import StaleTicket, saving
-from portal.web.office.visit_labels import REFUSALS, VARIABLE_LABELS, value_label
-from portal.web.office.visits import checked_photos, forget
+from portal.web.office.visit_labels import REFUSALS
+from portal.web.office.visits import carries_photos, checked_photos, forget, form_page
 
 RECORDED = _l("The visit is recorded. The case handler decides what happens next.")
 CHANGED = _l("The ticket changed while you filled in the form. Check the visit and try again.")
@@ -105,18 +108,12 @@ def visit_record(reference: str):
 
 
 def _page(ticket, form, status: int = 200):
-    return (
-        render_template(
-            "office/visits/record.html",
-            ticket=ticket,
-            form=form,
-            variable_labels=VARIABLE_LABELS,
-            value_label=value_label,
-            **labels(ticket),
-        ),
-        status,
-    )
+    page = form_page("office/visits/record.html", ticket, form, **labels(ticket))
+    # The form shows what the registry holds of the household: each showing
+    # is an audit row, once the page is made (as ``visit_opened``).
+    with transaction():
+        record("visit_form_opened", staff_id=g.staff.id, ticket_id=ticket.id, now=auth.now())
+    return page, status
 
 
-# A logged-in officer's visit form carries its photos (over ``MAX_CONTENT_LENGTH`` together).
-large_bodies.raise_limit(bp, ("office.visit_record",), lambda: bool(session.get(SESSION_STAFF)))
+carries_photos("office.visit_record")

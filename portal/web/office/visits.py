@@ -156,24 +156,34 @@ def _to_ticket(ticket):
     return redirect(url_for("office.ticket", reference=ticket.reference), 303)
 
 
-def _page(ticket, form, status: int = 200):
-    return (
-        render_template(
-            "office/visit.html",
-            ticket=ticket,
-            form=form,
-            variable_labels=VARIABLE_LABELS,
-            value_label=value_label,
-        ),
-        status,
+def form_page(template: str, ticket, form, **context) -> str:
+    """A visit form's page: the handler's (``office/visit.html``) or the
+    field officer's (``office/visits/record.html``), both built on
+    ``office/_visit_form.html``."""
+    return render_template(
+        template,
+        ticket=ticket,
+        form=form,
+        variable_labels=VARIABLE_LABELS,
+        value_label=value_label,
+        **context,
     )
+
+
+def _page(ticket, form, status: int = 200):
+    return form_page("office/visit.html", ticket, form), status
 
 
 # The request body -------------------------------------------------------------------------
 
-# A logged-in staff member's visit form carries its photos (several files
-# over ``MAX_CONTENT_LENGTH`` together).
-large_bodies.raise_limit(bp, ("office.visit",), lambda: bool(session.get(SESSION_STAFF)))
+
+def carries_photos(endpoint: str) -> None:
+    """A logged-in staff member's visit form at ``endpoint`` carries its
+    photos (several files over ``MAX_CONTENT_LENGTH`` together)."""
+    large_bodies.raise_limit(bp, (endpoint,), lambda: bool(session.get(SESSION_STAFF)))
+
+
+carries_photos("office.visit")
 
 
 # The ticket page's section ----------------------------------------------------------------
