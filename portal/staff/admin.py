@@ -15,7 +15,8 @@ and to find one, so the two cannot drift:
 
 A supervisor can never create or promote an admin, nor reset the
 authenticator and password of a supervisor's account (``may_reset``: the
-reset shows the manager the new link). The changes to an existing account
+reset shows the manager the new link), nor change a supervisor's role
+(demote, reset, promote back would be the same takeover). The changes to an existing account
 are in ``admin_actions``.
 """
 

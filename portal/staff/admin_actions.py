@@ -106,6 +106,10 @@ def change(actor: StaffUser, target: StaffUser, placement: Placement, now: dt.da
     village or kecamatan list (``office``). False when nothing changed."""
     _not_self(actor, target)
     new_role = placement.role != target.role
+    if new_role and actor.role != "admin" and target.role == "supervisor":
+        # Demoting a peer, resetting them (``may_reset``) and promoting them
+        # back would hand a supervisor the peer's account: an admin's call.
+        raise AdminRefused("supervisor_role")
     if new_role and target.role == "admin":
         _keep_an_admin(target)
     office_id = placement.office.id if placement.office is not None else None

@@ -169,3 +169,34 @@ def test_only_an_admin_resets_a_supervisors_authenticator(app, clock, targets, w
             before.password_hash,
         )
         assert all(d != "totp_reset" for _, _, d in audit(app, target.id))
+
+
+#: (manager, target) -> may the manager demote the target to handler. A
+#: supervisor who could demote a peer could then reset them (RESETS) and
+#: promote them back: the same takeover, so only an admin changes their role.
+DEMOTIONS = {
+    (("supervisor", "national"), "supervisor Jawa Barat"): False,
+    (("admin", "national"), "supervisor Jawa Barat"): True,
+}
+
+
+@pytest.mark.parametrize(
+    "who,name", list(DEMOTIONS), ids=[f"{w[0]} {w[1]}>{n}" for w, n in DEMOTIONS]
+)
+def test_only_an_admin_changes_a_supervisors_role(app, clock, targets, who, name):
+    from tests.staff.admin_helpers import audit
+
+    client, _ = manager(app, clock, *who)
+    target = targets[name]
+    page = client.get(f"/office/admin/{target.id}/change").text
+    data = {"csrf_token": csrf(page), "seen": field(page, "seen"), "role": "handler"}
+    data["office"] = str(office_id(app, "dinsos-32.01"))
+    answer = client.post(f"/office/admin/{target.id}/change", data=data)
+    if DEMOTIONS[(who, name)]:
+        assert answer.status_code == 303
+        assert account(app, target.email).role == "handler"
+    else:
+        assert answer.status_code == 400
+        assert "Hanya administrator yang dapat mengubah peran akun supervisor" in answer.text
+        assert account(app, target.email).role == "supervisor"
+        assert all(not (d or "").startswith("role:") for _, _, d in audit(app, target.id))

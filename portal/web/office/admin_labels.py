@@ -23,6 +23,7 @@ REFUSALS = {
     "reset_supervisor": _l(
         "Only an administrator can reset the authenticator of a supervisor's account."
     ),
+    "supervisor_role": _l("Only an administrator can change the role of a supervisor's account."),
 }
 
 #: ``passwords.password_problem``'s reasons (English, for the command line) as shown here.
