@@ -55,7 +55,7 @@ def _ask_assisted(j: Journey):
                 upload,
                 "consent_form",
                 keep_gps=False,
-                # A new photo replaces the one attached: it does not count.
+                # Every file to be sent but the photo this one replaces.
                 files=answers.get("evidence", []),
             )
         except evidence.EvidenceError as exc:

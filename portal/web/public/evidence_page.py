@@ -120,8 +120,15 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
         form.file.data,
         form.doc_type.data,
         keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
-        files=files,
+        # Every file to be sent: the photo of a signed consent form counts too.
+        files=[*files, *_consent_form(j)],
     )
+
+
+def _consent_form(j: Journey) -> list[dict]:
+    """The photo of the signed consent form an operator attached, as a list."""
+    item = j.answers.get("consent_form")
+    return [item] if item else []
 
 
 def receive_upload(
@@ -193,7 +200,9 @@ def _page(j: Journey, form: EvidenceForm, files: list[dict], http_status: int | 
         form,
         http_status,
         files=files,
-        max_files=current_app.config["MAX_FILES_PER_TICKET"],
+        # The room left for evidence beside the consent form.
+        max_files=current_app.config["MAX_FILES_PER_TICKET"] - len(_consent_form(j)),
+        consent_form=bool(_consent_form(j)),
         doc_labels=DOC_TYPE_LABELS,
         size_text=size_text,
         previewable=PREVIEW_FORMAT,

@@ -24,6 +24,7 @@ from portal.audit.log import record
 from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import Office
+from portal.tickets import assisted
 from portal.tickets.confirmations import SentSecrets, forget_sent, recall_sent, remember_sent
 from portal.tickets.drafts import claim_draft
 from portal.tickets.models import Ticket
@@ -154,6 +155,37 @@ def _summary(j: Journey) -> dict:
 
 
 def _send(j: Journey, idempotency_key: str):
+    """Send the draft; answers the service refuses (the journey's pages
+    should have caught it: a file too many, the operator's village changed
+    meanwhile) roll back and come back to the check page with the reason,
+    the draft kept."""
+    try:
+        return _send_once(j, idempotency_key)
+    except InvalidAnswers as exc:
+        form = CheckAnswersForm(formdata=None, data={"idempotency_key": idempotency_key})
+        form.form_errors.append(refusal_message(exc))
+        return _check_page(j, form, False)
+
+
+def refusal_message(exc: InvalidAnswers) -> str:
+    """What the check page says when the service refused the answers."""
+    if exc.code == "too_many_files":
+        return _(
+            "A request can hold %(max)d files, the photo of the signed consent form included. "
+            "Remove a file, then send again",
+            max=current_app.config["MAX_FILES_PER_TICKET"],
+        )
+    if exc.code in ("not_own_village", "not_operator"):
+        return _(
+            "You can send requests only for households of your own village. Your account "
+            "has changed since this request was started: start again from the beginning"
+        )
+    if exc.code == "consent_missing":
+        return _("Record how the resident gave consent and who gave it, then send again")
+    return _("This request could not be sent as it is. Check the answers, then send again")
+
+
+def _send_once(j: Journey, idempotency_key: str):
     confirmation_id = j.draft_id or secrets.token_urlsafe(16)
     operator = channel.operator()
     with transaction():
@@ -311,8 +343,12 @@ def send_as_new(kind: str):
 
 def _add_to(duplicate: Ticket, j: Journey):
     """Add the checked answers to the request under review: the text as a
-    public message from the household, the files as its evidence."""
-    files = j.evidence()
+    public message from the household, the files as its evidence. An
+    operator's addition keeps the resident's consent: the photo of the signed
+    form among the files (type ``consent_form``), how and by whom in an
+    internal ``assisted_addition`` event (``assisted.record_addition``)."""
+    files = j.files_to_send()
+    operator = channel.operator()
     try:
         with transaction():
             # Claimed first: a parallel click finds the draft gone and adds nothing.
@@ -320,8 +356,17 @@ def _add_to(duplicate: Ticket, j: Journey):
                 add_resident_addition(
                     duplicate, _addition_note(j), files, now=journey.now(), keyring=keyring()
                 )
-                operator = channel.operator()
                 if operator is not None:
+                    assisted.record_addition(
+                        duplicate,
+                        operator.id,
+                        j.answers.get("consent_method"),
+                        j.answers.get("consent_by"),
+                        files,
+                        note=_consent_note(j),
+                        now=journey.now(),
+                        keyring=keyring(),
+                    )
                     record(
                         "assisted_addition",
                         staff_id=operator.id,
@@ -329,7 +374,13 @@ def _add_to(duplicate: Ticket, j: Journey):
                         detail=j.kind,
                         now=journey.now(),
                     )
-    except InvalidAnswers:  # rolled back: the draft is kept
+    except InvalidAnswers as exc:  # rolled back: the draft is kept
+        if exc.code is not None and exc.code != "too_many_files":
+            form = CheckAnswersForm(
+                formdata=None, data={"idempotency_key": secrets.token_urlsafe(24)}
+            )
+            form.form_errors.append(refusal_message(exc))
+            return _check_page(j, form, False)
         if journey.check_duplicate(j) is None:
             # Decided meanwhile: told so, and the answers go on as a new request.
             return redirect(next_url(j))
@@ -342,6 +393,16 @@ def _add_to(duplicate: Ticket, j: Journey):
         )
     journey.forget(j, discard=True)
     return private_page("public/submit/evidence_added.html", count=len(files))
+
+
+def _consent_note(j: Journey) -> str:
+    """The operator's record of the consent to an addition, in their words."""
+    method = CONSENT_METHOD_LABELS.get(j.answers.get("consent_method", ""), "")
+    return _(
+        "Consent to this addition: %(method)s. Given by %(name)s",
+        method=str(method),
+        name=j.answers.get("consent_by", ""),
+    )
 
 
 def _addition_note(j: Journey) -> str:
