@@ -32,7 +32,7 @@ from tests.office.assist_fixtures import (
     start,
     ticket_by_reference,
 )
-from tests.staff.test_permissions import BOGOR_B
+from tests.staff.test_permissions import BOGOR_A, BOGOR_B
 from tests.web.journeys import jpeg
 
 BASE = "/office/assist/proposal"
@@ -178,3 +178,41 @@ def test_an_addition_keeps_the_consent_record_and_its_photo(app, keyring, desk):
         assert "Budi Santoso" in note
         assert re.search(r"formulir|form", note, re.I)  # the method, in words
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_the_consent_to_an_addition_is_shown_only_to_who_may_see_the_reporter(app, keyring, desk):
+    """Who consented names the reporter: the ``assisted_addition`` event is
+    left out of the history for staff who may not see the reporter."""
+    import datetime as dt
+
+    from portal.db import transaction
+    from portal.tickets import assisted, casefile
+    from tests.tickets import answers, submit
+
+    operator = desk.operator
+    with app.app_context():
+        ticket_id = submit(keyring, answers(village_code=BOGOR_A)).ticket_id
+        ticket = db.session.get(Ticket, ticket_id)
+        with transaction():
+            assisted.record_addition(
+                ticket,
+                operator.id,
+                "in_person_verbal",
+                "Budi Santoso",
+                [],
+                note="Persetujuan: Budi Santoso",
+                now=dt.datetime.now(dt.UTC),
+                keyring=keyring,
+            )
+        today = dt.date.today()
+        kinds = {
+            show: {
+                (e.kind, e.note)
+                for e in casefile.load(
+                    ticket, keyring, show_reporter=show, today=today, show_internal=True
+                ).history
+            }
+            for show in (True, False)
+        }
+    assert ("assisted_addition", "Persetujuan: Budi Santoso") in kinds[True]
+    assert not {k for k, _ in kinds[False]} & {"assisted_addition"}
