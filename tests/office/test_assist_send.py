@@ -216,3 +216,19 @@ def test_the_consent_to_an_addition_is_shown_only_to_who_may_see_the_reporter(ap
         }
     assert ("assisted_addition", "Persetujuan: Budi Santoso") in kinds[True]
     assert not {k for k, _ in kinds[False]} & {"assisted_addition"}
+
+
+def test_a_resident_s_refused_send_comes_back_to_the_check_page_too(app, desk, monkeypatch):
+    """One code path: the resident's own send gets the same page, with
+    words that say nothing of a consent form."""
+    from tests.web.journeys import answer_up_to_check
+    from tests.web.journeys import send as public_send
+
+    resident = app.test_client()
+    check = answer_up_to_check(resident, "proposal", "other_household", files=2)
+    monkeypatch.setitem(app.config, "MAX_FILES_PER_TICKET", 1)
+    response, _ = public_send(resident, "proposal", check)
+    assert response.status_code == 400
+    assert "Satu permohonan dapat memuat 1 berkas. Hapus satu berkas" in response.text
+    assert "formulir" not in response.text
+    assert _count(app, Ticket) == 0

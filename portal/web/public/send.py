@@ -168,10 +168,13 @@ def _send(j: Journey, idempotency_key: str):
 def refusal_message(exc: InvalidAnswers) -> str:
     """What the check page says when the service refused the answers."""
     if exc.code == "too_many_files":
+        most = current_app.config["MAX_FILES_PER_TICKET"]
+        if not channel.current().assisted:
+            return _("A request can hold %(max)d files. Remove a file, then send again", max=most)
         return _(
             "A request can hold %(max)d files, the photo of the signed consent form included. "
             "Remove a file, then send again",
-            max=current_app.config["MAX_FILES_PER_TICKET"],
+            max=most,
         )
     if exc.code in ("not_own_village", "not_operator"):
         return _(
