@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from forms.base import BaseForm
 from forms.submit import ContactForm
 from forms.validators import ValidNik
+from portal.tickets.models import CONSENT_METHODS
 
 
 class AssistStartForm(BaseForm):
@@ -96,5 +97,7 @@ class AssistConsentForm(BaseForm):
     )
 
     def validate_consent_method(self, field):
-        if field.data not in dict(field.choices or ()):
+        # Against the model's list, not only the choices the view set: a
+        # forged value must never reach the send (the service refuses it).
+        if field.data not in CONSENT_METHODS or field.data not in dict(field.choices or ()):
             raise ValidationError(_l("Select how the resident gave consent"))

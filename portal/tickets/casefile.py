@@ -168,7 +168,12 @@ def load(
             else None
         ),
         evidence=tuple(db.session.scalars(files.order_by(Evidence.id))),
-        history=tuple(_entry(e, names, keyring, show_reporter, show_internal) for e in events),
+        history=tuple(
+            _entry(e, names, keyring, show_reporter, show_internal)
+            for e in events
+            # Who consented to an operator's addition names the reporter.
+            if show_reporter or e.kind != "assisted_addition"
+        ),
         deadlines=deadlines(ticket, today),
         paused_at=ticket.paused_at,
         messages=resident_side.deliveries(ticket.id) if show_reporter else None,

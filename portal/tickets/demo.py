@@ -49,7 +49,7 @@ from portal.staff.accounts import DEMO_ACCOUNTS, DEMO_ENVIRONMENTS, DEMO_REGENCY
 from portal.staff.models import StaffUser
 from portal.tickets import assign, demo_field, demo_office, office_moves, sla
 from portal.tickets import demo_content as content
-from portal.tickets.models import SUBKINDS, OutboxMessage, Ticket
+from portal.tickets.models import CONSENT_METHODS, SUBKINDS, OutboxMessage, Ticket
 from portal.tickets.service import TicketAnswers, add_evidence, submit_ticket
 from portal.tickets.workflow import (
     ACCEPTED,
@@ -261,6 +261,13 @@ class _World:
         )
         answers = self._answers(plan, rng)
         assisted = answers.village_code == self.operator.village_code and rng.random() < 0.5
+        if assisted:  # the consent the operator recorded (its own draws: the rest unchanged)
+            crng = random.Random(plan.key + ":consent")
+            answers = replace(
+                answers,
+                consent_method=crng.choice(CONSENT_METHODS),
+                consent_by=content.person_name(crng),
+            )
         submitted = submit_ticket(
             answers,
             idempotency_key=plan.key,

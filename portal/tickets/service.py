@@ -10,6 +10,9 @@ These functions add and flush; the caller sets the transaction boundary
 * ``add_evidence``: more files for an open ticket.
 * ``find_open_duplicate``: an open ticket of the same kind for the same subject.
 
+An operator's assisted submission is checked by ``assisted.py``
+(``seal_consent_by`` and ``consent_by`` are kept importable from here).
+
 Drafts between form pages are ``drafts.py``; the ways back to a ticket (PIN,
 tracking link) are ``access.py``.
 """
@@ -33,18 +36,17 @@ from portal.extensions import db
 from portal.regions.routing import route_to_office
 from portal.registry.fullname import normalise_name
 from portal.registry.models import Household
-from portal.staff.models import StaffUser
 from portal.tickets import evidence as evidence_store
 from portal.tickets import references, sla
 from portal.tickets.access import seal_tracking_token
+from portal.tickets.assisted import check_assisted, seal_consent_by
+from portal.tickets.assisted import consent_by as consent_by  # the public API, kept
 from portal.tickets.drafts import DraftData, discard_draft
 from portal.tickets.errors import InvalidAnswers
 from portal.tickets.models import (
-    CONSENT_METHODS,
     DOC_TYPES,
     KINDS,
     LANGS,
-    P_CONSENT_BY,
     P_DETAILS,
     P_EVIDENCE_GPS,
     P_REPORTER_CONTACT,
@@ -154,7 +156,7 @@ def submit_ticket(
         return _already_submitted(existing, draft_id)
     files = list(evidence)
     village_code = _check_answers(answers, files)
-    _check_assisted(answers, files, village_code, staff_id)
+    check_assisted(answers.consent_method, answers.consent_by, files, village_code, staff_id)
     rules = rules or sla.rules_from_config(current_app.config)
     office_id = route_to_office(village_code).id
     due = sla.due_dates(answers.kind, sla.local_date(now), rules)
@@ -236,47 +238,10 @@ def _check_answers(answers: TicketAnswers, files: list[StoredFile]) -> str:
     return answers.village_code
 
 
-def _check_assisted(
-    answers: TicketAnswers, files: list[StoredFile], village_code: str, staff_id: int | None
-) -> None:
-    """An assisted submission is made by an active operator of the ticket's
-    village, with the consent they recorded; a resident's own has neither
-    a consent record nor a consent form."""
-    consent_files = [f for f in files if f.doc_type == "consent_form"]
-    if staff_id is None:
-        if answers.consent_method or answers.consent_by or consent_files:
-            raise InvalidAnswers("a consent record belongs to an assisted submission")
-        return
-    staff = db.session.get(StaffUser, staff_id)
-    if staff is None or staff.role != "operator" or not staff.active:
-        raise InvalidAnswers("only an active village operator submits for a resident")
-    if staff.village_code != village_code:
-        raise InvalidAnswers("an operator submits only for their own village")
-    if answers.consent_method is None and answers.consent_by is None and not consent_files:
-        return  # recorded before consent records (demo data)
-    if answers.consent_method not in CONSENT_METHODS or not answers.consent_by:
-        raise InvalidAnswers("the consent record needs its method and who gave it")
-    if len(consent_files) > 1:
-        raise InvalidAnswers("one consent form at most")
-
-
-def seal_consent_by(keyring: Keyring, reference: str, name: str) -> bytes:
-    """Who gave consent, bound to the ticket by its reference."""
-    return keyring.encrypt(name, P_CONSENT_BY + b":" + reference.encode("ascii"))
-
-
-def consent_by(ticket: Ticket, keyring: Keyring) -> str | None:
-    """Who gave consent to the assisting operator, or None."""
-    if ticket.consent_by_enc is None:
-        return None
-    purpose = P_CONSENT_BY + b":" + ticket.reference.encode("ascii")
-    return keyring.decrypt(ticket.consent_by_enc, purpose)
-
-
 def _check_files(files: list[StoredFile], existing: int = 0) -> None:
     limit = current_app.config.get("MAX_FILES_PER_TICKET")
     if limit is not None and existing + len(files) > limit:
-        raise InvalidAnswers(f"a ticket holds at most {limit} files")
+        raise InvalidAnswers(f"a ticket holds at most {limit} files", "too_many_files")
     for f in files:
         if f.doc_type not in DOC_TYPES or not SHA256_HEX.fullmatch(f.sha256) or f.size <= 0:
             raise InvalidAnswers(f"evidence {f.stored_name!r} is not a checked, stored file")

@@ -216,3 +216,18 @@ def test_the_menu_offers_it_to_operators_only(app, desk, clock):
     assert 'href="/office/assist"' in desk.client.get("/office/").text
     handler = logged_in(app, clock, make_staff(app, "handler", office="dinsos-32.01"))
     assert 'href="/office/assist"' not in handler.client.get("/office/").text
+
+
+def test_an_operator_s_submission_always_carries_the_consent_record(app, desk):
+    """No "recorded before consent records" way round: with ``staff_id``,
+    the method and who gave it are required (each half alone is refused)."""
+    with app.app_context():
+        for over in (
+            {"consent_method": None, "consent_by": None},
+            {"consent_method": None},
+            {"consent_by": None},
+        ):
+            with pytest.raises(InvalidAnswers) as refused:
+                _submit(_answers(BOGOR_A, **over), desk.operator.id)
+            assert refused.value.code == "consent_missing"
+    assert _tickets(app) == 0

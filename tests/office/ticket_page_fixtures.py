@@ -163,6 +163,9 @@ def tickets(app, keyring, people, upload_root, db_clean) -> Tickets:
                 reason_codes=("well_off",),
                 reporter_contact=REPORTER_CONTACT,
                 reporter_confidential=True,
+                # An operator's submission always records the resident's consent.
+                consent_method="in_person_verbal",
+                consent_by="Warga Pelapor",
             ),
             evidence=[stored("mobil.png", image_bytes("PNG"))],
             staff_id=people.operator.id,

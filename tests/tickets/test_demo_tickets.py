@@ -356,3 +356,22 @@ def test_the_demo_field_officer_has_two_visits_to_make(demo, app, app_ctx):
         assert ticket.office_id == office_id(HOME)
         assert db.session.scalar(select(func.count()).where(FieldVisit.ticket_id == ticket.id)) == 0
     assert Counter(db.session.scalars(select(AuditEntry.kind)))["field_assigned"] == 2
+
+
+def test_assisted_demo_tickets_carry_the_consent_record(demo, app, app_ctx):
+    """Every demo ticket an operator sent has the consent they recorded (the
+    service refuses an assisted submission without one). This fixture's
+    tickets may include none: then only that no resident's has one."""
+    from portal.tickets.service import consent_by
+
+    keyring = app.extensions["keyring"]
+    assisted = db.session.scalars(
+        select(Ticket).where(Ticket.submitted_by_staff_id.is_not(None))
+    ).all()
+    for ticket in assisted:
+        assert ticket.consent_method in ("signed_form", "in_person_verbal")
+        assert consent_by(ticket, keyring)
+    residents = select(func.count()).where(
+        Ticket.submitted_by_staff_id.is_(None), Ticket.consent_method.is_not(None)
+    )
+    assert db.session.scalar(residents) == 0

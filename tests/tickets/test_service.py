@@ -221,7 +221,8 @@ def test_first_event_evidence_and_outbox(app_ctx, keyring):
     )
     db.session.commit()
 
-    result = submit(keyring, evidence=files, staff_id=staff.id)
+    given = answers(consent_method="in_person_verbal", consent_by="Siti Aminah")
+    result = submit(keyring, given, evidence=files, staff_id=staff.id)
 
     ticket = db.session.get(Ticket, result.ticket_id)
     [first] = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))

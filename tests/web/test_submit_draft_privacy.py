@@ -343,7 +343,7 @@ def test_a_request_decided_while_adding_goes_on_as_a_new_request(
     """Decided between the check and the adding: not the "full" page, but
     the contact question of a new request, with the answers kept."""
     from portal.tickets.service import InvalidAnswers
-    from portal.web.public import journey, send
+    from portal.web.public import adding, journey
 
     key = _adding_up_to_check(app, client, registry)
 
@@ -351,7 +351,7 @@ def test_a_request_decided_while_adding_goes_on_as_a_new_request(
         monkeypatch.setattr(journey, "find_open_duplicate", lambda *a, **k: None)
         raise InvalidAnswers("the ticket is decided or closed: it takes no additions")
 
-    monkeypatch.setattr(send, "add_resident_addition", decided_meanwhile)
+    monkeypatch.setattr(adding, "add_resident_addition", decided_meanwhile)
     moved = post(client, "/submit/correction/check", {"idempotency_key": key})
     assert moved.headers["Location"] == "/submit/correction/contact"
     page = get(client, "/submit/correction/contact")

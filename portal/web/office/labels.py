@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "appealed": _l("Appealed"),
     "escalated": _l("Escalated: overdue"),
     "deescalated": _l("Escalation ended: no longer overdue"),
+    "assisted_addition": _l("Consent to an addition, recorded by the village operator"),
 }
 
 #: What a message to the resident is about (``OutboxMessage.topic``).

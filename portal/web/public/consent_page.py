@@ -22,7 +22,7 @@ from portal.web.public import (
     evidence_page,  # (module: submit.py ↔ evidence_page.py)
 )
 from portal.web.public.journey import CONSENT_VERSION, Journey
-from portal.web.public.submit import _answered, _evidence_message, _question_page
+from portal.web.public.submit import answered, evidence_message, question_page
 from portal.web.public.ticket_labels import CONSENT_METHOD_LABELS
 
 
@@ -31,9 +31,9 @@ def ask(j: Journey):
         return _ask_assisted(j)
     form = ConsentForm(data={"consent": bool(j.answers.get("consent_version"))})
     if not form.validate_on_submit():
-        return _question_page(j, "consent", form)
+        return question_page(j, "consent", form)
     j.answers["consent_version"] = CONSENT_VERSION
-    return _answered(j, "consent")
+    return answered(j, "consent")
 
 
 def _ask_assisted(j: Journey):
@@ -55,7 +55,7 @@ def _ask_assisted(j: Journey):
                 upload,
                 "consent_form",
                 keep_gps=False,
-                # A new photo replaces the one attached: it does not count.
+                # Every file to be sent but the photo this one replaces.
                 files=answers.get("evidence", []),
             )
         except evidence.EvidenceError as exc:
@@ -65,7 +65,7 @@ def _ask_assisted(j: Journey):
                 form,
                 evidence_page.quota_message(code)
                 if code in evidence_page.QUOTA_ERRORS
-                else _evidence_message(code),
+                else evidence_message(code),
             )
         except evidence_page.Refused as exc:
             return _refused(j, form, exc.message)
@@ -76,7 +76,7 @@ def _ask_assisted(j: Journey):
     answers["consent_version"] = CONSENT_VERSION
     answers["consent_method"] = form.consent_method.data
     answers["consent_by"] = form.consent_by.data
-    return _answered(j, "consent")
+    return answered(j, "consent")
 
 
 def _refused(j: Journey, form: AssistConsentForm, message: str):
@@ -85,6 +85,6 @@ def _refused(j: Journey, form: AssistConsentForm, message: str):
 
 
 def _page(j: Journey, form: AssistConsentForm, http_status: int | None = None):
-    return _question_page(
+    return question_page(
         j, "consent", form, http_status, consent_photo=j.answers.get("consent_form")
     )

@@ -38,10 +38,10 @@ from portal.web.public.limits import limit_page
 from portal.web.public.submit import (
     HOUSE_PHOTOS,
     KIND,
-    _answered,
-    _evidence_message,
-    _question_page,
+    answered,
     bp,
+    evidence_message,
+    question_page,
 )
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS
 
@@ -86,7 +86,7 @@ def ask(j: Journey):
         return redirect(question_url(j.kind, "evidence"))
     chosen = form.file.data is not None and bool(getattr(form.file.data, "filename", ""))
     if action == "continue" and not chosen:
-        return _answered(j, "evidence")
+        return answered(j, "evidence")
     if action not in ("upload", "continue") or not form.validate_on_submit():
         if action == "continue":  # a file chosen, but no type: say it was not added
             form.form_errors.append(_("Your file was not added. See the message below."))
@@ -95,7 +95,7 @@ def ask(j: Journey):
         files.append(_upload(j, form, files))
     except evidence.EvidenceError as exc:
         message = (
-            quota_message(exc.code) if exc.code in QUOTA_ERRORS else _evidence_message(exc.code)
+            quota_message(exc.code) if exc.code in QUOTA_ERRORS else evidence_message(exc.code)
         )
         return _refused(j, form, files, message, action, too_large=exc.code == "too_large")
     except Refused as exc:
@@ -103,7 +103,7 @@ def ask(j: Journey):
     # Keep the type chosen: the next file is often of the same kind.
     j.answers["last_doc_type"] = form.doc_type.data
     if action == "continue":
-        return _answered(j, "evidence")
+        return answered(j, "evidence")
     journey.save(j)
     return redirect(question_url(j.kind, "evidence"))
 
@@ -120,8 +120,15 @@ def _upload(j: Journey, form: EvidenceForm, files: list[dict]) -> dict:
         form.file.data,
         form.doc_type.data,
         keep_gps=keep_gps and form.doc_type.data in HOUSE_PHOTOS,
-        files=files,
+        # Every file to be sent: the photo of a signed consent form counts too.
+        files=[*files, *_consent_form(j)],
     )
+
+
+def _consent_form(j: Journey) -> list[dict]:
+    """The photo of the signed consent form an operator attached, as a list."""
+    item = j.answers.get("consent_form")
+    return [item] if item else []
 
 
 def receive_upload(
@@ -187,13 +194,15 @@ def _refused(
 
 
 def _page(j: Journey, form: EvidenceForm, files: list[dict], http_status: int | None = None):
-    return _question_page(
+    return question_page(
         j,
         "evidence",
         form,
         http_status,
         files=files,
-        max_files=current_app.config["MAX_FILES_PER_TICKET"],
+        # The room left for evidence beside the consent form.
+        max_files=current_app.config["MAX_FILES_PER_TICKET"] - len(_consent_form(j)),
+        consent_form=bool(_consent_form(j)),
         doc_labels=DOC_TYPE_LABELS,
         size_text=size_text,
         previewable=PREVIEW_FORMAT,
@@ -247,7 +256,7 @@ def _too_large(exc: RequestEntityTooLarge):
         return render_template("errors/http.html", code=413), 413
     form = EvidenceForm(formdata=None, data={"doc_type": j.answers.get("last_doc_type", "")})
     form.doc_type.choices = _doc_choices()
-    form.file.errors = [_evidence_message("too_large")]
+    form.file.errors = [evidence_message("too_large")]
     return _page(j, form, j.answers.get("evidence", []), 413)
 
 

@@ -7,7 +7,8 @@ Journey views of both channels (``channel.py``; ``submit.py`` holds the
 question pages). An operator's send (``/office/assist``) records who
 assisted on the ticket and writes the ``assisted_submission`` audit row in
 the same transaction (SECURITY.md LG3); it needs no captcha and spends the
-operator's account's budget, not the village office's address's.
+operator's account's budget, not the village office's address's. Adding to
+the request under review instead is ``adding.py``.
 """
 
 from __future__ import annotations
@@ -29,13 +30,11 @@ from portal.tickets.drafts import claim_draft
 from portal.tickets.models import Ticket
 from portal.tickets.service import (
     InvalidAnswers,
-    add_resident_addition,
     submit_ticket,
     ticket_by_idempotency_key,
 )
-from portal.tickets.workflow import public_label
 from portal.web.pages import private_page
-from portal.web.public import channel, journey
+from portal.web.public import adding, channel, journey
 from portal.web.public.channel import route
 from portal.web.public.journey import Journey, next_url, question_url, url_for_tracking
 from portal.web.public.limits import limit_page
@@ -75,14 +74,14 @@ def check(kind: str):
         if refused is not None:
             return refused
         if duplicate is not None:
-            return _add_to(duplicate, j)
+            return adding.add_to(duplicate, j)
         return _send(j, form.idempotency_key.data)
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-    return _check_page(j, form, _captcha_first())
+    return check_page(j, form, _captcha_first())
 
 
-def _check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
+def check_page(j: Journey, form: CheckAnswersForm, needs_captcha: bool):
     g.captcha_on_page = needs_captcha
     return private_page(
         "public/submit/check.html",
@@ -128,7 +127,7 @@ def _send_refused(j: Journey, form: CheckAnswersForm):
                     "check, then press Send request again"
                 )
             )
-            return _check_page(j, form, True)
+            return check_page(j, form, True)
     wait = ratelimit.hit_or_wait(current_app.config["SUBMIT_LIMIT_PER_IP"], "submit-send", ip)
     if wait:
         return limit_page("public/submit/send_limit.html", wait, kind=j.kind)
@@ -154,6 +153,40 @@ def _summary(j: Journey) -> dict:
 
 
 def _send(j: Journey, idempotency_key: str):
+    """Send the draft; answers the service refuses (the journey's pages
+    should have caught it: a file too many, the operator's village changed
+    meanwhile) roll back and come back to the check page with the reason,
+    the draft kept."""
+    try:
+        return _send_once(j, idempotency_key)
+    except InvalidAnswers as exc:
+        form = CheckAnswersForm(formdata=None, data={"idempotency_key": idempotency_key})
+        form.form_errors.append(refusal_message(exc))
+        return check_page(j, form, False)
+
+
+def refusal_message(exc: InvalidAnswers) -> str:
+    """What the check page says when the service refused the answers."""
+    if exc.code == "too_many_files":
+        most = current_app.config["MAX_FILES_PER_TICKET"]
+        if not channel.current().assisted:
+            return _("A request can hold %(max)d files. Remove a file, then send again", max=most)
+        return _(
+            "A request can hold %(max)d files, the photo of the signed consent form included. "
+            "Remove a file, then send again",
+            max=most,
+        )
+    if exc.code in ("not_own_village", "not_operator"):
+        return _(
+            "You can send requests only for households of your own village. Your account "
+            "has changed since this request was started: start again from the beginning"
+        )
+    if exc.code == "consent_missing":
+        return _("Record how the resident gave consent and who gave it, then send again")
+    return _("This request could not be sent as it is. Check the answers, then send again")
+
+
+def _send_once(j: Journey, idempotency_key: str):
     confirmation_id = j.draft_id or secrets.token_urlsafe(16)
     operator = channel.operator()
     with transaction():
@@ -263,92 +296,3 @@ def sent():
         form=form,
         receipt_url=receipt_url,
     )
-
-
-@route(f"/{KIND}/already")
-def already(kind: str):
-    """The household's request of this kind is already under review: say so
-    (its status and date only, nothing it says) before the resident types
-    more, keep the draft, and offer to add to that request instead."""
-    j = journey.load(kind)
-    duplicate = journey.check_duplicate(j)
-    if duplicate is None or j.adding_to_existing:
-        return redirect(next_url(j))
-    return private_page(
-        "public/submit/duplicate.html",
-        kind=kind,
-        title=KIND_TITLES[kind],
-        status_label=public_label(duplicate.status),
-        submitted_at=duplicate.created_at,
-        form=ConfirmForm(),
-    )
-
-
-@route(f"/{KIND}/add-to-existing", methods=("POST",))
-@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
-def add_to_existing(kind: str):
-    """The resident chose to add their answers to the request under review:
-    the journey goes on without the contact question, and ends by adding."""
-    j = journey.load(kind)
-    if ConfirmForm().validate_on_submit() and journey.check_duplicate(j) is not None:
-        j.answers["add_to_existing"] = True
-        journey.save(j)
-    return redirect(next_url(j))
-
-
-@route(f"/{KIND}/send-as-new", methods=("POST",))
-@ratelimit.posts_per_address("SUBMIT_PAGE_LIMIT_PER_IP")
-def send_as_new(kind: str):
-    """The request under review could not take the answers (full): send
-    them as a new request instead (the contact question comes back)."""
-    j = journey.load(kind)
-    if ConfirmForm().validate_on_submit() and j.adding_to_existing and not j.held:
-        j.answers.pop("add_to_existing", None)
-        j.answers["send_as_new"] = True
-        journey.save(j)
-    return redirect(next_url(j))
-
-
-def _add_to(duplicate: Ticket, j: Journey):
-    """Add the checked answers to the request under review: the text as a
-    public message from the household, the files as its evidence."""
-    files = j.evidence()
-    try:
-        with transaction():
-            # Claimed first: a parallel click finds the draft gone and adds nothing.
-            if claim_draft(j.draft_id):
-                add_resident_addition(
-                    duplicate, _addition_note(j), files, now=journey.now(), keyring=keyring()
-                )
-                operator = channel.operator()
-                if operator is not None:
-                    record(
-                        "assisted_addition",
-                        staff_id=operator.id,
-                        ticket_id=duplicate.id,
-                        detail=j.kind,
-                        now=journey.now(),
-                    )
-    except InvalidAnswers:  # rolled back: the draft is kept
-        if journey.check_duplicate(j) is None:
-            # Decided meanwhile: told so, and the answers go on as a new request.
-            return redirect(next_url(j))
-        return private_page(
-            "public/submit/duplicate_full.html",
-            http_status=409,
-            kind=j.kind,
-            title=KIND_TITLES[j.kind],
-            form=ConfirmForm(),
-        )
-    journey.forget(j, discard=True)
-    return private_page("public/submit/evidence_added.html", count=len(files))
-
-
-def _addition_note(j: Journey) -> str:
-    """The reasons (in the resident's language) and the free text, as one message."""
-    reasons = REASONS.get((j.kind, j.subkind), {})
-    labels = [str(reasons.get(c, c)) for c in j.answers.get("reason_codes", [])]
-    parts = [_("Reasons: %(reasons)s", reasons="; ".join(labels))] if labels else []
-    if j.answers.get("details"):
-        parts.append(j.answers["details"])
-    return "\n\n".join(parts)

@@ -61,7 +61,7 @@ HOUSE_PHOTOS = ("house_front", "house_inside")
 REGION_LEVELS = ("province", "regency", "district", "village")
 
 
-def _question_page(j: Journey, name: str, form, http_status: int | None = None, **context):
+def question_page(j: Journey, name: str, form, http_status: int | None = None, **context):
     status = http_status or (400 if form.errors or form.form_errors else 200)
     previous = j.previous_question(name)
     return private_page(
@@ -135,7 +135,7 @@ def _ask(kind: str, name: str):
     return QUESTIONS[name](j)
 
 
-def _answered(j: Journey, name: str):
+def answered(j: Journey, name: str):
     j.mark_done(name)
     journey.save(j)
     return redirect(next_url(j))
@@ -148,7 +148,7 @@ def _ask_subkind(j: Journey):
     form = SubkindForm(data={"subkind": j.subkind or _suggested_subkind(j)})
     form.subkind.choices = list(SUBKIND_LABELS[j.kind].items())
     if not form.validate_on_submit():
-        return _question_page(j, "subkind", form)
+        return question_page(j, "subkind", form)
     if form.subkind.data != j.subkind:
         j.answers["subkind"] = form.subkind.data
         j.answers.pop("add_to_existing", None)
@@ -158,7 +158,7 @@ def _ask_subkind(j: Journey):
     if j.needs_registry_household() and j.household_id is None:
         journey.save(j)
         return need_lookup(j)
-    return _answered(j, "subkind")
+    return answered(j, "subkind")
 
 
 def _suggested_subkind(j: Journey) -> str | None:
@@ -173,10 +173,10 @@ def _suggested_subkind(j: Journey) -> str | None:
 def _ask_subject(j: Journey):
     form = SubjectForm(data=j.answers)
     if not form.validate_on_submit():
-        return _question_page(j, "subject", form)
+        return question_page(j, "subject", form)
     j.answers["subject_name"] = form.subject_name.data
     j.answers["subject_address"] = form.subject_address.data
-    return _answered(j, "subject")
+    return answered(j, "subject")
 
 
 def _ask_village(j: Journey):
@@ -196,7 +196,7 @@ def _ask_village(j: Journey):
         j.answers["region_path"] = chosen
         if len(chosen) == len(REGION_LEVELS):
             j.answers["village_code"] = chosen[-1]
-            return _answered(j, "village")
+            return answered(j, "village")
         j.answers.pop("village_code", None)
         j.forget_done("village")
         journey.save(j)
@@ -206,9 +206,9 @@ def _ask_village(j: Journey):
         _region_choices(form, path)
         field = getattr(form, REGION_LEVELS[len(chosen)])
         field.errors = [str(REGION_ERRORS[field.name])]
-        return _question_page(j, "village", form, 400, levels=REGION_LEVELS[: len(path) + 1])
+        return question_page(j, "village", form, 400, levels=REGION_LEVELS[: len(path) + 1])
     _region_choices(form, path)
-    return _question_page(j, "village", form, levels=REGION_LEVELS[: len(path) + 1])
+    return question_page(j, "village", form, levels=REGION_LEVELS[: len(path) + 1])
 
 
 def _region_choices(form: VillageForm, path: list[str]) -> None:
@@ -225,17 +225,17 @@ def _ask_reasons(j: Journey):
     form = ReasonsForm(data=j.answers, details_required=not choices, explain_codes=EXPLAIN_REASONS)
     form.reason_codes.choices = list(choices.items())
     if not form.validate_on_submit():
-        return _question_page(j, "reasons", form, details_hint=DETAILS_HINTS.get(j.subkind))
+        return question_page(j, "reasons", form, details_hint=DETAILS_HINTS.get(j.subkind))
     j.answers["reason_codes"] = list(form.reason_codes.data or [])
     j.answers["details"] = form.details.data or ""
-    return _answered(j, "reasons")
+    return answered(j, "reasons")
 
 
 def _ask_evidence(j: Journey):
     return evidence_page.ask(j)  # uploads, their budgets and previews
 
 
-def _evidence_message(code: str) -> str:
+def evidence_message(code: str) -> str:
     config = current_app.config
     return str(EVIDENCE_ERRORS[code]) % {
         "max_mb": config["MAX_FILE_BYTES"] // (1024 * 1024),
@@ -249,9 +249,9 @@ def _ask_contact(j: Journey):
     form_class = AssistContactForm if channel.current().assisted else ContactForm
     form = form_class(data={"contact": j.answers.get("reporter_contact")})
     if not form.validate_on_submit():
-        return _question_page(j, "contact", form)
+        return question_page(j, "contact", form)
     j.answers["reporter_contact"] = form.contact.data or None
-    return _answered(j, "contact")
+    return answered(j, "contact")
 
 
 def _ask_consent(j: Journey):
