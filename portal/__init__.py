@@ -59,10 +59,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     converters.init_app(app)  # before any route is added
 
+    from portal.web.api.open311 import bp as open311_bp
+    from portal.web.api.openapi import bp as api_bp
     from portal.web.hooks import bp as hooks_bp
     from portal.web.office import bp as office_bp
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
+    from portal.web.public.stats import bp as stats_bp
     from portal.web.public.submit import bp as submit_bp
     from portal.web.public.track import bp as track_bp
     from portal.web.public.track_actions import bp as resident_bp
@@ -76,6 +79,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(resident_bp)
     app.register_blueprint(hooks_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(stats_bp)
+    app.register_blueprint(open311_bp)
+    app.register_blueprint(api_bp)
 
     from portal import errors
 
@@ -116,6 +122,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale_selector())
     # Import every model so metadata (and Alembic autogenerate) sees them.
     from portal.audit import models as _audit  # noqa: F401
+    from portal.partners import models as _partners  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
     from portal.registry import models as _registry  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401

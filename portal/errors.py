@@ -13,6 +13,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from portal.i18n import wait_words
+from portal.web.api.open311 import formats
 
 log = logging.getLogger("portal.errors")
 
@@ -39,6 +40,10 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Retry-After", str(_limiter_retry_after()))
             log.info("rate limited", extra={"event": {"event": "rate_limited"}})
         # A limit page says how long to wait, in words (issue 9 §2).
+        if formats.is_api_request():
+            response = formats.error_reply(code, exc.description or exc.name)
+            response.headers.update(headers)
+            return response
         retry_after = headers.get("Retry-After", "")
         wait = wait_words(int(retry_after)) if retry_after.isdigit() else None
         page = render_template("errors/http.html", code=code, wait=wait)
@@ -53,8 +58,12 @@ def init_app(app: Flask) -> None:
             "rate-limit storage unavailable",
             extra={"event": {"event": "limiter_down", "error": type(exc.storage_error).__name__}},
         )
-        wait = wait_words(UNAVAILABLE_RETRY_AFTER)
-        response = make_response(render_template("errors/http.html", code=503, wait=wait), 503)
+        if formats.is_api_request():
+            response = formats.error_reply(503, "Service temporarily unavailable: retry later.")
+        else:
+            wait = wait_words(UNAVAILABLE_RETRY_AFTER)
+            page = render_template("errors/http.html", code=503, wait=wait)
+            response = make_response(page, 503)
         response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
         return response
 
@@ -64,4 +73,6 @@ def init_app(app: Flask) -> None:
             return _http_error(exc)
         incident = secrets.token_hex(6)
         log.exception("unhandled error", extra={"event": {"incident": incident}})
+        if formats.is_api_request():
+            return formats.error_reply(500, f"Internal error; incident {incident}.")
         return render_template("errors/500.html", incident=incident), 500

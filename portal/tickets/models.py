@@ -147,6 +147,10 @@ class Ticket(db.Model):
     #: ``consent_form``. None for a resident's own submission.
     consent_method: Mapped[str | None] = mapped_column(String(24))
     consent_by_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The partner system that sent it over the Open311 API (``portal.partners``),
+    #: and the token its POST answered with (``/open311/v2/tokens/<token>``).
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    partner_token: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     #: One of ``workflow.STATUSES``.
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -209,6 +213,8 @@ Index("ix_tickets_office_status_due", Ticket.office_id, Ticket.status, Ticket.du
 Index("ix_tickets_assignee_due", Ticket.office_id, Ticket.assignee_id, Ticket.due_next, Ticket.id)
 # ``flask tickets escalate``: open tickets past their nearest deadline, by level.
 Index("ix_tickets_escalation", Ticket.escalation_level, Ticket.due_next)
+# Open311 ``GET requests``: a date range of submissions, newest first.
+Index("ix_tickets_created", Ticket.created_at, Ticket.id)
 
 
 class TicketEvent(db.Model):
