@@ -226,6 +226,11 @@ class Config:
         os.environ.get("ESCALATE_NATIONAL_AFTER_WORKING_DAYS", "10")
     )
 
+    # Open311 (issue 13): the jurisdiction a request may name (any other is a
+    # 404), and each partner key's budget of API calls (reads and POSTs).
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "dtsen.kemensos.go.id")
+    PARTNER_LIMIT_PER_KEY = os.environ.get("PORTAL_PARTNER_LIMIT_PER_KEY", "600 per hour")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
