@@ -73,6 +73,7 @@ check_pages() {
     # Common Indonesian words: the page is translated, not just labelled.
     grep -Eqw 'dan|yang|Anda' <<<"$home" || fail "GET / has no Indonesian text"
     curl -fsS -o /dev/null "$base/readyz" || fail "GET /readyz did not return 200"
+    curl -fsS "$base/stats" | grep -q 'stat-figures' || fail "GET /stats does not show the figures"
     echo "/, /healthz and /readyz answer; the home page is in Indonesian"
 }
 
@@ -88,6 +89,7 @@ grep -Eq 'found: +NIK 3201016510750001 +name Yati' "$log" || fail "make run did 
 [[ ! -e $tmp/portal/instance/demo-snapshot.csv ]] || fail "the demo snapshot was left in instance/"
 grep -Eq 'tickets demo: [1-9][0-9]* created' "$log" || fail "make run did not create the demo tickets"
 grep -Eq 'performance figures: [1-9][0-9]* rows' "$log" || fail "make run did not refresh the performance figures"
+grep -Eq 'stats figures: [1-9][0-9]* scopes' "$log" || fail "make run did not refresh the /stats figures"
 for file in "$tmp"/portal/instance/portal.db*; do
     [[ $(stat -c %a "$file") == 600 ]] || fail "$(basename "$file") is not mode 0600"
 done

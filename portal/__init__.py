@@ -126,6 +126,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.regions import models as _regions  # noqa: F401
     from portal.registry import models as _registry  # noqa: F401
     from portal.staff import models as _staff  # noqa: F401
+    from portal.stats import models as _stats  # noqa: F401
     from portal.tickets import models as _tickets  # noqa: F401
 
 

@@ -37,6 +37,7 @@ def register_cli(app: Flask) -> None:
     from portal.regions.cli import offices_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
+    from portal.stats.cli import stats_cli
     from portal.tickets.cli import evidence_cli, templates_cli, tickets_cli
 
     app.cli.add_command(dtsen_cli)
@@ -47,3 +48,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(offices_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(stats_cli)

@@ -1,7 +1,59 @@
-"""``/stats``: the public statistics (issue 13 §1)."""
+"""``/stats``: the public statistics (issue 13 §1), no login. ``?scope=``
+an office code (default ``national``); ``/stats.csv`` and ``/stats.json``
+carry the same numbers for the same scope. The figures come from the
+``stats_*`` tables (``flask stats refresh``), never from the tickets."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from portal.db import transaction
+from portal.stats import formats, read
+from portal.stats.suppress import THRESHOLD
+from portal.tickets import sla
 
 bp = Blueprint("stats", __name__)
+
+
+def _load() -> read.ScopeStats | None:
+    """The scope asked for; 404 for an unknown one."""
+    code = request.args.get("scope", "national")
+    if len(code) > 24:
+        abort(404)
+    with transaction():
+        stats = read.load(code)
+    if stats is None and code != "national":
+        abort(404)
+    return stats
+
+
+def _not_yet():
+    return Response("statistics not computed yet\n", 503, mimetype="text/plain")
+
+
+@bp.get("/stats")
+def page():
+    stats = _load()
+    as_of = stats.computed_at.astimezone(sla.WIB) if stats else None
+    return render_template(
+        "public/stats.html", stats=stats, as_of=as_of, threshold=THRESHOLD, labels=read
+    )
+
+
+@bp.get("/stats.json")
+def as_json():
+    stats = _load()
+    return jsonify(formats.as_json(stats)) if stats else _not_yet()
+
+
+@bp.get("/stats.csv")
+def as_csv():
+    stats = _load()
+    if stats is None:
+        return _not_yet()
+    name = f"stats-{stats.place.code}.csv"
+    return Response(
+        formats.as_csv(stats),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
