@@ -230,6 +230,9 @@ class Config:
     # 404), and each partner key's budget of API calls (reads and POSTs).
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "dtsen.kemensos.go.id")
     PARTNER_LIMIT_PER_KEY = os.environ.get("PORTAL_PARTNER_LIMIT_PER_KEY", "600 per hour")
+    # /stats (issue 13): how long a process reuses a scope's figures once read
+    # (they change only at `flask stats refresh`; the page says "as of").
+    STATS_CACHE_SECONDS = 60
 
 
 class DevelopmentConfig(Config):
@@ -249,6 +252,7 @@ class TestingConfig(Config):
     HCAPTCHA_EXPECTED_HOSTNAME = None
     # The test client's own host, whatever the environment says.
     PUBLIC_BASE_URL = "http://localhost"
+    STATS_CACHE_SECONDS = 0  # tests refresh and read again at once
 
 
 class ProductionConfig(Config):

@@ -1,18 +1,38 @@
 """``/stats``: the public statistics (issue 13 §1), no login. ``?scope=``
 an office code (default ``national``); ``/stats.csv`` and ``/stats.json``
 carry the same numbers for the same scope. The figures come from the
-``stats_*`` tables (``flask stats refresh``), never from the tickets."""
+``stats_*`` tables (``flask stats refresh``), never from the tickets, and
+each process reuses them for a minute (``portal.stats.cache``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from portal.db import transaction
-from portal.stats import formats, read
-from portal.stats.suppress import THRESHOLD
+from portal.i18n import current_lang
+from portal.stats import cache, formats, read
+from portal.stats.suppress import THRESHOLD, Cell
 from portal.tickets import sla
 
 bp = Blueprint("stats", __name__)
+
+#: Decimal places per kind of figure.
+_PLACES = {"count": 0, "share": 1, "average": 2}
+
+
+@bp.app_template_filter("stat")
+def stat_text(cell: Cell, kind: str = "count") -> str:
+    """A cell as the page shows it: "fewer than 5", or the number with the
+    language's separators (id 1.234,5; en 1,234.5) and " %" for a share.
+    Plain string formatting: about 150 cells a page (Babel's formatter cost
+    most of the page's time)."""
+    if cell.suppressed:
+        return _("fewer than 5")
+    text = f"{cell.value:,.{_PLACES[kind]}f}"
+    if current_lang() == "id":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text + " %" if kind == "share" else text
 
 
 def _load() -> read.ScopeStats | None:
@@ -21,7 +41,7 @@ def _load() -> read.ScopeStats | None:
     if len(code) > 24:
         abort(404)
     with transaction():
-        stats = read.load(code)
+        stats = cache.load(code, current_app.config["STATS_CACHE_SECONDS"])
     if stats is None and code != "national":
         abort(404)
     return stats
