@@ -227,6 +227,16 @@ def test_no_cookie_is_set(client, db_clean, path):
     assert answer.status_code == 404 and "Set-Cookie" not in answer.headers
 
 
+def test_no_session_refresh_either(client, db_clean):
+    """A permanent session is refreshed on every response Flask sends: never an API's."""
+    with client.session_transaction() as session:
+        session.permanent = True
+        session["seen"] = 1
+    assert "Set-Cookie" in client.get("/lookup").headers  # the pages do refresh it
+    for path in READ_PATHS:
+        assert "Set-Cookie" not in client.get(f"{path}.json").headers, path
+
+
 def test_catalogue_is_cacheable_and_errors_are_not(client):
     assert client.get("/open311/v2/services.json").headers["Cache-Control"] == (
         "public, max-age=3600"
