@@ -42,6 +42,25 @@ REQUEST_FIELDS = {
     "long",
     "media_url",
 }
+#: The specification's order of a request's fields.
+FIELD_ORDER = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
 #: What a partner reading its own request gets on top (description: the spec's;
 #: the contact: the POST's own parameter names, per the contract).
 OWN_FIELDS = {"description", "email", "phone", "first_name", "last_name"}

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.tickets.models import Ticket
 from portal.web.api.open311.schemas import REQUESTS, TOKENS
 from tests.api.open311_read_support import (
+    FIELD_ORDER,
     REQUEST_FIELDS,
     children,
     clean_limits,  # noqa: F401 - fixture
@@ -33,25 +34,6 @@ from tests.api.open311_read_support import (
 from tests.tickets import NOW
 
 DAY = dt.timedelta(days=1)
-#: The specification's order of a request's fields.
-FIELD_ORDER = [
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-]
 
 
 @pytest.fixture
