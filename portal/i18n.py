@@ -129,6 +129,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _remember_language(response: Response) -> Response:
+        from portal.web.api.open311.formats import is_api_request
+
+        if is_api_request():  # an API answers each request in its own ?lang, sets no cookie
+            return response
         asked = _supported(request.args.get("lang"))
         cookie_name = app.config["LANG_COOKIE"]
         if asked and asked != request.cookies.get(cookie_name):

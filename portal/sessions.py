@@ -43,6 +43,14 @@ class SessionInterface(SecureCookieSessionInterface):
         app.extensions["portal_session_serializer"] = (keys, serializer)
         return serializer
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """Machine APIs (Open311, /api/) keep no session: never a cookie."""
+        from portal.web.api.open311.formats import is_api_request
+
+        if is_api_request():
+            return
+        super().save_session(app, session, response)
+
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
