@@ -22,23 +22,25 @@ from portal.partners.models import Partner
 from portal.regions.models import Office
 from portal.tickets.models import OutboxMessage, Ticket, TicketEvent
 from portal.web.api.open311 import schemas
+from tests.api import open311_fixtures as fx
 from tests.api.open311_fixtures import (
     HEAD_NAME,
     HEAD_NIK,
     NOW,
     fields,
-    frozen,  # noqa: F401 - fixture
     parsed,
-    partner,  # noqa: F401 - fixture
     post,
-    registry,  # noqa: F401 - fixture
     ticket_count,
     valid,
 )
 from tests.factories import VILLAGE
+from tests.office import queue_fixtures
 from tests.office.queue_fixtures import BOGOR
-from tests.office.queue_fixtures import clock as office_clock  # noqa: F401 - fixture
 from tests.staff.conftest import log_in, make_staff
+
+# The fixtures this module uses (clean_limits is autouse).
+clean_limits, frozen, partner, registry = fx.clean_limits, fx.frozen, fx.partner, fx.registry
+office_clock = queue_fixtures.clock
 
 FORMATS = ("json", "xml")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
