@@ -25,6 +25,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     invite,
     login,
     moves,
+    partners,
     nav,
     performance,
     queue,
