@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from portal.db import transaction
 from portal.partners.manage import (
@@ -42,8 +43,9 @@ def create(name: str) -> None:
     try:
         with transaction():
             partner, key = create_partner(name, now=dt.datetime.now(dt.UTC))
-    except PartnerError as exc:
-        raise click.ClickException(MESSAGES[exc.code]) from exc
+    except (PartnerError, IntegrityError) as exc:  # the name taken by a concurrent create
+        code = exc.code if isinstance(exc, PartnerError) else "name_taken"
+        raise click.ClickException(MESSAGES[code]) from exc
     click.echo(f"created partner {partner.name}. Its API key, shown only now:")
     click.echo(key)
 

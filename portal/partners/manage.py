@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.audit.log import record
 from portal.extensions import db
@@ -77,10 +77,17 @@ def revoke_partner(
     Raises ``PartnerError("unknown")`` or ``("revoked")`` (already)."""
     if partner is None:
         raise PartnerError("unknown")
-    if partner.revoked_at is not None:
+    # One conditional UPDATE: of two concurrent revokes, one changes the row
+    # (and writes the audit row), the other finds it revoked.
+    changed = db.session.execute(
+        update(Partner)
+        .where(Partner.id == partner.id, Partner.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
         raise PartnerError("revoked")
-    partner.revoked_at = now
-    db.session.flush()
+    db.session.refresh(partner)
     record("partner_revoked", staff_id=staff_id, detail=f"partner:{partner.id}", now=now)
     return partner
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from forms.partners import NewPartnerForm, RevokePartnerForm
 from portal.db import transaction
@@ -50,8 +51,9 @@ def admin_partner_new():
     try:
         with transaction():
             partner, key = create_partner(form.name.data, now=auth.now(), staff_id=g.staff.id)
-    except PartnerError as exc:
-        form.name.errors = [str(REFUSALS[exc.code])]
+    except (PartnerError, IntegrityError) as exc:  # the name taken by a concurrent click
+        code = exc.code if isinstance(exc, PartnerError) else "name_taken"
+        form.name.errors = [str(REFUSALS[code])]
         return render("office/partners_new.html", form=form), 400
     return render("office/partners_created.html", partner=partner, key=key)
 
@@ -73,7 +75,10 @@ def admin_partner_revoke(partner_id: int):
         return redirect(url_for("office.admin_partners"), code=303)
     if not form.validate_on_submit():
         return render("office/partners_revoke.html", partner=partner, form=form)
-    with transaction():
-        revoke_partner(partner, now=auth.now(), staff_id=g.staff.id)
+    try:
+        with transaction():
+            revoke_partner(partner, now=auth.now(), staff_id=g.staff.id)
+    except PartnerError:  # revoked meanwhile by a concurrent click
+        pass
     flash(_("The key of %(name)s is revoked.", name=partner.name))
     return redirect(url_for("office.admin_partners"), code=303)
