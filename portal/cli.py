@@ -1,6 +1,7 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
-``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``."""
+``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``,
+``flask partners …``."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
     from portal.notify.cli import outbox_cli
+    from portal.partners.cli import partners_cli
     from portal.regions.cli import offices_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
@@ -49,3 +51,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(offices_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(partners_cli)

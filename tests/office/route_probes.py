@@ -21,6 +21,7 @@ from tests.office import route_permission_fixtures as fx
 from tests.office import route_probes_field as field
 from tests.office.admin_probes import PROBES as ADMIN_PROBES
 from tests.office.assist_probes import ASSIST_PROBES
+from tests.office.partner_probes import PROBES as PARTNER_PROBES
 
 _serial = itertools.count(1)
 
@@ -312,6 +313,7 @@ PROBES = {
     ("GET", "/office/escalated"): _escalated,
     ("GET", "/office/village"): _village,
     **ADMIN_PROBES,
+    **PARTNER_PROBES,
     ("GET", "/office/performance/<code>"): _performance_office,
     ("GET", "/office/performance/<code>.csv"): _performance_office_csv,
     ("GET", "/office/performance"): _performance,

@@ -193,6 +193,22 @@ OTHER_ROUTES = {
     ("POST", "/office/admin/new"): {
         "handler": F, "supervisor": A, "operator": F, "admin": A, "field_officer": F,
     },
+    # Partner API keys (issue 13 §3): admins only; the probe's partner is made for it.
+    ("GET", "/office/admin/partners"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("GET", "/office/admin/partners/new"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("POST", "/office/admin/partners/new"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("GET", "/office/admin/partners/<int:partner_id>/revoke"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": A, "field_officer": F,
+    },
+    ("POST", "/office/admin/partners/<int:partner_id>/revoke"): {
+        "handler": F, "supervisor": F, "operator": F, "admin": A, "field_officer": F,
+    },
     ("GET", "/office/performance"): {
         "handler": A, "supervisor": A, "operator": F, "admin": F, "field_officer": F,
     },
