@@ -16,6 +16,9 @@ PORTAL_ENV ?= development
 WORKERS ?= 1
 THREADS ?= 8
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (tests/conftest.py isolates each one);
+# PYTEST_WORKERS=0 runs in this process, as pytest alone does.
+PYTEST_WORKERS ?= 2
 
 FLASK := PORTAL_ENV=$(PORTAL_ENV) $(BIN)/flask --app app
 # gunicorn's control socket is one per user by default: two servers would clash.
@@ -28,7 +31,7 @@ FREEZE_VENV := $(VENV)/.freeze
 # pinned in package-lock.json; npm writes this file at the end of an install.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help setup venv run worker test lint format freeze clean system-packages test-packages
+.PHONY: help setup venv run worker test api-check lint format freeze clean system-packages test-packages
 
 # Debian packages outside the venv, installed by scripts/system-packages.sh when
 # missing (as root with apt-get; otherwise it prints the command to run):
@@ -37,7 +40,7 @@ SYSTEM_PACKAGES := libharfbuzz-subset0
 TEST_PACKAGES := chromium
 
 help: ## list the targets
-	@grep -E '^[a-z ]+:.*## ' $(MAKEFILE_LIST) | \
+	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN { FS = ":.*## " } { printf "  make %-12s %s\n", $$1, $$2 }'
 
 setup venv: system-packages $(INSTALLED) $(CATALOGS) ## Debian packages, .venv with the pinned requirements, translations
@@ -79,7 +82,10 @@ worker: setup ## deliver notifications (flask outbox run); SMTP_URL / SMS_GATEWA
 	$(FLASK) outbox run
 
 test: setup test-packages $(NODE_MODULES) ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+api-check: setup ## schemathesis against /api/openapi.json on a temporary demo instance
+	.ci/api-check.sh
 
 # Install again only when the lock file is newer than the last install; no
 # package scripts run (axe-core has none, and none should).

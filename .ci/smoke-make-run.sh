@@ -83,6 +83,8 @@ git clone -q "$repo" "$tmp/portal"
 echo "first make run (fresh clone)"
 start_server "$tmp/first-run.log" "$FIRST_START_LIMIT"
 check_pages
+# Issue 13: schemathesis against this demo's /api/openapi.json (no second setup).
+.ci/api-check.sh "http://127.0.0.1:$port" || fail "schemathesis found answers that break /api/openapi.json"
 grep -q 'admin.demo@example.org' "$log" || fail "make run did not print the demo staff credentials"
 # The household README.md shows, found by /lookup (tests/web/test_demo_household.py).
 grep -Eq 'found: +NIK 3201016510750001 +name Yati' "$log" || fail "make run did not print the demo household"

@@ -4,6 +4,11 @@ The suite runs against SQLite by default and against PostgreSQL when
 ``DATABASE_URL`` points at one (CI does both). The database is migrated to
 head once per session with Alembic (never ``create_all``) and regions are
 loaded; ``db_clean`` empties everything but regions and offices after a test.
+
+Under pytest-xdist (``-n 2``) each worker has its own instance folder (its
+own SQLite file: ``tmp_path_factory`` is per worker) and, on PostgreSQL, its
+own database: ``<name>_gw0``, ``<name>_gw1``… created beside the one
+``DATABASE_URL`` names, which the worker then uses (``pytest_configure``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,34 @@ pytest_plugins = ["tests.live_server"]
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 REGION_TABLES = {"regions", "offices", "alembic_version"}
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def pytest_configure(config) -> None:
+    """An xdist worker on PostgreSQL: point ``DATABASE_URL`` (read by the app,
+    and by the servers tests start) at a database of this worker's own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("DATABASE_URL") or ""
+    if worker and url.startswith("postgres"):
+        os.environ["DATABASE_URL"] = _worker_database(url, worker)
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """``url``'s database name + ``_<worker>``, created (empty) if missing."""
+    from sqlalchemy import make_url
+
+    from portal.config import database_url
+
+    base = make_url(database_url(url, Path("/nonexistent")))
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
