@@ -10,14 +10,37 @@ from __future__ import annotations
 
 import copy
 
+from portal.stats.schema import STATS_JSON
 from portal.web.api import openapi_open311
 from portal.web.api.open311 import schemas
 
 VERSION = "1.0.0"
-#: The shape of ``/stats.json``.
-# TODO(issue 13, after the merge): replace this placeholder by
-# ``portal.stats.schema.STATS_JSON`` (helper "stats"), imported at the top.
-STATS_SCHEMA: dict = {"type": "object"}
+#: The shape of ``/stats.json`` (its tests validate answers against it).
+STATS_SCHEMA: dict = STATS_JSON
+
+
+def _stats_components() -> dict:
+    """``STATS_JSON`` as components: its ``$defs`` become ``Stats_<name>``
+    (a ``#/$defs/…`` pointer means nothing inside the OpenAPI document)."""
+    schema = copy.deepcopy(STATS_SCHEMA)
+    schema.pop("$schema", None)
+    defs = schema.pop("$defs", {})
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                node["$ref"] = "#/components/schemas/Stats_" + ref.removeprefix("#/$defs/")
+            for child in node.values():
+                rewrite(child)
+        elif isinstance(node, list):
+            for child in node:
+                rewrite(child)
+
+    rewrite(schema)
+    rewrite(defs)
+    return {"Stats": schema} | {f"Stats_{name}": value for name, value in defs.items()}
+
 
 _STATUS = {
     "type": "object",
@@ -83,7 +106,7 @@ def _components() -> dict:
             "Requests": requests,
             "Posted": copy.deepcopy(schemas.POSTED),
             "Tokens": copy.deepcopy(schemas.TOKENS),
-            "Stats": copy.deepcopy(STATS_SCHEMA),
+            **_stats_components(),
             "Status": _STATUS,
             "Villages": _VILLAGES,
             "HookAnswer": _HOOK_ANSWER,
@@ -163,7 +186,24 @@ def _other_paths() -> dict:
             "stats",
             "Statistics",
             "The public statistics (counts under 5 suppressed), as on /stats",
-            {"200": _json(_ref("Stats"), "The statistics.")},
+            {
+                "200": _json(_ref("Stats"), "The statistics."),
+                "404": {"description": "No such scope (an HTML page).", "content": _HTML},
+                "503": {
+                    "description": "The statistics were never computed (`flask stats refresh`).",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+            },
+            [
+                {
+                    "name": "scope",
+                    "in": "query",
+                    "required": False,
+                    "description": "national (default), a province (prov-32) or an office"
+                    " (dinsos-32.01).",
+                    "schema": {"type": "string"},
+                }
+            ],
         ),
         "/regions/villages": _simple_get(
             "villages",
