@@ -24,6 +24,7 @@ from tests.browser.test_office_browser import (
     log_in,
     objection_ticket,
     submit_in,
+    wib_today,
 )
 from tests.browser.test_phone_layout import PHONE, Walk, jpeg_file
 from tests.factories import VILLAGE
@@ -86,7 +87,7 @@ def test_a_field_visit_on_a_360_px_phone(app, browser, servers, tmp_path):
     page.wait_for_load_state()
     walk.check("record")
     assert page.get_attribute("#photo_1", "capture") == "environment"
-    page.fill("#visited_on", dt.date.today().isoformat())
+    page.fill("#visited_on", wib_today().isoformat())  # the WIB date, as the server checks it
     page.select_option("#obs_floor_material", "tanah")
     page.check("input[name=recommendation][value=request_right]")
     page.set_input_files("#photo_1", str(jpeg_file(tmp_path)))

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.registry.importer import import_snapshot
 from portal.registry.models import Household
 from portal.staff import totp
-from portal.tickets import workflow
+from portal.tickets import sla, workflow
 from portal.tickets.models import Ticket
 from portal.tickets.service import TicketAnswers, submit_ticket
 from tests.browser.test_phone_layout import Walk
@@ -40,6 +40,12 @@ JS = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 
 
 # --- helpers ------------------------------------------------------------------
+
+
+def wib_today() -> dt.date:
+    """Today in WIB, the date the server checks a visit's date against: from
+    00:00 to 07:00 WIB the machine's (UTC) date is still yesterday."""
+    return sla.local_date(dt.datetime.now(dt.UTC))
 
 
 def handler_with_totp(app, office: str = OFFICE) -> Account:
@@ -247,7 +253,7 @@ def test_log_in_filter_claim_triage_field_check_decide(app, browser, servers, tm
     page.click(f"a[href$='/office/tickets/{objection}/visit']")
     page.wait_for_load_state()
     axe(page, "visit")
-    page.fill("#visited_on", dt.date.today().isoformat())
+    page.fill("#visited_on", wib_today().isoformat())  # the WIB date, as the server checks it
     page.check("input[name=recommendation][value=request_right]")
     page.fill("#notes", "Lantai tanah, dinding bambu.")
     submit_in(page, f"main form[action$='/office/tickets/{objection}/visit']")
