@@ -22,26 +22,6 @@ from portal.regions.models import Office, Region
 from portal.tickets.models import Ticket
 from tests.tickets import NOW, answers, submit
 
-#: GeoReport v2, "GET service requests" / "GET service request": the fields
-#: (XML child elements) of every request, in the specification's words.
-REQUEST_FIELDS = {
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-}
 #: The specification's order of a request's fields.
 FIELD_ORDER = [
     "service_request_id",
@@ -61,6 +41,9 @@ FIELD_ORDER = [
     "long",
     "media_url",
 ]
+#: GeoReport v2, "GET service requests" / "GET service request": the fields
+#: (XML child elements) of every request, in the specification's words.
+REQUEST_FIELDS = set(FIELD_ORDER)
 #: What a partner reading its own request gets on top (description: the spec's;
 #: the contact: the POST's own parameter names, per the contract).
 OWN_FIELDS = {"description", "email", "phone", "first_name", "last_name"}
