@@ -122,6 +122,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale_selector())
     # Import every model so metadata (and Alembic autogenerate) sees them.
     from portal.audit import models as _audit  # noqa: F401
+    from portal.jobs import models as _jobs  # noqa: F401
     from portal.partners import models as _partners  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
     from portal.registry import models as _registry  # noqa: F401

@@ -1,0 +1,1 @@
+"""Data protection duties (issue 14 §5): retention, breach reports, backups."""
