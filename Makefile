@@ -77,9 +77,9 @@ endif
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		exec $(GUNICORN) app:app
 
-worker: setup ## deliver notifications (flask outbox run); SMTP_URL / SMS_GATEWAY_URL say where
+worker: setup ## the worker (flask worker): notifications and every periodic job; SMTP_URL / SMS_GATEWAY_URL say where
 	$(FLASK) db upgrade
-	$(FLASK) outbox run
+	$(FLASK) worker
 
 test: setup test-packages $(NODE_MODULES) ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
 ``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``,
-``flask partners …``."""
+``flask partners …``, ``flask worker …``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def regions_load() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
+    from portal.jobs.cli import worker_cli
     from portal.notify.cli import outbox_cli
     from portal.partners.cli import partners_cli
     from portal.regions.cli import offices_cli
@@ -52,3 +53,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(partners_cli)
+    app.cli.add_command(worker_cli)

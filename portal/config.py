@@ -219,6 +219,22 @@ class Config:
     OUTBOX_SEND_TIMEOUT = 10.0
     OUTBOX_KEEP_DAYS = 90
 
+    # Periodic jobs of `flask worker` (portal/jobs/schedule.py, issue 14 §2):
+    # seconds between two runs of each job; how often an idle worker looks for
+    # a due job; a run's lease (renewed every third of it while the job runs,
+    # so a dead worker's job is taken over this long after it died); and how
+    # soon a failed job is tried again (never later than its interval).
+    JOB_ESCALATE_SECONDS = int(os.environ.get("JOB_ESCALATE_SECONDS", "3600"))
+    JOB_CLOSE_EXPIRED_SECONDS = int(os.environ.get("JOB_CLOSE_EXPIRED_SECONDS", "3600"))
+    JOB_PURGE_EXPIRED_SECONDS = int(os.environ.get("JOB_PURGE_EXPIRED_SECONDS", "3600"))
+    JOB_PURGE_FAILURES_SECONDS = int(os.environ.get("JOB_PURGE_FAILURES_SECONDS", "86400"))
+    JOB_EVIDENCE_SWEEP_SECONDS = int(os.environ.get("JOB_EVIDENCE_SWEEP_SECONDS", "3600"))
+    JOB_REFRESH_SECONDS = int(os.environ.get("JOB_REFRESH_SECONDS", "900"))
+    JOB_RETENTION_SECONDS = int(os.environ.get("JOB_RETENTION_SECONDS", "86400"))
+    JOBS_POLL_SECONDS = float(os.environ.get("JOBS_POLL_SECONDS", "10"))
+    JOBS_LEASE_SECONDS = int(os.environ.get("JOBS_LEASE_SECONDS", "300"))
+    JOBS_RETRY_SECONDS = int(os.environ.get("JOBS_RETRY_SECONDS", "600"))
+
     # Escalation (`flask tickets escalate`, issue 12 §4): an overdue ticket goes
     # to the province supervisor on the first working day after its deadline,
     # and to the national office this many working days later.
