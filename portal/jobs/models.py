@@ -2,7 +2,7 @@
 
 A worker claims a job's run by moving ``lease_until`` forward in one
 conditional UPDATE (only where the lease has expired and ``next_run_at`` is
-due); the database decides, so two workers on two machines never run the
+due; ``portal.jobs.runs``); the database decides, so two workers on two machines never run the
 same job at once. ``last_success_at`` is what monitoring reads
 (``portal.metrics``, ``flask worker status``).
 """
@@ -26,7 +26,9 @@ class JobRun(db.Model):
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     #: The run's claim ends here; past it another worker may claim the job.
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: When the job is next due (set when a run starts, from its interval).
+    #: When the job is next due: set when a run ends, from its start plus the
+    #: interval (sooner after a failure), so a dead worker's run is taken over
+    #: as soon as its lease expires (``portal.jobs.runs``).
     next_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
