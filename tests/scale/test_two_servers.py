@@ -1,0 +1,253 @@
+"""Scale-out (issue 14 "Tests must show"): two app servers on different ports
+and two workers sharing one database and one Redis on 127.0.0.1. A rate
+limit is shared; references are unique across servers under concurrent
+submissions; a ticket claimed on one server cannot be claimed on the other;
+each periodic job runs once; both workers stop cleanly on SIGTERM.
+
+The four processes start once for the module (a few seconds each). Only on
+PostgreSQL (DATABASE_URL), the database of every deployment beyond one
+machine (DESIGN.md §7): on the SQLite leg the module is skipped (several
+processes writing one SQLite file at once answer "database is locked").
+Redis: ``TEST_SCALE_REDIS_URL``, by default db 2 of the local server, under
+a key prefix of this run's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+import redis
+from sqlalchemy import delete, select
+
+from portal.db import transaction
+from portal.extensions import db
+from portal.jobs.models import JobRun
+from portal.jobs.schedule import JOBS
+from portal.tickets.models import OutboxMessage, Ticket
+from tests.office import queue_fixtures as fx
+from tests.scale.cluster import (
+    START_WAIT,
+    HttpClient,
+    Process,
+    environment,
+    flask_worker,
+    gunicorn,
+    wait_until_up,
+)
+from tests.services import missing
+from tests.staff.conftest import Clock, log_in, make_staff, token
+from tests.web import journeys
+
+REDIS_URL = os.environ.get("TEST_SCALE_REDIS_URL", "redis://127.0.0.1:6379/2")
+LOOKUP_LIMIT = 4
+tickets = fx.tickets
+pytestmark = pytest.mark.xdist_group("scale")
+
+
+@dataclass
+class Cluster:
+    servers: list[tuple[Process, str]]
+    workers: list[Process]
+
+    @property
+    def urls(self) -> list[str]:
+        return [url for _, url in self.servers]
+
+
+def _redis_or_missing() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except redis.RedisError:
+        missing("Redis", f"at {REDIS_URL}")
+
+
+@pytest.fixture(scope="module")
+def cluster(app, tmp_path_factory):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("several app servers and workers: PostgreSQL (DATABASE_URL)")
+    _redis_or_missing()
+    with app.app_context(), transaction():
+        db.session.execute(delete(JobRun))  # every job due at once
+    folder = tmp_path_factory.mktemp("scale")
+    env = environment(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=REDIS_URL,
+        PORTAL_RATELIMIT_PREFIX=f"scale-{secrets.token_hex(4)}",
+        PORTAL_LOOKUP_LIMIT_PER_IP=f"{LOOKUP_LIMIT} per hour",
+        JOBS_POLL_SECONDS="0.2",
+        OUTBOX_POLL_SECONDS="0.2",
+    )
+    servers = [gunicorn(f"server{i}", env, folder) for i in (1, 2)]
+    workers = [flask_worker(f"worker{i}", env, folder) for i in (1, 2)]
+    started = Cluster(servers, workers)
+    try:
+        for server, url in servers:
+            wait_until_up(server, url)
+        with app.app_context():
+            _wait_for_every_job(workers)
+        yield started
+    finally:
+        for process in [*workers, *(s for s, _ in servers)]:
+            process.terminate()
+
+
+def _wait_for_every_job(workers: list[Process]) -> None:
+    """Until each job of the schedule has run and finished (once the workers
+    are up, the first rounds run them all): before any other test, so none
+    of them races a job."""
+    give_up = time.monotonic() + START_WAIT
+    while True:
+        db.session.expire_all()
+        rows = {r.name: r for r in db.session.scalars(select(JobRun))}
+        db.session.rollback()
+        done = [
+            r
+            for r in rows.values()
+            if r.lease_owner is None and (r.last_success_at or r.last_failure_at)
+        ]
+        if len(done) == len(JOBS):
+            return
+        for worker in workers:
+            worker.check_alive()
+        if time.monotonic() > give_up:
+            raise RuntimeError(f"jobs not run: {workers[0].log()[-2000:]}")
+        time.sleep(0.2)
+
+
+def _events(process: Process, name: str) -> list[dict]:
+    found = []
+    for line in process.log().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("event") == name:
+            found.append(record)
+    return found
+
+
+def test_each_periodic_job_runs_once_across_both_workers(app, app_ctx, cluster):
+    # Both workers are polling every 0.2 s (their "jobs_started" comes
+    # before their first round); give them a few more rounds to run a job twice.
+    for worker in cluster.workers:
+        assert len(_events(worker, "jobs_started")) == 1
+    time.sleep(1.0)
+
+    db.session.expire_all()
+    rows = {r.name: r for r in db.session.scalars(select(JobRun))}
+    assert sorted(rows) == sorted(job.name for job in JOBS)
+    assert {name: r.runs for name, r in rows.items()} == {job.name: 1 for job in JOBS}
+    started = [e["job"] for w in cluster.workers for e in _events(w, "job_started")]
+    assert sorted(started) == sorted(job.name for job in JOBS)  # each once, in both logs together
+
+
+def _post_lookup(url: str) -> int:
+    """A lookup POST without a CSRF token: refused (400) but counted per address."""
+    request = urllib.request.Request(url + "/lookup", data=b"nik=1&name=x", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_a_rate_limit_is_shared_by_both_servers(cluster):
+    a, b = cluster.urls
+    codes = [_post_lookup(a if i % 2 == 0 else b) for i in range(LOOKUP_LIMIT + 2)]
+    assert codes == [400] * LOOKUP_LIMIT + [429, 429]
+
+
+def _submit(url: str) -> str:
+    client = HttpClient(url)
+    check = journeys.answer_up_to_check(client, "proposal", "other_household", files=0)
+    sent, _key = journeys.send(client, "proposal", check)
+    assert sent.status_code == 200, sent.text[:500]
+    return journeys.REFERENCE.search(sent.text).group(0)
+
+
+def test_references_are_unique_across_servers_under_concurrent_submissions(
+    app, app_ctx, cluster, db_clean
+):
+    per_server = 8
+    targets = cluster.urls * per_server
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = list(pool.map(_submit, targets))
+
+    assert len(references) == 2 * per_server
+    assert len(set(references)) == len(references)
+    stored = db.session.scalars(select(Ticket.reference).where(Ticket.reference.in_(references)))
+    assert sorted(stored) == sorted(references)
+    # The workers deliver each one's notification (no gateway here: marked skipped).
+    ids = select(Ticket.id).where(Ticket.reference.in_(references))
+    give_up = time.monotonic() + START_WAIT
+    while True:
+        db.session.expire_all()
+        statuses = list(
+            db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.ticket_id.in_(ids)))
+        )
+        db.session.rollback()
+        if (statuses and "pending" not in statuses) or time.monotonic() > give_up:
+            break
+        time.sleep(0.2)
+    assert len(statuses) >= len(references)
+    assert set(statuses) == {"skipped"}
+
+
+def _claim(client: HttpClient, csrf: str) -> str | None:
+    """Claim-next; the claimed ticket's reference, None when none is left."""
+    answer = client.post("/office/claim-next", data={"csrf_token": csrf})
+    assert answer.status_code == 303, answer.text[:500]
+    where = answer.headers["Location"]
+    return None if where.rstrip("/").endswith("/office") else where.rsplit("/", 1)[1]
+
+
+def test_a_ticket_claimed_on_one_server_cannot_be_claimed_on_the_other(
+    app, cluster, tickets, db_clean
+):
+    first, second = (make_staff(app, "handler", office=fx.BOGOR) for _ in range(2))
+    clients = [HttpClient(url) for url in cluster.urls]
+    for client, account in zip(clients, (first, second), strict=True):
+        assert log_in(client, account, Clock()).status_code == 303
+    csrf = [token(client, "/office/") for client in clients]
+
+    only = tickets.add()
+    assert _claim(clients[0], csrf[0]) == only
+    assert _claim(clients[1], csrf[1]) is None
+    assert tickets.get(only).assignee_id == first.id
+
+    # Both at once, on both servers, until none is left: each ticket to one.
+    references = tickets.add_many([{} for _ in range(12)])
+    got: list[list[str]] = [[], []]
+    barrier = threading.Barrier(2)
+
+    def claim_all(i: int) -> None:
+        barrier.wait(timeout=30)
+        while (reference := _claim(clients[i], csrf[i])) is not None:
+            got[i].append(reference)
+
+    threads = [threading.Thread(target=claim_all, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(got[0] + got[1]) == sorted(references)  # none twice, none left out
+    for account, mine in zip((first, second), got, strict=True):
+        assert {tickets.get(r).assignee_id for r in mine} <= {account.id}
+
+
+def test_both_workers_stop_cleanly_on_sigterm(cluster):
+    codes = [worker.terminate() for worker in cluster.workers]
+    assert codes == [0, 0]
+    for worker in cluster.workers:
+        assert len(_events(worker, "jobs_stopped")) == 1
+        assert len(_events(worker, "outbox_stopped")) == 1
