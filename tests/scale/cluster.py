@@ -42,6 +42,12 @@ class HttpClient:
         self.base_url = base_url
         self.session = requests.Session()
 
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.session.close()  # no kept-alive connection holds a server thread
+
     def get(self, path: str, *, follow_redirects: bool = False) -> Answer:
         url = self.base_url + path
         return Answer(self.session.get(url, allow_redirects=follow_redirects, timeout=60))
@@ -79,10 +85,12 @@ class Process:
         if self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.log()[-3000:]}")
 
-    def terminate(self) -> int:
-        """SIGTERM and the exit code (killed, and None, if it does not stop)."""
+    def signal(self, signum: int = signal.SIGTERM) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signum)
+
+    def wait(self) -> int | None:
+        """The exit code; killed, and None, if it does not stop in time."""
         try:
             return self.proc.wait(timeout=STOP_WAIT)
         except subprocess.TimeoutExpired:
