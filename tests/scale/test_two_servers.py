@@ -4,7 +4,9 @@ limit is shared; references are unique across servers under concurrent
 submissions; a ticket claimed on one server cannot be claimed on the other;
 each periodic job runs once; both workers stop cleanly on SIGTERM.
 
-The four processes start once for the module (a few seconds each). Only on
+One test walks the checks in order on one set of processes (starting four
+app processes is the cost; split into tests, pytest-xdist's default
+distribution would start them once per xdist worker). Only on
 PostgreSQL (DATABASE_URL), the database of every deployment beyond one
 machine (DESIGN.md §7): on the SQLite leg the module is skipped (several
 processes writing one SQLite file at once answer "database is locked").
@@ -51,7 +53,7 @@ from tests.web import journeys
 REDIS_URL = os.environ.get("TEST_SCALE_REDIS_URL", "redis://127.0.0.1:6379/2")
 LOOKUP_LIMIT = 4
 tickets = fx.tickets
-pytestmark = pytest.mark.xdist_group("scale")
+pytestmark = pytest.mark.usefixtures("db_clean")
 
 
 @dataclass
@@ -71,7 +73,7 @@ def _redis_or_missing() -> None:
         missing("Redis", f"at {REDIS_URL}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def cluster(app, tmp_path_factory):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("several app servers and workers: PostgreSQL (DATABASE_URL)")
@@ -140,7 +142,17 @@ def _events(process: Process, name: str) -> list[dict]:
     return found
 
 
-def test_each_periodic_job_runs_once_across_both_workers(app, app_ctx, cluster):
+def test_two_servers_and_two_workers_on_one_database_and_one_redis(app, cluster, tickets):
+    with app.app_context():
+        check_each_periodic_job_runs_once(cluster)
+    check_a_rate_limit_is_shared(cluster)
+    check_a_ticket_claimed_on_one_server_cannot_be_claimed_on_the_other(app, cluster, tickets)
+    with app.app_context():
+        check_references_are_unique_under_concurrent_submissions(cluster)
+    check_both_workers_stop_cleanly_on_sigterm(cluster)
+
+
+def check_each_periodic_job_runs_once(cluster):
     # Both workers are polling every 0.2 s (their "jobs_started" comes
     # before their first round); give them a few more rounds to run a job twice.
     for worker in cluster.workers:
@@ -165,7 +177,7 @@ def _post_lookup(url: str) -> int:
         return refused.code
 
 
-def test_a_rate_limit_is_shared_by_both_servers(cluster):
+def check_a_rate_limit_is_shared(cluster):
     a, b = cluster.urls
     codes = [_post_lookup(a if i % 2 == 0 else b) for i in range(LOOKUP_LIMIT + 2)]
     assert codes == [400] * LOOKUP_LIMIT + [429, 429]
@@ -179,9 +191,7 @@ def _submit(url: str) -> str:
     return journeys.REFERENCE.search(sent.text).group(0)
 
 
-def test_references_are_unique_across_servers_under_concurrent_submissions(
-    app, app_ctx, cluster, db_clean
-):
+def check_references_are_unique_under_concurrent_submissions(cluster):
     per_server = 5
     targets = cluster.urls * per_server
     with ThreadPoolExecutor(max_workers=2 * per_server) as pool:
@@ -215,22 +225,22 @@ def _claim(client: HttpClient, csrf: str) -> str | None:
     return None if where.rstrip("/").endswith("/office") else where.rsplit("/", 1)[1]
 
 
-def test_a_ticket_claimed_on_one_server_cannot_be_claimed_on_the_other(
-    app, cluster, tickets, db_clean
-):
-    first, second = (make_staff(app, "handler", office=fx.BOGOR) for _ in range(2))
+def check_a_ticket_claimed_on_one_server_cannot_be_claimed_on_the_other(app, cluster, tickets):
+    # Bandung's office: no other ticket of this test (submissions go to Bogor).
+    first, second = (make_staff(app, "handler", office=fx.BANDUNG) for _ in range(2))
+    place = {"office": fx.BANDUNG, "village": fx.BANDUNG_VILLAGE}
     clients = [HttpClient(url) for url in cluster.urls]
     for client, account in zip(clients, (first, second), strict=True):
         assert log_in(client, account, Clock()).status_code == 303
     csrf = [token(client, "/office/") for client in clients]
 
-    only = tickets.add()
+    only = tickets.add(**place)
     assert _claim(clients[0], csrf[0]) == only
     assert _claim(clients[1], csrf[1]) is None
     assert tickets.get(only).assignee_id == first.id
 
     # Both at once, on both servers, until none is left: each ticket to one.
-    references = tickets.add_many([{} for _ in range(8)])
+    references = tickets.add_many([place for _ in range(8)])
     got: list[list[str]] = [[], []]
     barrier = threading.Barrier(2)
 
@@ -252,7 +262,7 @@ def test_a_ticket_claimed_on_one_server_cannot_be_claimed_on_the_other(
         assert {tickets.get(r).assignee_id for r in mine} <= {account.id}
 
 
-def test_both_workers_stop_cleanly_on_sigterm(cluster):
+def check_both_workers_stop_cleanly_on_sigterm(cluster):
     for worker in cluster.workers:
         worker.signal(signal.SIGTERM)
     codes = [worker.wait() for worker in cluster.workers]
