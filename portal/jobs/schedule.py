@@ -35,10 +35,16 @@ class Job:
 
 def invoke(command: click.Command, *args: str) -> str:
     """Run a CLI command's own code with ``args``, defaults as on the command
-    line; what it printed, on one line. Raises whatever the command raised."""
+    line; what it printed, on one line. Raises whatever the command raised,
+    and ``RuntimeError`` when it exited with a non-zero code."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        command.main(list(args), prog_name=command.name, standalone_mode=False)
+        try:
+            code = command.main(list(args), prog_name=command.name, standalone_mode=False)
+        except SystemExit as exited:  # sys.exit() in a command: not the worker's exit
+            code = exited.code
+    if isinstance(code, int) and code != 0:
+        raise RuntimeError(f"{command.name} exited with code {code}")
     return " | ".join(line for line in out.getvalue().splitlines() if line.strip())
 
 

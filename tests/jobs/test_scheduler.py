@@ -157,3 +157,24 @@ def test_status_flags_jobs_without_a_recent_success(app, app_ctx, monkeypatch):
     assert "retention: OVERDUE" in later.output
     assert "last error: NotImplementedError: not yet" in later.output
     assert later.output.count(": ok, every") == len(JOBS) - 1
+
+
+def test_a_command_that_exits_non_zero_is_a_failure_not_the_workers_exit(app, app_ctx):
+    import sys
+
+    import click
+
+    from portal.jobs.schedule import invoke
+
+    @click.command("quits")
+    def quits() -> None:
+        click.echo("giving up")
+        sys.exit(3)
+
+    scheduler = Scheduler(app, jobs=[Job("quits", lambda: invoke(quits), "JOB_ESCALATE_SECONDS")])
+    scheduler.prepare()
+
+    [outcome] = scheduler.run_due()
+
+    assert (outcome.ok, outcome.detail) == (False, "RuntimeError: quits exited with code 3")
+    assert rows()["quits"].failures == 1
