@@ -150,8 +150,22 @@ class Scheduler:
         """Renew the run's lease every third of it until ``done``."""
         with self.app.app_context():
             while not done.wait(self.lease / 3):
-                with transaction():
-                    held = runs.renew(name, self.owner, self.clock(), self.lease)
+                try:
+                    with transaction():
+                        held = runs.renew(name, self.owner, self.clock(), self.lease)
+                except Exception as exc:  # noqa: BLE001 - e.g. SQLite busy: try again later
+                    log.warning(
+                        "job lease not renewed",
+                        extra={
+                            "event": {
+                                "event": "job_lease_retry",
+                                "job": name,
+                                "error": type(exc).__name__,
+                            }
+                        },
+                    )
+                    db.session.rollback()
+                    continue
                 if not held:
                     log.warning(
                         "job lease lost",

@@ -11,6 +11,9 @@ interval; sooner after a failure), not when it starts: a worker that dies
 mid-run leaves a due job whose lease simply expires, and the next worker
 takes it over at once instead of an interval later.
 
+Times are the workers' clocks: keep the machines' clocks synchronised (NTP);
+a skew approaching ``JOBS_LEASE_SECONDS`` would let a lease be taken early.
+
 Callers commit (``portal.db.transaction``).
 """
 
