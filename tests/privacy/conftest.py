@@ -25,6 +25,16 @@ def uploads(app, tmp_path, monkeypatch):
     app.extensions.pop("evidence_storage", None)
 
 
+@pytest.fixture
+def in_app(app_ctx, db_clean):
+    """An app context for the test whose session is ended before ``db_clean``
+    empties the tables: on PostgreSQL a read left open on ``audit_log`` would
+    hold the lock ``db_clean``'s trigger change waits for."""
+    yield app_ctx
+    db.session.rollback()
+    db.session.remove()
+
+
 def ticket_with_files(keyring, *, status: str | None = None, at: dt.datetime | None = None, **over):
     """A submitted ticket with one PNG (stored original + thumbnail), then put
     straight into ``status`` since ``at`` (setup, not a move); its id."""

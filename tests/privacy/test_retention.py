@@ -18,7 +18,7 @@ from portal.tickets.drafts import save_draft
 from portal.tickets.models import Draft, Evidence, Ticket
 from tests.privacy.conftest import ticket_with_files
 
-pytestmark = pytest.mark.usefixtures("app_ctx", "db_clean", "uploads")
+pytestmark = pytest.mark.usefixtures("in_app", "uploads")
 
 #: The frozen "now" of every run: Monday 7 December 2026, 10:00 WIB.
 NOW = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)
