@@ -105,6 +105,8 @@ def breach_report(
 ) -> BreachReport:
     """The tickets the access in ``[start, end)`` touched (only ``ticket_id``'s
     rows when given), from the audit log."""
+    # In UTC, as stored (SQLite compares the wall time and drops the zone).
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     report = BreachReport(start, end)
     query = select(AuditEntry).where(AuditEntry.at >= start, AuditEntry.at < end)
     for row in db.session.scalars(query.order_by(AuditEntry.id)):

@@ -80,7 +80,10 @@ def breach_report_command(start, end, reference, out) -> None:
     keyring = current_app.extensions["keyring"]
     rows, totals = subject_rows(report, keyring, masked=out is None)
     db.session.rollback()
-    click.echo(f"window {start.isoformat()} .. {end.isoformat()}: {report.audit_rows} audit rows")
+    click.echo(
+        f"window {report.start.isoformat()} .. {report.end.isoformat()}: "
+        f"{report.audit_rows} audit rows"
+    )
     for name in ("tickets", "households", "persons", "other_subjects", "reporters"):
         click.echo(f"{name}: {totals.get(name, 0)}")
     for kind, n in sorted(report.unattributed.items()):
