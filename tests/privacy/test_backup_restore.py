@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import shutil
 
 import pytest
@@ -182,27 +181,22 @@ def test_backup_wipe_restore_brings_back_every_ticket_file_and_decryption(
             db.engine.dispose()
 
 
-def test_restore_refuses_a_database_that_is_not_empty(app, keyring, uploads, tmp_path):
-    with app.app_context():
-        submit(keyring, answers(), evidence=[stored("rumah.png", image_bytes("PNG"))])
-    backup_dir = tmp_path / "backup"
-    assert app.test_cli_runner().invoke(args=["backup", "create", str(backup_dir)]).exit_code == 0
-    result = app.test_cli_runner().invoke(args=["backup", "restore", str(backup_dir)])
-    assert result.exit_code == 1
-    assert "not empty" in result.output
-
-
-def test_verify_finds_a_changed_file(app, keyring, uploads, tmp_path):
+def test_verify_finds_a_changed_file_and_restore_wants_an_empty_database(
+    app, keyring, uploads, tmp_path
+):
     with app.app_context():
         submit(keyring, answers(), evidence=[stored("rumah.png", image_bytes("PNG"))])
     backup_dir = tmp_path / "backup"
     runner = app.test_cli_runner()
     assert runner.invoke(args=["backup", "create", str(backup_dir)]).exit_code == 0
     assert runner.invoke(args=["backup", "verify", str(backup_dir)]).exit_code == 0
+    # Into the database it came from: refused, nothing touched.
+    result = runner.invoke(args=["backup", "restore", str(backup_dir)])
+    assert result.exit_code == 1
+    assert "not empty" in result.output
     victim = sorted((backup_dir / "evidence").iterdir())[0]
     data = bytearray(victim.read_bytes())
     data[-1] ^= 1
-    os.chmod(victim, 0o600)
     victim.write_bytes(bytes(data))
     result = runner.invoke(args=["backup", "verify", str(backup_dir)])
     assert result.exit_code == 1

@@ -88,7 +88,7 @@ def _csv(output: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(output[start:])))
 
 
-def test_lists_the_tickets_the_window_touched_masked_on_the_terminal(app, access):
+def test_lists_the_tickets_the_window_touched(app, access, tmp_path):
     result = app.test_cli_runner().invoke(args=["breach", "report", *WINDOW])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -115,9 +115,7 @@ def test_lists_the_tickets_the_window_touched_masked_on_the_terminal(app, access
     assert rows[access["exported"].reference]["access"] == "exported"
     for clear in (KK, HEAD_NIK, "Dewi Lestari", "Bambang", "0812 1111 2222"):
         assert clear not in out
-
-
-def test_out_writes_identities_in_full_to_a_private_file(app, access, tmp_path):
+    # --out: in full, to a new private file; the terminal still shows no identity.
     out = tmp_path / "subjects.csv"
     result = app.test_cli_runner().invoke(args=["breach", "report", *WINDOW, "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -128,9 +126,7 @@ def test_out_writes_identities_in_full_to_a_private_file(app, access, tmp_path):
     assert (household["kk_number"], household["head_nik"]) == (KK, HEAD_NIK)
     assert household["head_name"] == "Bambang Suryadi Wicaksono"
     assert rows[access["opened"].reference]["reporter_contact"] == "0812 1111 2222"
-
-
-def test_one_ticket(app, access):
+    # --ticket: that ticket's access only.
     reference = access["household"].reference
     result = app.test_cli_runner().invoke(args=["breach", "report", *WINDOW, "--ticket", reference])
     assert result.exit_code == 0, result.output
