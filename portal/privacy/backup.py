@@ -76,10 +76,8 @@ def libpq_args(url) -> tuple[list[str], dict[str, str]]:
     args = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-d", url.database]
     if url.username:
         args += ["-U", url.username]
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    return args, env
+    password = {"PGPASSWORD": str(url.password)} if url.password else {}
+    return args, {**os.environ, **password}
 
 
 def snapshot_facts(conn: Connection) -> dict:
