@@ -159,8 +159,8 @@ def test_backup_wipe_restore_brings_back_every_ticket_file_and_decryption(
             some = db.session.scalars(select(Ticket.subject_name_enc)).first()
             with pytest.raises(Exception):
                 generated.decrypt(some, P_SUBJECT_NAME)
-            for engine in (db.engine,):
-                engine.dispose()
+            db.session.remove()
+            db.engine.dispose()
 
         restarted = _new_app(instance, uri)  # reads the restored keys.json
         with restarted.app_context():
