@@ -35,8 +35,9 @@ NODE_MODULES := node_modules/.package-lock.json
 
 # Debian packages outside the venv, installed by scripts/system-packages.sh when
 # missing (as root with apt-get; otherwise it prints the command to run):
-# HarfBuzz subsetting for the receipt PDFs; Chromium for the browser tests.
-SYSTEM_PACKAGES := libharfbuzz-subset0
+# HarfBuzz subsetting for the receipt PDFs; pg_dump/pg_restore for `flask backup`
+# on PostgreSQL (same major version as the server); Chromium for the browser tests.
+SYSTEM_PACKAGES := libharfbuzz-subset0 postgresql-client
 TEST_PACKAGES := chromium
 
 help: ## list the targets

@@ -37,6 +37,7 @@ def register_cli(app: Flask) -> None:
     from portal.jobs.cli import worker_cli
     from portal.notify.cli import outbox_cli
     from portal.partners.cli import partners_cli
+    from portal.privacy.cli import backup_cli, breach_cli, retention_cli
     from portal.regions.cli import offices_cli
     from portal.registry.cli import dtsen_cli
     from portal.staff.cli import staff_cli
@@ -54,3 +55,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(stats_cli)
     app.cli.add_command(partners_cli)
     app.cli.add_command(worker_cli)
+    for group in (retention_cli, breach_cli, backup_cli):
+        app.cli.add_command(group)

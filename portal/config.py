@@ -142,6 +142,15 @@ class Config:
     PIN_MAX_ATTEMPTS = 100
     PIN_LOCK_MINUTES = 24 * 60
 
+    # Retention (`flask retention run`, SECURITY.md PD2, docs/data-protection.md):
+    # a final ticket's (closed, duplicate, withdrawn) evidence files and rows
+    # go this many days after it reached that status; a reply or appeal draft
+    # of a final ticket this many hours after (expired drafts go at once).
+    RETENTION_EVIDENCE_DAYS = int(os.environ.get("PORTAL_RETENTION_EVIDENCE_DAYS", "365"))
+    RETENTION_DRAFT_HOURS_AFTER_CLOSURE = int(
+        os.environ.get("PORTAL_RETENTION_DRAFT_HOURS_AFTER_CLOSURE", "0")
+    )
+
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
     MAX_FILE_BYTES = 8 * 1024 * 1024
