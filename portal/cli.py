@@ -1,7 +1,8 @@
 """Command groups: ``flask regions …``, ``flask dtsen …``, ``flask staff …``,
 ``flask evidence …``, ``flask tickets …``,
 ``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``,
-``flask partners …``, ``flask worker …``."""
+``flask partners …``, ``flask worker …``, ``flask retention …``,
+``flask breach …``, ``flask backup …``."""
 
 from __future__ import annotations
 
