@@ -1,4 +1,16 @@
-"""JSON log lines with a request id and UTC time (SECURITY.md LG1)."""
+"""JSON log lines with a request id and UTC time (SECURITY.md LG1), and one
+line per finished request (issue 14 §4).
+
+The request line names the matched rule (``/t/<token>``), never the raw
+path: paths can carry bearer tokens (tracking links, invitations). It is
+written from Flask's ``request_finished`` signal, after every
+``after_request`` hook (compression included), so its latency is the app's
+whole work on the request; the body's transfer is the server's. It runs on
+every lookup, so it costs one dict and one ``logging`` call. The health
+probes (``/healthz``, ``/readyz``, ``/metrics``: ``portal.web.ops``) are
+counted in the metrics but not logged: load balancers poll them every few
+seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +19,11 @@ import json
 import logging
 import secrets
 import sys
+import time
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, request_finished
+
+from portal import metrics
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,12 +36,14 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        extra = getattr(record, "event", None)
         for key in ("request_id", "path"):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value
-        extra = getattr(record, "event", None)
         if isinstance(extra, dict):
+            if "route" in extra:  # the request line names the same rule once
+                entry.pop("path", None)
             entry.update(extra)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -46,6 +63,16 @@ def new_request_id() -> str:
     return "".join(secrets.choice(REQUEST_ID_ALPHABET) for _ in range(REQUEST_ID_LENGTH))
 
 
+#: The per-request line's logger (``portal.request``).
+request_log = logging.getLogger("portal.request")
+
+#: The route of a request that matched no rule (404, or 405 before matching).
+UNMATCHED = "(unmatched)"
+
+#: Endpoints polled by machines every few seconds: counted, not logged.
+QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.scrape"})
+
+
 def _record_with_request(*args, **kwargs) -> logging.LogRecord:
     """Stamp every record made during a request with its id and path, so
     the fields survive however late the record is formatted."""
@@ -55,8 +82,32 @@ def _record_with_request(*args, **kwargs) -> logging.LogRecord:
         # The matched rule (/t/<token>), never the raw path: paths can carry
         # bearer tokens (tracking links).
         rule = request.url_rule
-        record.path = rule.rule if rule is not None else "(unmatched)"
+        record.path = rule.rule if rule is not None else UNMATCHED
     return record
+
+
+def _request_finished(sender: Flask, response, **_extra) -> None:
+    """The request line and the request metrics, once the response is final."""
+    started = g.get("request_started")
+    if started is None:  # an app without ``init_app`` (tests build bare ones)
+        return
+    seconds = time.perf_counter() - started
+    rule = request.url_rule
+    route = rule.rule if rule is not None else UNMATCHED
+    status = response.status_code
+    method = request.method
+    metrics.observe_request(route, method, status, seconds)
+    if rule is not None and rule.endpoint in QUIET_ENDPOINTS:
+        return
+    if request_log.isEnabledFor(logging.INFO):
+        event = {
+            "event": "request",
+            "route": route,
+            "method": method,
+            "status": status,
+            "latency_ms": round(seconds * 1000, 1),
+        }
+        request_log.info("request", extra={"event": event})
 
 
 def init_app(app: Flask) -> None:
@@ -70,8 +121,12 @@ def init_app(app: Flask) -> None:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
+    # A module-level receiver (blinker holds it weakly), for every app.
+    request_finished.connect(_request_finished)
+
     @app.before_request
     def _request_id():
+        g.request_started = time.perf_counter()
         g.request_id = new_request_id()
 
     @app.after_request
