@@ -34,6 +34,7 @@ def regions_load() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
+    from portal.metrics_cli import metrics_cli
     from portal.notify.cli import outbox_cli
     from portal.partners.cli import partners_cli
     from portal.regions.cli import offices_cli
@@ -52,3 +53,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(partners_cli)
+    app.cli.add_command(metrics_cli)

@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 import sys
-import time
+from time import perf_counter
 
 from flask import Flask, g, has_request_context, request, request_finished
 
@@ -91,7 +91,7 @@ def _request_finished(sender: Flask, response, **_extra) -> None:
     started = g.get("request_started")
     if started is None:  # an app without ``init_app`` (tests build bare ones)
         return
-    seconds = time.perf_counter() - started
+    seconds = perf_counter() - started
     rule = request.url_rule
     route = rule.rule if rule is not None else UNMATCHED
     status = response.status_code
@@ -126,7 +126,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _request_id():
-        g.request_started = time.perf_counter()
+        g.request_started = perf_counter()
         g.request_id = new_request_id()
 
     @app.after_request

@@ -1,0 +1,79 @@
+"""The per-request JSON line (portal/logs.py, issue 14 §4): request id,
+route (the matched rule, never the raw path), method, status, latency."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portal import logs
+from tests.observe.scrape import BEARER, TOKEN, scrape, value
+
+TRACKING_TOKEN = "AbCdEfGhIjKlMnOpQrStUv"  # a tracking link's shape: 22 characters
+
+
+def request_lines(caplog) -> list[dict]:
+    """The request lines as the JSON formatter writes them."""
+    formatter = logs.JsonFormatter()
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "portal.request"]
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """The hook's clock: each request (two readings, start and end) takes 0.25 s."""
+    calls = iter(range(1_000))
+    monkeypatch.setattr(logs, "perf_counter", lambda: 100.0 + 0.25 * (next(calls) % 2))
+
+
+def test_the_line_has_the_request_id_the_rule_the_method_the_status_and_the_latency(
+    client, caplog, fake_clock
+):
+    response = client.get(f"/t/{TRACKING_TOKEN}")
+    [line] = request_lines(caplog)
+    assert line == {
+        "time": line["time"],
+        "level": "INFO",
+        "logger": "portal.request",
+        "message": "request",
+        "request_id": response.headers["X-Request-ID"],
+        "event": "request",
+        "route": "/t/<token>",
+        "method": "GET",
+        "status": response.status_code,
+        "latency_ms": 250.0,
+    }
+    assert TRACKING_TOKEN not in json.dumps(line)  # the rule, never the raw path
+
+
+def test_the_latency_is_also_the_histogram_s_observation(app, client, fake_clock, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+    labels = {"route": "/t/<token>", "method": "GET"}
+    name = "portal_http_request_duration_seconds"
+    before = scrape(client)
+    client.get(f"/t/{TRACKING_TOKEN}")
+    after = scrape(client)
+
+    def delta(sample, **extra):
+        return value(after, sample, **labels, **extra) - value(before, sample, **labels, **extra)
+
+    assert delta(f"{name}_count") == 1
+    assert delta(f"{name}_sum") == pytest.approx(0.25)
+    assert delta(f"{name}_bucket", le="0.15") == 0  # 0.25 s is above 0.15 …
+    assert delta(f"{name}_bucket", le="0.25") == 1  # … and within 0.25
+
+
+def test_a_post_and_an_unmatched_path(client, caplog):
+    refused = client.post("/lookup", data={"nik": "x"})  # no CSRF token: 400
+    client.get("/no/such/page/3201011503800001")
+    first, second = request_lines(caplog)
+    assert (first["route"], first["method"], first["status"]) == ("/lookup", "POST", 400)
+    assert first["status"] == refused.status_code
+    assert (second["route"], second["status"]) == (logs.UNMATCHED, 404)
+    assert "3201011503800001" not in json.dumps(second)
+
+
+def test_the_probes_are_counted_but_not_logged(client, caplog):
+    for path in ("/healthz", "/readyz", "/metrics"):
+        client.get(path, headers=BEARER)
+    assert request_lines(caplog) == []
