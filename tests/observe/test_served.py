@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
@@ -40,15 +41,14 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
         return e.code, e.read()
 
 
-@pytest.fixture(scope="module")
-def gunicorn(instance_dir, app, tmp_path_factory):
+def start_gunicorn(tmp: Path) -> tuple[str, Path, LogLines, subprocess.Popen]:
     """Two gthread workers sharing a multiprocess directory that held an
     earlier run's counts (``on_starting`` clears them)."""
-    tmp = tmp_path_factory.mktemp("gunicorn")
     multiproc = tmp / "metrics"
     multiproc.mkdir()
     env = {**os.environ, "PORTAL_ENV": "testing", "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}
     subprocess.run([sys.executable, "-c", RECORD, "3"], env=env, cwd=ROOT, check=True)
+    stale = list(multiproc.iterdir())
     (tmp / "hooks.py").write_text(HOOKS)
     port = free_port()
     command = [str(ROOT / ".venv/bin/gunicorn"), "app:app", "-c", str(tmp / "hooks.py")]
@@ -61,7 +61,6 @@ def gunicorn(instance_dir, app, tmp_path_factory):
         stderr=subprocess.PIPE,
     )
     log = LogLines(proc.stderr)
-    stale = list(multiproc.iterdir())
     url, up = f"http://127.0.0.1:{port}", False
     deadline = time.monotonic() + 90
     while not up:
@@ -73,39 +72,51 @@ def gunicorn(instance_dir, app, tmp_path_factory):
                 raise RuntimeError("".join(log.finish())) from None
             time.sleep(0.1)
     assert stale and not any(path.exists() for path in stale)
-    yield url, multiproc, log, proc
-    if proc.poll() is None:
-        proc.kill()
+    return url, multiproc, log, proc
 
 
-def test_two_workers_counts_are_summed_whichever_answers(gunicorn):
-    url, _, _, _ = gunicorn
-    _, body = get(url + "/metrics", BEARER)
-    first = value(samples(body.decode()), "portal_http_requests_total", **HEALTHZ)
-    for _ in range(20):
-        assert get(url + "/healthz")[0] == 200
-    for _ in range(4):  # each scrape may land on either worker
-        status, body = get(url + "/metrics", BEARER)
-        assert status == 200
-        assert value(samples(body.decode()), "portal_http_requests_total", **HEALTHZ) == first + 20
-    assert get(url + "/metrics")[0] == 401
+def healthz_count(text: str) -> float:
+    return value(samples(text), "portal_http_requests_total", **HEALTHZ)
 
 
-def test_the_separate_port_app_reads_the_same_counts(app, gunicorn, monkeypatch):
-    url, multiproc, _, _ = gunicorn
-    _, body = get(url + "/metrics", BEARER)
-    served = value(samples(body.decode()), "portal_http_requests_total", **HEALTHZ)
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(multiproc))
-    monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
-    scraper = Client(metrics_wsgi_app(app))
-    assert scraper.get("/metrics").status_code == 401
-    response = scraper.get("/metrics", headers=BEARER)
-    assert response.status_code == 200
-    assert (
-        value(samples(response.get_data(as_text=True)), "portal_http_requests_total", **HEALTHZ)
-        == served
-    )
-    assert scraper.get("/other", headers=BEARER).status_code == 404
+def test_a_two_worker_server(app, tmp_path, monkeypatch):
+    """One server for all of it (a gunicorn start costs seconds)."""
+    url, multiproc, log, proc = start_gunicorn(tmp_path)
+    try:
+        # The counts are summed over the workers, whichever answers the scrape.
+        first = healthz_count(get(url + "/metrics", BEARER)[1].decode())
+        for _ in range(20):
+            assert get(url + "/healthz")[0] == 200
+        for _ in range(4):
+            status, body = get(url + "/metrics", BEARER)
+            assert (status, healthz_count(body.decode())) == (200, first + 20)
+        assert get(url + "/metrics")[0] == 401
+
+        # ``flask metrics serve``'s app reads the same directory: the same counts.
+        monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(multiproc))
+        monkeypatch.setitem(app.config, "METRICS_TOKEN", TOKEN)
+        scraper = Client(metrics_wsgi_app(app))
+        assert scraper.get("/metrics").status_code == 401
+        response = scraper.get("/metrics", headers=BEARER)
+        assert response.status_code == 200
+        assert healthz_count(response.get_data(as_text=True)) == first + 20
+        assert scraper.get("/other", headers=BEARER).status_code == 404
+
+        # A JSON line per request on stderr, by rule, never the raw path.
+        assert get(url + f"/t/{TRACKING_TOKEN}")[0] == 404
+        assert get(url + "/")[0] == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    lines = [json.loads(line) for line in log.finish() if line.startswith("{")]
+    requests = [e for e in lines if e.get("event") == "request"]
+    seen = [(e["route"], e["method"], e["status"]) for e in requests]
+    assert ("/t/<token>", "GET", 404) in seen
+    assert ("/", "GET", 200) in seen
+    assert all(len(e["request_id"]) == 18 and e["latency_ms"] >= 0 for e in requests)
+    assert not any(TRACKING_TOKEN in line for line in log.lines)
+    assert not any(e["route"] == "/healthz" for e in requests)  # probes: counted, not logged
+    log.assert_no_nik("gunicorn")
 
 
 def test_the_metrics_server_refuses_to_start_without_the_directory(app, monkeypatch):
@@ -113,25 +124,6 @@ def test_the_metrics_server_refuses_to_start_without_the_directory(app, monkeypa
     result = app.test_cli_runner().invoke(args=["metrics", "serve", "--port", "0"])
     assert result.exit_code != 0
     assert "PROMETHEUS_MULTIPROC_DIR" in result.output
-
-
-def test_the_server_writes_a_json_line_per_request_without_the_raw_path(gunicorn):
-    """Last in this module: it stops the server to read all it wrote."""
-    url, _, log, proc = gunicorn
-    assert get(url + f"/t/{TRACKING_TOKEN}")[0] in (200, 404)
-    assert get(url + "/")[0] == 200
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(30)
-    lines = [json.loads(line) for line in log.finish() if line.startswith("{")]
-    requests = [
-        (e["route"], e["method"], e["status"]) for e in lines if e.get("event") == "request"
-    ]
-    assert ("/t/<token>", "GET", 404) in requests
-    assert ("/", "GET", 200) in requests
-    assert all(len(e["request_id"]) == 18 for e in lines if e.get("event") == "request")
-    assert not any(TRACKING_TOKEN in line for line in log.lines)
-    assert not any(e["route"] == "/healthz" for e in lines if e.get("event") == "request")
-    log.assert_no_nik("gunicorn")
 
 
 def test_a_sixteen_digit_run_in_a_server_s_output_fails(tmp_path):
