@@ -15,6 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from werkzeug.wrappers import Request
 
 from portal import metrics
 from portal.metrics_gauges import DatabaseGauges
@@ -33,11 +34,12 @@ def metrics_wsgi_app(app):
     gauges = DatabaseGauges(app)
 
     def serve(environ, start_response):
-        if environ.get("PATH_INFO") != "/metrics":
+        request = Request(environ)
+        if request.path != "/metrics":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found\n"]
         token = app.config.get("METRICS_TOKEN")
-        if token and not token_matches(environ.get("HTTP_AUTHORIZATION"), token):
+        if token and not token_matches(request.headers.get("Authorization"), token):
             start_response("401 Unauthorized", [("WWW-Authenticate", 'Bearer realm="metrics"')])
             return [b"metrics need the bearer token\n"]
         body = metrics.exposition([gauges])
