@@ -14,24 +14,60 @@ seconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
+import math
 import secrets
 import sys
+import time
 from time import perf_counter
 
 from flask import Flask, g, has_request_context, request, request_finished
 
 from portal import metrics
 
+#: Anything but a string, a number, a boolean or None (rare): the full encoder.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+#: JSON string literals, non-ASCII kept as is (C, as ``json.dumps(ensure_ascii=False)``).
+_STRING = json.encoder.encode_basestring
+
+
+def _json_value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    return _ENCODER.encode(value)  # booleans, NaN, nested values, anything (str())
+
+
+def json_line(entry: dict) -> str:
+    """``json.dumps(entry, ensure_ascii=False, default=str)`` for a flat dict
+    of strings and numbers, several times faster (the line runs per request)."""
+    return "{" + ",".join(f"{_STRING(str(k))}:{_json_value(v)}" for k, v in entry.items()) + "}"
+
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Cheap, as it runs on every request: the
+    time's second is formatted once per second, and flat values are written
+    without the general encoder (``json_line``)."""
+
+    _second: tuple[int, str] = (-1, "")
+
+    def _time(self, created: float) -> str:
+        """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``."""
+        second, micros = divmod(round(created * 1_000_000), 1_000_000)
+        if self._second[0] != second:
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return f"{self._second[1]}.{micros // 1000:03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -47,7 +83,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(extra)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return json_line(entry)
 
 
 _base_factory = logging.getLogRecordFactory()

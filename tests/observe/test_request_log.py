@@ -77,3 +77,34 @@ def test_the_probes_are_counted_but_not_logged(client, caplog):
     for path in ("/healthz", "/readyz", "/metrics"):
         client.get(path, headers=BEARER)
     assert request_lines(caplog) == []
+
+
+def test_the_fast_json_line_is_json_dumps():
+    """``logs.json_line`` (the formatter's encoder) reads back as ``json.dumps`` does."""
+    import datetime as dt
+
+    entry = {
+        "text": 'quote " backslash \\ newline \n é \u2028 \x00',
+        "int": -12,
+        "big": 10**30,
+        "float": 0.1 + 0.2,
+        "none": None,
+        "yes": True,
+        "no": False,
+        "nested": [1, {"a": "b"}],
+        "date": dt.date(2026, 3, 16),
+        "latency_ms": 17.4,
+    }
+    line = logs.json_line(entry)
+    assert "\n" not in line
+    assert json.loads(line) == json.loads(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+@pytest.mark.parametrize(
+    "created", [0.0, 1773626400.0, 1773626400.5, 1773626459.999, 1773626400.0021]
+)
+def test_the_time_is_utc_to_the_millisecond(created):
+    import datetime as dt
+
+    expected = dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds")
+    assert logs.JsonFormatter()._time(created) == expected
