@@ -48,7 +48,7 @@ def _json_value(value) -> str:
 def json_line(entry: dict) -> str:
     """``json.dumps(entry, ensure_ascii=False, default=str)`` for a flat dict
     of strings and numbers, several times faster (the line runs per request)."""
-    return "{" + ",".join(f"{_STRING(str(k))}:{_json_value(v)}" for k, v in entry.items()) + "}"
+    return "{" + ",".join([f"{_STRING(str(k))}:{_json_value(v)}" for k, v in entry.items()]) + "}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -122,6 +122,17 @@ def _record_with_request(*args, **kwargs) -> logging.LogRecord:
     return record
 
 
+def _metrics_failed() -> None:
+    """Said once per process: the counts stop, the requests go on."""
+    global _metrics_broken
+    if not _metrics_broken:
+        _metrics_broken = True
+        logging.getLogger("portal.metrics").exception("metrics: a request could not be counted")
+
+
+_metrics_broken = False
+
+
 def _request_finished(sender: Flask, response, **_extra) -> None:
     """The request line and the request metrics, once the response is final."""
     started = g.get("request_started")
@@ -132,7 +143,10 @@ def _request_finished(sender: Flask, response, **_extra) -> None:
     route = rule.rule if rule is not None else UNMATCHED
     status = response.status_code
     method = request.method
-    metrics.observe_request(route, method, status, seconds)
+    try:
+        metrics.observe_request(route, method, status, seconds)
+    except Exception:  # noqa: BLE001 - a full metrics directory must not fail requests
+        _metrics_failed()
     if rule is not None and rule.endpoint in QUIET_ENDPOINTS:
         return
     if request_log.isEnabledFor(logging.INFO):

@@ -48,6 +48,10 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+if multiprocess_dir():  # a process started before the server's ``on_starting``
+    Path(multiprocess_dir()).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 #: The counts of this process when it is the only one (no multiprocess
 #: directory); in multiprocess mode the counts live in the directory's files.
 LIVE = CollectorRegistry(auto_describe=True)

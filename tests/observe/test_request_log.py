@@ -108,3 +108,16 @@ def test_the_time_is_utc_to_the_millisecond(created):
 
     expected = dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds")
     assert logs.JsonFormatter()._time(created) == expected
+
+
+def test_a_failing_count_never_fails_the_request(client, caplog, monkeypatch):
+    """E.g. a full metrics directory: the requests go on, said once."""
+
+    def broken(*_args):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(logs.metrics, "observe_request", broken)
+    monkeypatch.setattr(logs, "_metrics_broken", False)
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    said = [r for r in caplog.records if r.name == "portal.metrics"]
+    assert len(said) == 1
