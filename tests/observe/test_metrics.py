@@ -83,12 +83,24 @@ def test_lookups_by_outcome(client, token, registry):  # noqa: F811 - the fixtur
 
 
 def test_429s_are_counted(app, client, token, monkeypatch):
-    monkeypatch.setitem(app.config, "REGION_SEARCH_LIMIT_PER_IP", "2 per hour")
-    refused = ("portal_http_refused_total", {"status": "429", "reason": "rate_limit"})
-    before = value(scrape(client), refused[0], **refused[1])
-    statuses = [client.get("/regions/villages?q=bogor").status_code for _ in range(5)]
-    assert statuses == [200, 200, 429, 429, 429]
-    assert value(scrape(client), refused[0], **refused[1]) - before == 3
+    """Token-less POSTs to /track: counted per address before CSRF refuses them."""
+    monkeypatch.setitem(app.config, "TRACK_LIMIT_PER_IP", "2 per hour")
+    refused = {"status": "429", "reason": "rate_limit"}
+    by_route = {"route": "/track", "method": "POST", "status": "429"}
+    before = scrape(client)
+    statuses = [client.post("/track").status_code for _ in range(5)]
+    after = scrape(client)
+    assert statuses == [400, 400, 429, 429, 429]
+    assert (
+        value(after, "portal_http_refused_total", **refused)
+        - value(before, "portal_http_refused_total", **refused)
+        == 3
+    )
+    assert (
+        value(after, "portal_http_requests_total", **by_route)
+        - value(before, "portal_http_requests_total", **by_route)
+        == 3
+    )
 
 
 def test_load_shedding_503s_are_counted(client, token):
