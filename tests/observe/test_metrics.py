@@ -226,3 +226,20 @@ def test_several_processes_counts_are_summed(tmp_path):
     labels = {"route": "/healthz", "method": "GET", "status": "200"}
     assert value(scraped, "portal_http_requests_total", **labels) == 7
     assert value(scraped, "portal_lookups_total", outcome="match") == 2
+
+
+def test_the_probes_carry_the_security_headers(client, token):
+    """SECURITY.md IV2 on the machine endpoints too, whatever they answer."""
+    answers = [
+        client.get("/healthz"),
+        client.get("/readyz"),
+        client.get("/metrics"),
+        client.get("/metrics", headers=BEARER),
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 401, 200]
+    for response in answers:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Set-Cookie" not in response.headers
