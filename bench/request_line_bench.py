@@ -31,9 +31,10 @@ def main() -> None:
     parser.add_argument("--multiproc", action="store_true")
     parser.add_argument("--requests", type=int, default=3000)
     args = parser.parse_args()
+    scratch = tempfile.TemporaryDirectory(prefix="bench-request-line-")  # removed at exit
     if args.multiproc:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = f"{scratch.name}/metrics"
+    os.environ["PORTAL_INSTANCE_PATH"] = f"{scratch.name}/instance"
     os.environ["PORTAL_ENV"] = "testing"
     os.environ.pop("DATABASE_URL", None)
 
