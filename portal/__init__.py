@@ -63,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.web.api.openapi import bp as api_bp
     from portal.web.hooks import bp as hooks_bp
     from portal.web.office import bp as office_bp
+    from portal.web.ops import bp as ops_bp
     from portal.web.public import bp as public_bp
     from portal.web.public.lookup import bp as lookup_bp
     from portal.web.public.stats import bp as stats_bp
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.web.public.track_actions import bp as resident_bp
     from portal.web.public.track_reply import bp as reply_bp
 
+    app.register_blueprint(ops_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(lookup_bp)
     app.register_blueprint(submit_bp)

@@ -2,7 +2,7 @@
 ``flask evidence …``, ``flask tickets …``,
 ``flask templates …``, ``flask audit …``, ``flask offices …``, ``flask outbox …``,
 ``flask partners …``, ``flask worker …``, ``flask retention …``,
-``flask breach …``, ``flask backup …``."""
+``flask breach …``, ``flask backup …``, ``flask metrics …``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(regions_cli)
     from portal.audit.cli import audit_cli
     from portal.jobs.cli import worker_cli
+    from portal.metrics_cli import metrics_cli
     from portal.notify.cli import outbox_cli
     from portal.partners.cli import partners_cli
     from portal.privacy.cli import backup_cli, breach_cli, retention_cli
@@ -58,3 +59,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_cli)
     for group in (retention_cli, breach_cli, backup_cli):
         app.cli.add_command(group)
+    app.cli.add_command(metrics_cli)

@@ -259,6 +259,13 @@ class Config:
     # (they change only at `flask stats refresh`; the page says "as of").
     STATS_CACHE_SECONDS = 60
 
+    # Observability (issue 14 §4, docs/operations.md): /metrics answers only
+    # "Authorization: Bearer <METRICS_TOKEN>" (unset: /metrics is a 404; use
+    # `flask metrics serve` on a private port instead). The database gauges
+    # are read at most once per this many seconds per process.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_DB_CACHE_SECONDS = float(os.environ.get("METRICS_DB_CACHE_SECONDS", "15"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -278,6 +285,7 @@ class TestingConfig(Config):
     # The test client's own host, whatever the environment says.
     PUBLIC_BASE_URL = "http://localhost"
     STATS_CACHE_SECONDS = 0  # tests refresh and read again at once
+    METRICS_DB_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -1,36 +1,89 @@
-"""JSON log lines with a request id and UTC time (SECURITY.md LG1)."""
+"""JSON log lines with a request id and UTC time (SECURITY.md LG1), and one
+line per finished request (issue 14 §4).
+
+The request line names the matched rule (``/t/<token>``), never the raw
+path: paths can carry bearer tokens (tracking links, invitations). It is
+written from Flask's ``request_finished`` signal, after every
+``after_request`` hook (compression included), so its latency is the app's
+whole work on the request; the body's transfer is the server's. It runs on
+every lookup, so it costs one dict and one ``logging`` call. The health
+probes (``/healthz``, ``/readyz``, ``/metrics``: ``portal.web.ops``) are
+counted in the metrics but not logged: load balancers poll them every few
+seconds.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
+import math
 import secrets
 import sys
+import time
+from time import perf_counter
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, request_finished
+
+from portal import metrics
+
+#: Anything but a string, a number, a boolean or None (rare): the full encoder.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+#: JSON string literals, non-ASCII kept as is (C, as ``json.dumps(ensure_ascii=False)``).
+_STRING = json.encoder.encode_basestring
+
+
+def _json_value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    return _ENCODER.encode(value)  # booleans, NaN, nested values, anything (str())
+
+
+def json_line(entry: dict) -> str:
+    """``json.dumps(entry, ensure_ascii=False, default=str)`` for a flat dict
+    of strings and numbers, several times faster (the line runs per request)."""
+    return "{" + ",".join([f"{_STRING(str(k))}:{_json_value(v)}" for k, v in entry.items()]) + "}"
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Cheap, as it runs on every request: the
+    time's second is formatted once per second, and flat values are written
+    without the general encoder (``json_line``)."""
+
+    _second: tuple[int, str] = (-1, "")
+
+    def _time(self, created: float) -> str:
+        """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``."""
+        second, micros = divmod(round(created * 1_000_000), 1_000_000)
+        if self._second[0] != second:
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return f"{self._second[1]}.{micros // 1000:03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
+        extra = getattr(record, "event", None)
         for key in ("request_id", "path"):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value
-        extra = getattr(record, "event", None)
         if isinstance(extra, dict):
+            if "route" in extra:  # the request line names the same rule once
+                entry.pop("path", None)
             entry.update(extra)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return json_line(entry)
 
 
 _base_factory = logging.getLogRecordFactory()
@@ -46,6 +99,16 @@ def new_request_id() -> str:
     return "".join(secrets.choice(REQUEST_ID_ALPHABET) for _ in range(REQUEST_ID_LENGTH))
 
 
+#: The per-request line's logger (``portal.request``).
+request_log = logging.getLogger("portal.request")
+
+#: The route of a request that matched no rule (404, or 405 before matching).
+UNMATCHED = "(unmatched)"
+
+#: Endpoints polled by machines every few seconds: counted, not logged.
+QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.scrape"})
+
+
 def _record_with_request(*args, **kwargs) -> logging.LogRecord:
     """Stamp every record made during a request with its id and path, so
     the fields survive however late the record is formatted."""
@@ -55,8 +118,46 @@ def _record_with_request(*args, **kwargs) -> logging.LogRecord:
         # The matched rule (/t/<token>), never the raw path: paths can carry
         # bearer tokens (tracking links).
         rule = request.url_rule
-        record.path = rule.rule if rule is not None else "(unmatched)"
+        record.path = rule.rule if rule is not None else UNMATCHED
     return record
+
+
+def _metrics_failed() -> None:
+    """Said once per process: the counts stop, the requests go on."""
+    global _metrics_broken
+    if not _metrics_broken:
+        _metrics_broken = True
+        logging.getLogger("portal.metrics").exception("metrics: a request could not be counted")
+
+
+_metrics_broken = False
+
+
+def _request_finished(sender: Flask, response, **_extra) -> None:
+    """The request line and the request metrics, once the response is final."""
+    started = g.get("request_started")
+    if started is None:  # an app without ``init_app`` (tests build bare ones)
+        return
+    seconds = perf_counter() - started
+    rule = request.url_rule
+    route = rule.rule if rule is not None else UNMATCHED
+    status = response.status_code
+    method = request.method
+    try:
+        metrics.observe_request(route, method, status, seconds)
+    except Exception:  # noqa: BLE001 - a full metrics directory must not fail requests
+        _metrics_failed()
+    if rule is not None and rule.endpoint in QUIET_ENDPOINTS:
+        return
+    if request_log.isEnabledFor(logging.INFO):
+        event = {
+            "event": "request",
+            "route": route,
+            "method": method,
+            "status": status,
+            "latency_ms": round(seconds * 1000, 1),
+        }
+        request_log.info("request", extra={"event": event})
 
 
 def init_app(app: Flask) -> None:
@@ -70,8 +171,12 @@ def init_app(app: Flask) -> None:
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
+    # A module-level receiver (blinker holds it weakly), for every app.
+    request_finished.connect(_request_finished)
+
     @app.before_request
     def _request_id():
+        g.request_started = perf_counter()
         g.request_id = new_request_id()
 
     @app.after_request

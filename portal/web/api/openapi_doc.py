@@ -45,7 +45,15 @@ def _stats_components() -> dict:
 _STATUS = {
     "type": "object",
     "required": ["status"],
-    "properties": {"status": {"enum": ["ok", "unavailable"]}},
+    "properties": {
+        "status": {"enum": ["ok", "unavailable"]},
+        "checks": {
+            "type": "object",
+            "description": "/readyz only: each dependency (database, redis when"
+            " configured, storage) and whether it answered.",
+            "additionalProperties": {"enum": ["ok", "failed"]},
+        },
+    },
     "additionalProperties": False,
 }
 _VILLAGES = {
@@ -179,8 +187,11 @@ def _other_paths() -> dict:
         "/readyz": _simple_get(
             "readyz",
             "Health",
-            "The database answers",
-            {"200": _json(status, "Ready."), "503": _json(status, "The database does not answer.")},
+            "The database, Redis (when configured) and the evidence storage answer",
+            {
+                "200": _json(status, "Ready."),
+                "503": _json(status, "A dependency does not answer: checks names it."),
+            },
         ),
         "/stats.json": _simple_get(
             "stats",

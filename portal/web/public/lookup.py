@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from forms.lookup import LookupForm
-from portal import captcha, ratelimit
+from portal import captcha, metrics, ratelimit
 from portal.db import keyring, transaction
 from portal.i18n import wait_words
 from portal.i18n_fold import render_page
@@ -41,6 +41,7 @@ SESSION_PROOF = channel.PUBLIC.proof_key
 
 
 def _log(outcome: str, nik_key: str | None = None) -> None:
+    metrics.count_lookup(outcome)
     log.info(
         "lookup", extra={"event": {"event": "lookup", "outcome": outcome, "nik_hmac": nik_key}}
     )
@@ -169,6 +170,7 @@ def limited(exc):
     """Every lookup limit says in words what happened and how long to wait."""
     seconds = _retry_after(exc)
     scope = getattr(exc, "scope", "address")
+    metrics.count_lookup("limited")
     log.info("rate limited", extra={"event": {"event": "rate_limited", "limit": scope}})
     response = _page("public/lookup_limited.html", 429, scope=scope, wait=wait_words(seconds))
     response.headers["Retry-After"] = str(seconds)

@@ -38,8 +38,9 @@ LIST_ITEMS = {
     "formats": "format",
 }
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
-#: Paths whose errors are answered in this format rather than as HTML pages.
-API_PREFIXES = ("/open311/", "/api/")
+#: Paths whose errors are answered in this format rather than as HTML pages,
+#: and which set no cookie: the APIs, and the probes (``portal.web.ops``).
+API_PREFIXES = ("/open311/", "/api/", "/healthz", "/readyz", "/metrics")
 WIB = dt.timezone(dt.timedelta(hours=7))
 
 
