@@ -144,6 +144,9 @@ class Config:
 
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
+    # s3://bucket/prefix?endpoint=…&region=… puts evidence in a bucket instead
+    # (portal/storage/s3.py); credentials from the standard AWS_* variables.
+    EVIDENCE_STORAGE_URL = os.environ.get("EVIDENCE_STORAGE_URL") or None
     MAX_FILE_BYTES = 8 * 1024 * 1024
     MAX_FILES_PER_TICKET = 5
     MAX_IMAGE_PIXELS = 40_000_000
