@@ -54,3 +54,18 @@ def point_app(app, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(root))
     if on_s3():
         monkeypatch.setitem(app.config, "EVIDENCE_STORAGE_URL", s3_url(monkeypatch))
+
+
+def stored_names(app) -> set[str]:
+    """Every file name in ``app``'s evidence storage."""
+    from portal.storage import storage
+
+    with app.app_context():
+        return set(storage().names())
+
+
+def read(app, name: str) -> bytes:
+    from portal.storage import storage
+
+    with app.app_context():
+        return storage().get(name)
