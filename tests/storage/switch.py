@@ -3,7 +3,7 @@
 ``PORTAL_TEST_EVIDENCE_STORAGE=s3`` points them at this process's SeaweedFS
 server (``tests.storage.seaweed``), each test under a prefix of its own;
 unset or ``local``, they use a directory in the test's ``tmp_path`` as
-before. ``make test-s3`` runs them the S3 way; ``tests/storage/`` runs its own
+before. ``make test-bucket`` runs them the S3 way; ``tests/storage/`` runs its own
 tests on both backends whatever this says.
 """
 

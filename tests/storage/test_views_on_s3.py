@@ -1,7 +1,7 @@
 """The authorising views on the S3 backend: staff get the file through the
 app; the bucket itself answers no one without credentials, and no page or
 header points a browser at it. (Every evidence test can run this way:
-``make test-s3``; this module keeps the essentials in the ordinary suite.)"""
+``make test-bucket``; this module keeps the essentials in the ordinary suite.)"""
 
 # ruff: noqa: F811 - fixtures imported from the evidence-view tests
 
