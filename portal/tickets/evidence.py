@@ -14,10 +14,12 @@ otherwise, so this module:
 * refuses decompression bombs from the header, before a single pixel is
   decoded;
 * refuses PDFs that can run code or carry files (see "PDF inspection" below);
-* stores under a random name outside the web root, mode 0600, fsynced and
-  renamed into place *before* the database commit, so a committed evidence row
-  always points at a complete file. A crash between the rename and the commit
-  leaves an orphan file, which ``sweep_orphans`` removes later;
+* stores under a random name through ``portal.storage`` (a directory outside
+  the web root, mode 0600, fsynced and linked into place; or an S3 bucket,
+  encrypted and private), durable *before* the database commit, so a
+  committed evidence row always points at a complete file. A crash between
+  the write and the commit leaves an orphan file, which ``sweep_orphans``
+  removes later;
 * makes the office's small WebP preview of an image when it becomes a
   ticket's evidence (``store_thumbnail``), stored the same way beside it.
 
@@ -38,6 +40,7 @@ Configuration (``app.config`` or a mapping passed as ``settings``):
 
 =========================  ====================================================
 ``UPLOAD_ROOT``            directory of the store; default ``<instance>/evidence``
+``EVIDENCE_STORAGE_URL``   ``s3://bucket/prefix?endpoint=…``: a bucket instead
 ``MAX_FILE_BYTES``         largest accepted upload (and stored file), 8 MiB
 ``MAX_FILES_PER_TICKET``   5
 ``MAX_IMAGE_PIXELS``       width × height refused above this, 40 000 000
@@ -56,7 +59,6 @@ when they can run code or carry files.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
@@ -166,7 +168,10 @@ class EvidenceSettings:
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], instance_path: str | os.PathLike[str] | None = None
+        cls,
+        config: Mapping[str, Any],
+        instance_path: str | os.PathLike[str] | None = None,
+        storage: EvidenceStorage | None = None,
     ) -> EvidenceSettings:
         """Read the upper-case keys; ``UPLOAD_ROOT`` defaults to ``<instance>/evidence``."""
         root = config.get("UPLOAD_ROOT")
@@ -175,7 +180,7 @@ class EvidenceSettings:
                 raise ValueError("UPLOAD_ROOT is not configured")
             root = Path(instance_path) / "evidence"
         values = {attr: int(config[key]) for attr, key in _CONFIG_KEYS.items() if config.get(key)}
-        return cls(upload_root=Path(root), **values)
+        return cls(upload_root=Path(root), storage=storage, **values)
 
 
 _CONFIG_KEYS = {
@@ -198,8 +203,13 @@ def _settings(settings: SettingsLike) -> EvidenceSettings:
     if isinstance(settings, EvidenceSettings):
         return settings
     if settings is None:
-        cfg = EvidenceSettings.from_config(current_app.config, current_app.instance_path)
-        return dataclasses.replace(cfg, storage=storage())
+        config, instance = current_app.config, current_app.instance_path
+        return EvidenceSettings.from_config(config, instance, storage=storage())
+    if settings.get("EVIDENCE_STORAGE_URL"):
+        from portal.storage.factory import make_storage
+
+        bucket = make_storage(settings, instance_path="")
+        return EvidenceSettings.from_config(settings, instance_path="", storage=bucket)
     return EvidenceSettings.from_config(settings)
 
 

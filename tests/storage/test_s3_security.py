@@ -78,3 +78,10 @@ def test_the_url(s3_server):
         S3Storage.from_url("s3://b/p?sse_mode=none")
     with pytest.raises(ValueError, match="sse"):
         S3Storage.from_url("s3://b/p?sse=none")
+
+
+def test_a_config_mapping_with_a_url_uses_the_bucket(s3_server):
+    config = {"EVIDENCE_STORAGE_URL": s3_server.url("map"), "MAX_FILE_BYTES": 1234}
+    settings = evidence._settings(config)
+    assert settings.storage.describe() == f"s3://evidence/map at {s3_server.endpoint}"
+    assert settings.max_file_bytes == 1234
