@@ -11,10 +11,13 @@ ports picked free at run time, in a temporary directory removed afterwards.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -124,7 +127,12 @@ def start(timeout: float = 30.0) -> SeaweedServer:
     ]
     log = open(Path(directory) / "weed.log", "wb")  # noqa: SIM115 - the child writes it
     process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, cwd=directory, env=_env()
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=directory,
+        env=_env(),
+        preexec_fn=_die_with_parent,  # only a prctl call between fork and exec
     )
     log.close()
     server = SeaweedServer(
@@ -141,6 +149,12 @@ def start(timeout: float = 30.0) -> SeaweedServer:
         server.stop()
         raise
     return server
+
+
+def _die_with_parent() -> None:
+    """A test process killed outright (xdist, a timeout) takes its server along."""
+    with contextlib.suppress(OSError):  # not glibc: the atexit hook still stops it
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _env() -> dict[str, str]:
