@@ -81,16 +81,8 @@ class S3Storage:
 
     @classmethod
     def from_url(cls, url: str) -> S3Storage:
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.hostname:
-            raise ValueError("EVIDENCE_STORAGE_URL must look like s3://bucket/prefix?endpoint=…")
-        if parts.username or parts.password:
-            raise ValueError("credentials do not belong in EVIDENCE_STORAGE_URL: use AWS_*")
-        query = {k: v[-1] for k, v in parse_qs(parts.query, strict_parsing=False).items()}
-        unknown = set(query) - _QUERY_KEYS
-        if unknown:
-            raise ValueError(f"unknown EVIDENCE_STORAGE_URL parameter(s): {sorted(unknown)}")
-        return cls(parts.hostname, parts.path, **query)
+        bucket, prefix, options = parse_url(url)
+        return cls(bucket, prefix, **options)
 
     def _key(self, name: str) -> str:
         if not name or "/" in name or "\\" in name or name.startswith("."):
@@ -197,6 +189,27 @@ class S3Storage:
         where = f" at {self.endpoint}" if self.endpoint else ""
         prefix = f"/{self.prefix}" if self.prefix else ""
         return f"s3://{self.bucket}{prefix}{where}"
+
+
+def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
+    """(bucket, prefix, options) of an ``EVIDENCE_STORAGE_URL``; ``ValueError``
+    for anything this module would not understand (checked at app start)."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ValueError("EVIDENCE_STORAGE_URL must look like s3://bucket/prefix?endpoint=…")
+    if parts.username or parts.password:
+        raise ValueError("credentials do not belong in EVIDENCE_STORAGE_URL: use AWS_*")
+    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = set(query) - _QUERY_KEYS
+    if unknown:
+        raise ValueError(f"unknown EVIDENCE_STORAGE_URL parameter(s): {sorted(unknown)}")
+    if query.get("sse", "AES256") not in _SSE_MODES:
+        raise ValueError(f"EVIDENCE_STORAGE_URL: sse must be one of {sorted(_SSE_MODES)}")
+    query = {k: v for k, v in query.items() if v}  # blank means the default
+    endpoint = query.get("endpoint")
+    if endpoint and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ValueError("EVIDENCE_STORAGE_URL: endpoint must be an http(s):// address")
+    return parts.hostname, parts.path, query
 
 
 def _code(exc: ClientError) -> str:

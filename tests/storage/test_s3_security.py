@@ -85,3 +85,20 @@ def test_a_config_mapping_with_a_url_uses_the_bucket(s3_server):
     settings = evidence._settings(config)
     assert settings.storage.describe() == f"s3://evidence/map at {s3_server.endpoint}"
     assert settings.max_file_bytes == 1234
+
+
+def test_the_app_refuses_a_bucket_url_that_cannot_work_at_start():
+    from portal.config import ConfigError, _check_evidence_storage
+
+    _check_evidence_storage(None, production=True)
+    _check_evidence_storage("s3://b/p?region=ap-southeast-3", production=True)  # AWS itself
+    _check_evidence_storage("s3://b/p?endpoint=http://127.0.0.1:9000", production=True)
+    _check_evidence_storage("s3://b/p?endpoint=http://minio.internal:9000", production=False)
+    for url, production in (
+        ("s3://b/p?endpoint=http://minio.internal:9000", True),
+        ("s3://b/p?endpoint=ftp://h", False),
+        ("s3://b/p?sse=", False),
+        ("https://b/p", False),
+    ):
+        with pytest.raises(ConfigError):
+            _check_evidence_storage(url, production)
