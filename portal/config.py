@@ -153,6 +153,9 @@ class Config:
 
     # Evidence uploads (portal/tickets/evidence.py, SECURITY.md UP1-UP6).
     UPLOAD_ROOT = os.environ.get("PORTAL_UPLOAD_ROOT") or None  # default <instance>/evidence
+    # s3://bucket/prefix?endpoint=…&region=… puts evidence in a bucket instead
+    # (portal/storage/s3.py); credentials from the standard AWS_* variables.
+    EVIDENCE_STORAGE_URL = os.environ.get("EVIDENCE_STORAGE_URL") or None
     MAX_FILE_BYTES = 8 * 1024 * 1024
     MAX_FILES_PER_TICKET = 5
     MAX_IMAGE_PIXELS = 40_000_000
@@ -313,6 +316,7 @@ def check_settings(config: Mapping) -> None:
     production a short secret key or a public address that is not https
     (every receipt would then fail)."""
     production = config["ENV_NAME"] == "production"
+    _check_evidence_storage(config.get("EVIDENCE_STORAGE_URL"), production)
     base = config.get("PUBLIC_BASE_URL")
     if not base:
         raise ConfigError("PORTAL_PUBLIC_BASE_URL is not set (https://…): see README")
@@ -326,3 +330,20 @@ def check_settings(config: Mapping) -> None:
             f"PORTAL_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters "
             "(see docs/keys.md)"
         )
+
+
+def _check_evidence_storage(url: str | None, production: bool) -> None:
+    """A bucket URL that cannot work, or that would carry residents' KTP
+    photos over plain http to another machine in production."""
+    if not url:
+        return
+    from portal.storage.s3 import parse_url  # boto3 loads only when S3 is used
+
+    try:
+        _bucket, _prefix, options = parse_url(url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    endpoint = urllib.parse.urlsplit(options.get("endpoint") or "https://s3")
+    local = endpoint.hostname in {"127.0.0.1", "localhost", "::1"}
+    if production and endpoint.scheme != "https" and not local:
+        raise ConfigError("EVIDENCE_STORAGE_URL: the endpoint must be https:// in production")

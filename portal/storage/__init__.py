@@ -32,7 +32,8 @@ class EvidenceStorage(Protocol):
 
     def put(self, name: str, data: bytes) -> None:
         """Store ``data`` under a new ``name``; durable (fsynced, or
-        acknowledged by the service) before it returns. Never overwrites."""
+        acknowledged by the service) before it returns. Never overwrites:
+        ``FileExistsError`` if the name is taken."""
 
     def get(self, name: str) -> bytes:
         """The file's bytes; ``StoredObjectMissing`` if there is none."""
@@ -50,6 +51,10 @@ class EvidenceStorage(Protocol):
         """Every stored name (temporary files excluded), or only those last
         written or touched before ``older_than`` (UTC)."""
 
+    def sweep_temporaries(self, older_than: dt.datetime) -> list[str]:
+        """Remove what an interrupted ``put`` left behind before ``older_than``
+        (the orphan sweep calls it); the removed names."""
+
     def ping(self) -> None:
         """Raise ``StorageError`` unless the store can be written (readiness)."""
 
@@ -58,13 +63,16 @@ class EvidenceStorage(Protocol):
 
 
 def storage() -> EvidenceStorage:
-    """The current app's evidence storage (made once per app)."""
+    """The current app's evidence storage: made once per app, and again only
+    if ``EVIDENCE_STORAGE_URL`` or ``UPLOAD_ROOT`` changed (tests point each
+    test at its own folder or prefix)."""
     from flask import current_app
 
-    store = current_app.extensions.get("evidence_storage")
-    if store is None:
-        from portal.storage.factory import make_storage
+    from portal.storage.factory import make_storage, storage_key
 
-        store = make_storage(current_app.config, current_app.instance_path)
-        current_app.extensions["evidence_storage"] = store
-    return store
+    key = storage_key(current_app.config, current_app.instance_path)
+    made = current_app.extensions.get("evidence_storage")
+    if made is None or made[0] != key:
+        made = (key, make_storage(current_app.config, current_app.instance_path))
+        current_app.extensions["evidence_storage"] = made
+    return made[1]

@@ -10,10 +10,20 @@ from portal.storage import EvidenceStorage
 from portal.storage.local import LocalStorage
 
 
+def storage_key(config: Mapping[str, Any], instance_path: str) -> tuple[str, str]:
+    """What decides the backend: ``storage()`` makes a new one when it changes."""
+    return (
+        config.get("EVIDENCE_STORAGE_URL") or "",
+        str(config.get("UPLOAD_ROOT") or instance_path),
+    )
+
+
 def make_storage(config: Mapping[str, Any], instance_path: str) -> EvidenceStorage:
     """``s3://bucket/prefix?endpoint=…`` → S3 (issue 14 §3); unset → the local directory."""
     url = config.get("EVIDENCE_STORAGE_URL")
     if url:
-        raise NotImplementedError("S3 storage: portal/storage/s3.py (issue 14 §3, in progress)")
+        from portal.storage.s3 import S3Storage  # boto3 loads only when S3 is used
+
+        return S3Storage.from_url(url)
     root = config.get("UPLOAD_ROOT") or Path(instance_path) / "evidence"
     return LocalStorage(Path(root))

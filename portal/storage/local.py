@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from portal.storage import StorageError, StoredObjectMissing
 
 _TEMP_PREFIX = ".tmp-"
+_TEMP_NAME = re.compile(r"\.tmp-[A-Za-z0-9_-]{22}")
 
 
 class LocalStorage:
@@ -61,7 +63,10 @@ class LocalStorage:
         return path.is_file() and not path.is_symlink()
 
     def touch(self, name: str) -> None:
-        os.utime(self._path(name))
+        try:
+            os.utime(self._path(name), follow_symlinks=False)
+        except FileNotFoundError:
+            raise StoredObjectMissing(name) from None
 
     def names(self, older_than: dt.datetime | None = None) -> Iterator[str]:
         if not self.root.is_dir():
@@ -74,6 +79,24 @@ class LocalStorage:
                 if cutoff is not None and entry.stat(follow_symlinks=False).st_mtime > cutoff:
                     continue
                 yield entry.name
+
+    def sweep_temporaries(self, older_than: dt.datetime) -> list[str]:
+        """Remove temporary files a crash left behind mid-``put``."""
+        if not self.root.is_dir():
+            return []
+        cutoff = older_than.timestamp()
+        removed = []
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if not _TEMP_NAME.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
+                    continue
+                if entry.stat(follow_symlinks=False).st_mtime <= cutoff:
+                    removed.append(entry.name)
+        for name in removed:
+            (self.root / name).unlink(missing_ok=True)
+        if removed:
+            _fsync_directory(self.root)
+        return removed
 
     def ping(self) -> None:
         try:

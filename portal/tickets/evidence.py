@@ -14,10 +14,12 @@ otherwise, so this module:
 * refuses decompression bombs from the header, before a single pixel is
   decoded;
 * refuses PDFs that can run code or carry files (see "PDF inspection" below);
-* stores under a random name outside the web root, mode 0600, fsynced and
-  renamed into place *before* the database commit, so a committed evidence row
-  always points at a complete file. A crash between the rename and the commit
-  leaves an orphan file, which ``sweep_orphans`` removes later;
+* stores under a random name through ``portal.storage`` (a directory outside
+  the web root, mode 0600, fsynced and linked into place; or an S3 bucket,
+  encrypted and private), durable *before* the database commit, so a
+  committed evidence row always points at a complete file. A crash between
+  the write and the commit leaves an orphan file, which ``sweep_orphans``
+  removes later;
 * makes the office's small WebP preview of an image when it becomes a
   ticket's evidence (``store_thumbnail``), stored the same way beside it.
 
@@ -38,6 +40,7 @@ Configuration (``app.config`` or a mapping passed as ``settings``):
 
 =========================  ====================================================
 ``UPLOAD_ROOT``            directory of the store; default ``<instance>/evidence``
+``EVIDENCE_STORAGE_URL``   ``s3://bucket/prefix?endpoint=…``: a bucket instead
 ``MAX_FILE_BYTES``         largest accepted upload (and stored file), 8 MiB
 ``MAX_FILES_PER_TICKET``   5
 ``MAX_IMAGE_PIXELS``       width × height refused above this, 40 000 000
@@ -61,15 +64,16 @@ import logging
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flask import current_app
 
+from portal.storage import EvidenceStorage, StoredObjectMissing, storage
+from portal.storage.local import LocalStorage
 from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image, thumbnail_webp
 from portal.tickets.pdf_scan import PdfRefused, inspect_pdf
 
@@ -119,8 +123,6 @@ DOC_TYPE = re.compile(r"[a-z][a-z0-9_]{0,23}")
 #: ``secrets.token_urlsafe(24)`` is 32 characters; never starting with ``-``
 #: keeps the names safe to pass to shell tools during an incident.
 STORED_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{31}\.(?:jpg|png|webp|pdf)")
-_TEMP_PREFIX = ".tmp-"
-_TEMP_NAME = re.compile(r"\.tmp-[A-Za-z0-9_-]{22}")
 DEFAULT_SWEEP_GRACE = timedelta(hours=1)
 
 
@@ -161,10 +163,15 @@ class EvidenceSettings:
     max_decoded_pixels: int = 16_000_000
     image_work_slots: int = 2
     max_bytes_per_draft: int = 24 * MiB
+    #: The backend; None means a ``LocalStorage`` of ``upload_root``.
+    storage: EvidenceStorage | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], instance_path: str | os.PathLike[str] | None = None
+        cls,
+        config: Mapping[str, Any],
+        instance_path: str | os.PathLike[str] | None = None,
+        storage: EvidenceStorage | None = None,
     ) -> EvidenceSettings:
         """Read the upper-case keys; ``UPLOAD_ROOT`` defaults to ``<instance>/evidence``."""
         root = config.get("UPLOAD_ROOT")
@@ -173,7 +180,7 @@ class EvidenceSettings:
                 raise ValueError("UPLOAD_ROOT is not configured")
             root = Path(instance_path) / "evidence"
         values = {attr: int(config[key]) for attr, key in _CONFIG_KEYS.items() if config.get(key)}
-        return cls(upload_root=Path(root), **values)
+        return cls(upload_root=Path(root), storage=storage, **values)
 
 
 _CONFIG_KEYS = {
@@ -196,7 +203,13 @@ def _settings(settings: SettingsLike) -> EvidenceSettings:
     if isinstance(settings, EvidenceSettings):
         return settings
     if settings is None:
-        return EvidenceSettings.from_config(current_app.config, current_app.instance_path)
+        config, instance = current_app.config, current_app.instance_path
+        return EvidenceSettings.from_config(config, instance, storage=storage())
+    if settings.get("EVIDENCE_STORAGE_URL"):
+        from portal.storage.factory import make_storage
+
+        bucket = make_storage(settings, instance_path="")
+        return EvidenceSettings.from_config(settings, instance_path="", storage=bucket)
     return EvidenceSettings.from_config(settings)
 
 
@@ -363,27 +376,17 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
     """Write ``processed`` under a new random name; durable before it returns.
 
     The name comes from ``secrets`` and the extension from the sniffed type,
-    so nothing the resident chose reaches the file system and traversal is
-    impossible by construction. The bytes go to a temporary file in the same
-    directory (mode 0600, created exclusively, no symlink followed), are
-    fsynced, renamed into place, and the directory is fsynced, so after a
-    crash the name either does not exist or holds the whole file (RE2).
+    so nothing the resident chose reaches the storage and traversal is
+    impossible by construction. The backend (``portal.storage``) returns only
+    once the whole file is durable — fsynced and linked into place on disk,
+    acknowledged by the service in a bucket — and never overwrites, so after
+    a crash the name either does not exist or holds the whole file (RE2).
     Call this before the transaction that records the row commits.
     """
-    cfg = _settings(settings)
-    root = _ensure_root(cfg.upload_root)
-    final = root / _random_name(processed.extension)
-    temp = root / f"{_TEMP_PREFIX}{secrets.token_urlsafe(16)}"
-    try:
-        _write_durably(temp, processed.data)
-        os.rename(temp, final)
-        _fsync_directory(root)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
-        raise
+    name = _random_name(processed.extension)
+    _backend(_settings(settings)).put(name, processed.data)
     return StoredFile(
-        stored_name=final.name,
+        stored_name=name,
         sha256=hashlib.sha256(processed.data).hexdigest(),
         size=len(processed.data),
         media_type=processed.media_type,
@@ -406,79 +409,76 @@ def store_thumbnail(stored_name: str, media_type: str, settings: SettingsLike = 
     if fmt is None:
         return None
     cfg = _settings(settings)
-    root = _ensure_root(cfg.upload_root)
-    final = root / _random_name(EXTENSIONS[WEBP][0])
-    temp = root / f"{_TEMP_PREFIX}{secrets.token_urlsafe(16)}"
     try:
-        data = open_stored(stored_name, cfg).read_bytes()
+        data = read_stored(stored_name, cfg)
     except EvidenceNotFound:
         log.warning("evidence thumbnail not made: no stored file")
         return None
+    name = _random_name(EXTENSIONS[WEBP][0])
     try:
         small = thumbnail_webp(data, fmt, THUMB_SIDE, THUMB_QUALITY, cfg.image_work_slots)
-        _write_durably(temp, small)
-        os.rename(temp, final)
-        _fsync_directory(root)
+        _backend(cfg).put(name, small)
     except Exception:
-        temp.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
         log.warning("evidence thumbnail not made", exc_info=True)
         return None
-    return final.name
+    return name
 
 
-def open_stored(stored_name: str, settings: SettingsLike = None) -> Path:
-    """The path of a stored file, for an authorising view to send (UP7).
+def read_stored(stored_name: str, settings: SettingsLike = None) -> bytes:
+    """A stored file's bytes, for an authorising view to send (UP7).
 
     The name comes from the database, but is still checked against the shape
-    ``store`` makes and resolved inside the root, so a tampered row cannot
-    reach another file.
+    ``store`` makes, so a tampered row cannot reach another file; the local
+    backend also refuses symlinks.
     """
-    root = _settings(settings).upload_root.resolve()
-    path = root / _checked_name(stored_name)
-    if path.is_symlink() or not path.is_file() or path.resolve().parent != root:
-        raise EvidenceNotFound(stored_name)
-    return path
+    name = _checked_name(stored_name)
+    try:
+        return _backend(_settings(settings)).get(name)
+    except StoredObjectMissing:
+        raise EvidenceNotFound(stored_name) from None
+
+
+def touch_stored(stored_name: str, settings: SettingsLike = None) -> bool:
+    """Renew a draft's file so the orphan sweep's grace starts again; False if
+    it is gone (a draft may outlive a file the sweep already took)."""
+    try:
+        _backend(_settings(settings)).touch(_checked_name(stored_name))
+    except (EvidenceNotFound, StoredObjectMissing, FileNotFoundError):
+        return False
+    return True
 
 
 def delete_stored(stored_name: str, settings: SettingsLike = None) -> bool:
     """Remove a stored file (a rolled-back submission, retention); False if absent."""
-    root = _settings(settings).upload_root.resolve()
-    path = root / _checked_name(stored_name)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return False
-    _fsync_directory(root)
-    return True
+    return _backend(_settings(settings)).delete(_checked_name(stored_name))
 
 
 def sweep_orphans(
     known_names: Collection[str] | Callable[[list[str]], Collection[str]],
     settings: SettingsLike = None,
     older_than: timedelta = DEFAULT_SWEEP_GRACE,
+    now: datetime | None = None,
 ) -> list[str]:
     """Remove stored files no evidence row names, and abandoned temp files.
 
-    Only files last modified more than ``older_than`` ago are touched: a file
-    is stored before its row commits, and an upload in flight must not lose
-    its file. ``known_names`` is either the names the database holds or a
-    function given the old candidates that returns those of them it holds;
-    it is consulted after the directory is listed, so a row committed during
-    the sweep still protects its file. Files of any other shape are left
-    alone. Returns the removed names, sorted.
+    Only files last written or touched more than ``older_than`` before
+    ``now`` (default: the current time) are touched: a file is stored before
+    its row commits, and an upload in flight must not lose its file.
+    ``known_names`` is either the names the database holds or a function
+    given the old candidates that returns those of them it holds; it is
+    consulted after the store is listed, so a row committed during the sweep
+    still protects its file. Files of any other shape are left alone.
+    Returns the removed names, sorted.
     """
-    root = _settings(settings).upload_root
-    if not root.is_dir():
-        return []
-    cutoff = time.time() - older_than.total_seconds()
-    candidates, temps = _old_files(root, cutoff)
+    backend = _backend(_settings(settings))
+    cutoff = (now or datetime.now(UTC)) - older_than
+    candidates = [n for n in backend.names(older_than=cutoff) if STORED_NAME.fullmatch(n)]
     referenced = known_names(candidates) if callable(known_names) else known_names
-    removed = sorted([n for n in candidates if n not in referenced] + temps)
-    for name in removed:
-        (root / name).unlink(missing_ok=True)
+    orphans = [n for n in candidates if n not in referenced]
+    for name in orphans:
+        backend.delete(name)
+    removed = sorted(orphans + backend.sweep_temporaries(cutoff))
     if removed:
-        _fsync_directory(root)
         log.info(
             "evidence orphans removed",
             extra={"event": {"event": "evidence_swept", "removed": len(removed)}},
@@ -486,21 +486,9 @@ def sweep_orphans(
     return removed
 
 
-def _old_files(root: Path, cutoff: float) -> tuple[list[str], list[str]]:
-    """Regular files older than ``cutoff``: (stored names, temp names)."""
-    stored: list[str] = []
-    temps: list[str] = []
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if not entry.is_file(follow_symlinks=False):
-                continue
-            if entry.stat(follow_symlinks=False).st_mtime > cutoff:
-                continue
-            if STORED_NAME.fullmatch(entry.name):
-                stored.append(entry.name)
-            elif _TEMP_NAME.fullmatch(entry.name):
-                temps.append(entry.name)
-    return stored, temps
+def _backend(cfg: EvidenceSettings) -> EvidenceStorage:
+    """Where ``cfg``'s files live: its own backend, else its directory."""
+    return cfg.storage if cfg.storage is not None else LocalStorage(cfg.upload_root)
 
 
 def _checked_name(stored_name: str) -> str:
@@ -514,30 +502,3 @@ def _random_name(extension: str) -> str:
     while (token := secrets.token_urlsafe(24)).startswith("-"):
         pass
     return token + extension
-
-
-def _ensure_root(root: Path) -> Path:
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root.resolve()
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    fd = os.open(path, flags, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # whatever the umask
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename or unlink in ``directory`` survive a power cut."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

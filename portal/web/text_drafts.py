@@ -11,7 +11,6 @@ transaction (``claim``), so two sends of one draft cannot both go through.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -86,10 +85,7 @@ def save(page: Page, draft: TextDraft) -> None:
     session[SESSION_KEY] = dict(newest)
     # ``flask evidence sweep`` spares files younger than a draft's lifetime.
     for item in draft.files:
-        try:
-            os.utime(evidence.open_stored(item["stored_name"]))
-        except (evidence.EvidenceNotFound, OSError):
-            continue
+        evidence.touch_stored(item["stored_name"])
 
 
 def claim(draft: TextDraft) -> bool:

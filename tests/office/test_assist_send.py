@@ -166,7 +166,7 @@ def test_an_addition_keeps_the_consent_record_and_its_photo(app, keyring, desk):
                 Evidence.ticket_id == existing, Evidence.doc_type == "consent_form"
             )
         ).all()
-        assert evidence.open_stored(form.stored_name).exists()
+        assert evidence.read_stored(form.stored_name)
         [event] = db.session.scalars(
             select(TicketEvent).where(
                 TicketEvent.ticket_id == existing, TicketEvent.kind == "assisted_addition"

@@ -103,7 +103,7 @@ def test_a_visit_is_recorded_with_its_findings_and_photos(app, client, scene, cl
             "house_front",
             "image/jpeg",
         )
-        stored = evidence.open_stored(photo.stored_name).read_bytes()
+        stored = evidence.read_stored(photo.stored_name)
         assert b"BudiPhone" not in stored and b"XMP-SECRET" not in stored
         assert not Image.open(io.BytesIO(stored)).getexif()
         assert photo.gps_enc is None

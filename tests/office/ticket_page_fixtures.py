@@ -21,6 +21,7 @@ from portal.tickets import evidence
 from portal.tickets.models import Evidence, Ticket
 from tests.factories import VILLAGE
 from tests.staff.conftest import clean_limits, clock, make_staff  # noqa: F401 - fixtures
+from tests.storage import switch
 from tests.tickets import answers, submit
 
 MEMBERS = (
@@ -120,8 +121,10 @@ def people(app) -> Staff:
 
 @pytest.fixture
 def upload_root(app, tmp_path, monkeypatch):
+    """The test's evidence directory, or a bucket prefix of its own when
+    ``PORTAL_TEST_EVIDENCE_STORAGE=s3`` (read it with ``tests.storage.switch``)."""
     root = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(root))
+    switch.point_app(app, root, monkeypatch)
     return root
 
 

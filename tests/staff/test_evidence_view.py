@@ -8,6 +8,7 @@ from lokal import wilayah
 from portal.tickets import evidence
 from tests.factories import VILLAGE
 from tests.staff.conftest import log_in, make_staff
+from tests.storage import switch
 from tests.tickets import answers, submit
 from tests.tickets.evidence_files import phone_jpeg
 
@@ -18,7 +19,7 @@ JAKARTA = min(code for code in wilayah._desa() if code.startswith("31.71."))
 @pytest.fixture
 def files(app, tmp_path, monkeypatch, keyring):
     """One photo on a ticket in Kabupaten Bogor, one on a ticket in Jakarta."""
-    monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(tmp_path))
+    switch.point_app(app, tmp_path, monkeypatch)
     ids = {}
     with app.app_context():
         from portal.extensions import db
@@ -31,7 +32,7 @@ def files(app, tmp_path, monkeypatch, keyring):
             stored = evidence.store(upload)
             ticket_id = submit(keyring, answers(village_code=village), evidence=[stored]).ticket_id
             row = db.session.query(Evidence).filter_by(ticket_id=ticket_id).one()
-            ids[name] = (row.id, (tmp_path / stored.stored_name).read_bytes())
+            ids[name] = (row.id, switch.read(app, stored.stored_name))
     return ids
 
 
@@ -68,6 +69,6 @@ def test_files_need_a_login_and_a_ticket_role(app, client, clock, files):
 
 def test_stored_files_are_not_served_as_static_files(app, client, files, tmp_path):
     """Nothing under the web root or any other route reaches the upload root."""
-    name = next(p.name for p in tmp_path.iterdir())
+    name = min(switch.stored_names(app))
     for path in (f"/static/{name}", f"/static/../evidence/{name}", f"/evidence/{name}"):
         assert client.get(path).status_code == 404

@@ -16,8 +16,8 @@ from PIL import ExifTags, Image, ImageCms
 from portal.tickets.evidence import (
     EvidenceError,
     EvidenceSettings,
-    open_stored,
     process_upload,
+    read_stored,
     store,
 )
 
@@ -98,8 +98,8 @@ def bomb_png(side: int = 30_000) -> bytes:
 
 
 def stored_image(result, settings) -> Image.Image:
-    path = open_stored(store(result, settings).stored_name, settings)
-    with Image.open(path) as img:
+    data = read_stored(store(result, settings).stored_name, settings)
+    with Image.open(io.BytesIO(data)) as img:
         img.load()
     return img
 

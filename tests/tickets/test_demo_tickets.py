@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.regions.models import Office
 from portal.staff.accounts import DEMO_CREDENTIALS_FILE
 from portal.staff.models import StaffUser
+from portal.storage import storage
 from portal.tickets import evidence, sla, visits
 from portal.tickets.demo import DemoRefused, create_demo_tickets
 from portal.tickets.models import (
@@ -196,7 +197,7 @@ def test_evidence_files_exist_and_match(demo, app_ctx):
     assert len(rows) > 150
     assert {r.media_type for r in rows} == {"image/jpeg", "image/png"}
     for row in rows:
-        data = evidence.open_stored(row.stored_name).read_bytes()
+        data = evidence.read_stored(row.stored_name)
         assert hashlib.sha256(data).hexdigest() == row.sha256 and len(data) == row.size_bytes
     most = db.session.scalar(
         select(func.count())
@@ -215,13 +216,13 @@ def test_demo_tickets_announce_nothing(demo, app_ctx):
 
 def test_running_again_adds_nothing(demo, app, app_ctx):
     before = db.session.scalar(select(func.count()).select_from(Ticket))
-    files = len(list(evidence._settings(None).upload_root.iterdir()))
+    files = len(list(storage().names()))
     result = app.test_cli_runner().invoke(args=["tickets", "demo"])
     assert result.exit_code == 0, result.output
     assert "0 created (none), 298 already there" in result.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == before
-    assert len(list(evidence._settings(None).upload_root.iterdir())) == files
+    assert len(list(storage().names())) == files
 
 
 def test_refused_in_production(demo, app, app_ctx, monkeypatch):
@@ -303,7 +304,7 @@ def test_visits_come_before_the_verification_and_compare_with_the_registry(demo,
 def test_some_visits_have_photos(demo, app_ctx):
     photos = db.session.scalars(select(Evidence).where(Evidence.field_visit_id.is_not(None))).all()
     assert photos and {p.doc_type for p in photos} <= {"house_front", "house_inside"}
-    assert all(p.thumb_name and evidence.open_stored(p.thumb_name).exists() for p in photos)
+    assert all(p.thumb_name and evidence.read_stored(p.thumb_name) for p in photos)
     per_visit = Counter(p.field_visit_id for p in photos)
     assert set(per_visit.values()) <= {1, 2}
     assert len(per_visit) < db.session.scalar(select(func.count()).select_from(FieldVisit))

@@ -7,11 +7,10 @@ merely contain a keyword.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from portal.tickets.evidence import (
-    EvidenceSettings,
-)
 from tests.tickets.evidence_files import (
     MIB,
     pdf,
@@ -145,7 +144,7 @@ def test_uninspectable_pdfs_are_refused(data, settings):
 
 
 def test_object_stream_zip_bomb_is_refused_within_budget(settings):
-    small = EvidenceSettings(upload_root=settings.upload_root, pdf_max_decoded_bytes=MIB)
+    small = dataclasses.replace(settings, pdf_max_decoded_bytes=MIB)
     data = pdf_with_object_stream(b"<< /X (" + bytes(4 * MIB) + b") >>")
     assert len(data) < 20_000
     assert refused("surat.pdf", data, small) == "pdf_uninspectable"

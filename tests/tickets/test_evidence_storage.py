@@ -1,5 +1,6 @@
-"""Storing evidence (UP6, RE2): random names under the root, all or nothing,
-and sweeping orphans.
+"""Storing evidence (UP6, RE2) in the local directory: random names under
+the root, all or nothing, and sweeping orphans. tests/storage/ checks the
+same behaviours on both backends; these look at the directory itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from portal.tickets.evidence import (
     STORED_NAME,
     EvidenceNotFound,
     delete_stored,
-    open_stored,
+    read_stored,
     store,
     sweep_orphans,
 )
@@ -28,6 +29,13 @@ from tests.tickets.evidence_files import (
     upload,
 )
 
+
+@pytest.fixture
+def settings(local_settings):
+    """Always the local directory, whatever ``PORTAL_TEST_EVIDENCE_STORAGE`` says."""
+    return local_settings
+
+
 # --- storage (UP6, RE2) -------------------------------------------------------
 
 
@@ -36,8 +44,8 @@ def test_traversal_name_lands_under_root_with_a_random_name(settings, tmp_path):
     stored = store(result, settings)
 
     root = settings.upload_root.resolve()
-    path = open_stored(stored.stored_name, settings)
-    assert path.parent == root
+    path = root / stored.stored_name
+    assert path.is_file() and not path.is_symlink()
     assert STORED_NAME.fullmatch(stored.stored_name)
     assert stored.stored_name.endswith(".jpg") and "x.py" not in stored.stored_name
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [stored.stored_name]
@@ -48,7 +56,7 @@ def test_traversal_name_lands_under_root_with_a_random_name(settings, tmp_path):
 def test_stored_file_record_matches_the_bytes(settings):
     result = upload("surat.pdf", pdf(), settings)
     stored = store(result, settings)
-    written = open_stored(stored.stored_name, settings).read_bytes()
+    written = read_stored(stored.stored_name, settings)
 
     assert written == result.data
     assert stored.sha256 == hashlib.sha256(written).hexdigest()
@@ -66,7 +74,7 @@ def test_names_are_unique_and_extension_follows_type(settings):
     ).stored_name.endswith(".webp")
 
 
-@pytest.mark.parametrize("step", ["write", "fsync", "rename"])
+@pytest.mark.parametrize("step", ["write", "fsync", "link"])
 def test_failure_at_any_step_leaves_no_file(step, settings, monkeypatch):
     result = upload("a.png", encode(photo(), "PNG"), settings)
 
@@ -93,21 +101,21 @@ def test_failure_at_any_step_leaves_no_file(step, settings, monkeypatch):
         "",
     ],
 )
-def test_open_stored_refuses_names_store_never_makes(name, settings):
+def test_read_stored_refuses_names_store_never_makes(name, settings):
     settings.upload_root.mkdir()
     with pytest.raises(EvidenceNotFound):
-        open_stored(name, settings)
+        read_stored(name, settings)
 
 
-def test_open_stored_refuses_missing_files_and_symlinks(settings, tmp_path):
+def test_read_stored_refuses_missing_files_and_symlinks(settings, tmp_path):
     settings.upload_root.mkdir()
     with pytest.raises(EvidenceNotFound):
-        open_stored("a" * 32 + ".jpg", settings)
+        read_stored("a" * 32 + ".jpg", settings)
     secret = tmp_path / "secret.txt"
     secret.write_text("x")
     (settings.upload_root / ("b" * 32 + ".pdf")).symlink_to(secret)
     with pytest.raises(EvidenceNotFound):
-        open_stored("b" * 32 + ".pdf", settings)
+        read_stored("b" * 32 + ".pdf", settings)
 
 
 def test_delete_stored(settings):
@@ -115,7 +123,7 @@ def test_delete_stored(settings):
     assert delete_stored(stored.stored_name, settings) is True
     assert delete_stored(stored.stored_name, settings) is False
     with pytest.raises(EvidenceNotFound):
-        open_stored(stored.stored_name, settings)
+        read_stored(stored.stored_name, settings)
 
 
 # --- sweeping orphans (RE2) ---------------------------------------------------

@@ -10,6 +10,7 @@ import re
 import pytest
 from PIL import Image
 
+from tests.storage import switch
 from tests.web.journeys import answer_up_to_check, get, jpeg, post, upload
 
 MIB = 1024 * 1024
@@ -17,13 +18,13 @@ MIB = 1024 * 1024
 
 @pytest.fixture
 def uploads(app, tmp_path, monkeypatch, db_clean):
-    root = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_ROOT", str(root))
-    return root
+    """The app, its evidence in the test's folder or on S3 (tests.storage.switch)."""
+    switch.point_app(app, tmp_path / "uploads", monkeypatch)
+    return app
 
 
-def stored(root) -> list:
-    return [p for p in root.iterdir() if p.is_file()] if root.exists() else []
+def stored(app) -> list[str]:
+    return sorted(switch.stored_names(app))
 
 
 def _at_evidence(client):
@@ -158,7 +159,7 @@ def test_the_list_shows_name_size_and_a_preview(app, client, uploads):
     name = "<img src=x onerror=alert(1)>\u202egpj.png"
     upload(client, "proposal", photo, name=name, doc_type="kk")
     page = get(client, "/submit/proposal/evidence")
-    size = stored(uploads)[0].stat().st_size
+    size = len(switch.read(app, stored(uploads)[0]))
     assert 100 * 1024 < size < 130 * 1024
     assert f"{-(-size // 1024)} KB" in page.text
     # Escaped, the bidi override gone.

@@ -9,6 +9,7 @@ box, the move forms); they are rendered in the "main" and "aside" slots.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -153,7 +154,7 @@ def evidence_thumb(evidence_id: int):
     if not row.thumb_name:
         abort(404)
     try:
-        path = evidence.open_stored(row.thumb_name)
+        data = evidence.read_stored(row.thumb_name)
     except evidence.EvidenceNotFound:
         abort(404)
     with transaction():
@@ -165,7 +166,9 @@ def evidence_thumb(evidence_id: int):
             detail="thumb",
             now=auth.now(),
         )
-    response = make_response(send_file(path, mimetype="image/webp", conditional=False, etag=False))
+    response = make_response(
+        send_file(io.BytesIO(data), mimetype="image/webp", conditional=False, etag=False)
+    )
     response.headers["Content-Security-Policy"] = EVIDENCE_CSP  # no-store: the blueprint's
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"

@@ -3,6 +3,7 @@ queue (``queue.py``)."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 from flask import abort, g, make_response, send_file
@@ -39,12 +40,12 @@ def evidence_file(evidence_id: int):
     if ticket is None or not can_see_file(g.staff, g.staff_office, ticket, row):
         abort(404)
     try:
-        path = evidence.open_stored(row.stored_name)
+        data = evidence.read_stored(row.stored_name)
     except evidence.EvidenceNotFound:
         abort(404)
     response = make_response(
         send_file(
-            path,
+            io.BytesIO(data),
             mimetype=row.media_type,
             as_attachment=True,
             download_name=f"{ticket.reference}-{row.id}{evidence.EXTENSIONS[row.media_type][0]}",

@@ -285,7 +285,7 @@ def preview(kind: str, index: int):
 def preview_response(item: dict):
     """A small JPEG of a draft's stored file (``item``: its descriptor)."""
     try:
-        data = evidence.open_stored(item["stored_name"]).read_bytes()
+        data = evidence.read_stored(item["stored_name"])
     except evidence.EvidenceNotFound:
         abort(404)
     settings = evidence.EvidenceSettings.from_config(current_app.config, current_app.instance_path)

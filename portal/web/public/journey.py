@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 
 from flask import current_app, flash, g, session, url_for
@@ -339,10 +338,7 @@ def _keep_files_fresh(journey: Journey) -> None:
     removes unreferenced files older than the draft lifetime, and a draft
     that is still being answered renews its lifetime."""
     for item in _draft_files(journey.answers):
-        try:
-            os.utime(evidence.open_stored(item["stored_name"]))
-        except (evidence.EvidenceNotFound, OSError):
-            continue
+        evidence.touch_stored(item["stored_name"])
 
 
 def forget(journey: Journey, *, discard: bool = False) -> None:
