@@ -15,7 +15,10 @@ Pipeline (bounded memory, whatever the file size):
 
 Re-importing the same file changes nothing: a household whose keyed content
 digest is unchanged is skipped. An interrupted run leaves every finished block
-committed and nothing half-written; running it again completes it.
+committed and nothing half-written; running it again completes it. The one
+exception is the first load of an empty PostgreSQL registry
+(``portal.registry.bulk``): one transaction with its indexes built at the end,
+so an interruption leaves the registry empty and a rerun starts over.
 """
 
 from __future__ import annotations
