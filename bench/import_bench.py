@@ -149,6 +149,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--child")
     ap.add_argument("--keep", action="store_true", help="keep the registry for lookup_bench")
+    ap.add_argument("--pg-db", default=PG_DB, help="database to (re)create on the shared server")
     args = ap.parse_args()
     if args.child:
         child(Path(args.child), args.workers)
@@ -170,10 +171,10 @@ def main() -> None:
             print(report("sqlite", rows, raw_s, res), flush=True)
     if args.backend in ("postgresql", "both"):
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-            url = fresh_pg_database(PG_DB)
+            url = fresh_pg_database(args.pg_db)
             raw_s = raw_postgres(csv_path, url)
             if args.keep:
-                _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB}")
+                _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {args.pg_db}")
                 url = fresh_pg_database(KEEP_DB)
             target = OUT / "lookup-postgresql" if args.keep else Path(tmp)
             target.mkdir(parents=True, exist_ok=True)
@@ -181,7 +182,7 @@ def main() -> None:
                 csv_path, {"PORTAL_INSTANCE_PATH": str(target), "DATABASE_URL": url}, args.workers
             )
             print(report("postgresql", rows, raw_s, res), flush=True)
-            _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {PG_DB}")
+            _psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {args.pg_db}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ Pipeline (bounded memory, whatever the file size):
 
 Re-importing the same file changes nothing: a household whose keyed content
 digest is unchanged is skipped. An interrupted run leaves every finished block
-committed and nothing half-written; running it again completes it.
+committed and nothing half-written; running it again completes it. The one
+exception is the first load of an empty PostgreSQL registry
+(``portal.registry.bulk``): one transaction with its indexes built at the end,
+so an interruption leaves the registry empty and a rerun starts over.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import os
 import resource
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +44,7 @@ from portal.db import keyring, transaction
 from portal.extensions import db
 from portal.regions.models import VILLAGE, Region
 from portal.registry import validation
+from portal.registry.bulk import BulkLoad
 from portal.registry.codes import CodeMap
 from portal.registry.models import Household, ImportRun, ImportSeen
 from portal.registry.schema import CSV_COLUMNS
@@ -92,10 +97,13 @@ def import_snapshot(
     today: dt.date | None = None,
     warnings_path: Path | None = None,
     codes: CodeMap | None = None,
+    on_block: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import ``csv_path``; write rejected rows to ``rejects_path`` and unknown
     condition values (imported as given) to ``warnings_path``. ``codes`` (from
-    ``codes.load_codes``) translates a source's condition codes first."""
+    ``codes.load_codes``) translates a source's condition codes first.
+    ``on_block`` is called with the running report after every block written
+    (progress for benchmarks; the report's counts are not yet final)."""
     started = time.perf_counter()
     batch = batch or current_app.config["IMPORT_BATCH_HOUSEHOLDS"]
     today = today or dt.date.today()
@@ -112,12 +120,26 @@ def import_snapshot(
             _check_header(source.readline())
             bar = _progress_bar(progress, csv_path)
             blocks = _blocks(source, batch, timings)
-            for block, first_line, prepared in _prepare_all(blocks, workers, today, codes):
-                dropped = _write_chunk(block, first_line, prepared, run, report, timings, rejects)
-                _write_warnings(prepared, dropped, report, warnings)
-                bar.update(len(block))
+            load = _bulk_load(run)
+            # The first load of an empty PostgreSQL registry is one transaction
+            # (portal.registry.bulk); every other import commits block by block.
+            with transaction() if load else nullcontext():
+                for block, first_line, prepared in _prepare_all(blocks, workers, today, codes):
+                    dropped = _write_chunk(
+                        block, first_line, prepared, run, report, timings, rejects, load
+                    )
+                    _write_warnings(prepared, dropped, report, warnings)
+                    bar.update(len(block))
+                    if on_block is not None:
+                        on_block(report)
+                if load:
+                    t0 = time.perf_counter()
+                    load.finish(csv_path, rejects, report)
+                    timings["indexes"] = time.perf_counter() - t0
+                    report.households_removed = _close_run(run, report)
             bar.render_finish()
-        report.households_removed = _finish_run(run, report)
+        if not load:
+            report.households_removed = _finish_run(run, report)
     except BaseException:
         _fail_run(run)
         raise
@@ -214,14 +236,33 @@ def _prepare_all(
 
 
 # -- writing -----------------------------------------------------------------
+def _bulk_load(run: int) -> BulkLoad | None:
+    """Start the first load of an empty registry on PostgreSQL, else None."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    load = BulkLoad.start(db.session, run)
+    if load is None:
+        db.session.rollback()  # not empty: release the lock, import block by block
+    return load
+
+
 def _write_chunk(
-    block: bytes, first_line: int, prepared, run: int, report: ImportReport, timings, rejects
+    block: bytes,
+    first_line: int,
+    prepared,
+    run: int,
+    report: ImportReport,
+    timings,
+    rejects,
+    load: BulkLoad | None = None,
 ) -> frozenset[int]:
     """Write one chunk; return the first lines of the households the writer
     rejected whole (their warnings are not worth reporting)."""
     t0 = time.perf_counter()
-    with transaction():
-        result = writer_for(db.session, run, _utcnow()).write(prepared)
+    with nullcontext() if load else transaction():
+        now = _utcnow()
+        writer = load.writer(db.session, now) if load else writer_for(db.session, run, now)
+        result = writer.write(prepared)
         report.rows_read += prepared.rows
         report.households_new += result.new
         report.households_changed += result.changed
@@ -358,27 +399,31 @@ def _start_run(source_name: str) -> int:
 
 
 def _finish_run(run: int, report: ImportReport) -> int:
-    """Mark households absent from this snapshot removed; close the run."""
     with transaction():
-        seen = exists().where(ImportSeen.run_id == run, ImportSeen.household_id == Household.id)
-        removed = db.session.execute(
-            update(Household)
-            .where(Household.removed_at.is_(None), ~seen)
-            .values(removed_at=_utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.execute(delete(ImportSeen).where(ImportSeen.run_id == run))
-        _save_progress(run, report)
-        db.session.execute(
-            update(ImportRun)
-            .where(ImportRun.id == run)
-            .values(
-                status="finished",
-                finished_at=_utcnow(),
-                households_removed=removed,
-                rows_rejected=report.rows_rejected,
-            )
+        return _close_run(run, report)
+
+
+def _close_run(run: int, report: ImportReport) -> int:
+    """Mark households absent from this snapshot removed; close the run."""
+    seen = exists().where(ImportSeen.run_id == run, ImportSeen.household_id == Household.id)
+    removed = db.session.execute(
+        update(Household)
+        .where(Household.removed_at.is_(None), ~seen)
+        .values(removed_at=_utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(delete(ImportSeen).where(ImportSeen.run_id == run))
+    _save_progress(run, report)
+    db.session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run)
+        .values(
+            status="finished",
+            finished_at=_utcnow(),
+            households_removed=removed,
+            rows_rejected=report.rows_rejected,
         )
+    )
     return removed
 
 

@@ -55,6 +55,10 @@ class ChunkResult:
 class ChunkWriter:
     """Applies one prepared chunk inside the caller's transaction."""
 
+    #: True for the first load of an empty registry (``portal.registry.bulk``):
+    #: nothing to look up, repeats across blocks are settled at the end.
+    bulk = False
+
     def __init__(self, session: Session, run_id: int, now: dt.datetime) -> None:
         self.session = session
         self.run_id = run_id
@@ -69,7 +73,7 @@ class ChunkWriter:
             for kk, hid, digest, removed in self.select_in(
                 "SELECT kk_index, id, content_digest, removed_at FROM households "
                 "WHERE kk_index {keys}",
-                [h.kk_index for h in chunk.households],
+                [] if self.bulk else [h.kk_index for h in chunk.households],
             )
         }
         households = self._drop_repeated_households(chunk.households, existing, result)
@@ -164,6 +168,8 @@ class ChunkWriter:
                 first_line[p.nik_index] = p.line
                 kept.append(p)
             members[h.kk_index] = kept
+        if self.bulk:
+            return members
         conflicts = [
             row
             for row in self.select_in(
@@ -382,6 +388,13 @@ class PostgresChunkWriter(ChunkWriter):
             for row in rows:
                 copy.write_row(row)
 
+    household_types = _PG_HOUSEHOLD_TYPES
+
+    def household_copy_row(self, h: PreparedHousehold) -> list:
+        row = list(self.household_row(h, self.now))
+        row[_AS_OF] = dt.date.fromisoformat(row[_AS_OF])
+        return row
+
     def _stage_households(self, households, ids: list[int] | None = None) -> None:
         cur = self.cursor
         cur.execute(
@@ -394,8 +407,7 @@ class PostgresChunkWriter(ChunkWriter):
         with cur.copy(sql) as copy:
             copy.set_types(list(types))
             for i, h in enumerate(households):
-                row = list(self.household_row(h, self.now))
-                row[_AS_OF] = dt.date.fromisoformat(row[_AS_OF])
+                row = self.household_copy_row(h)
                 copy.write_row((ids[i], *row) if ids is not None else row)
 
     def insert_households(self, households):
@@ -423,9 +435,17 @@ class PostgresChunkWriter(ChunkWriter):
             "identity_enc bytea, relationship text, "
             "sex text, data_updated_at date) ON COMMIT DELETE ROWS"
         )
+        count = self.copy_persons("stage_persons", households, members, ids)
+        cols = ", ".join(("household_id", *PERSON_COLS))
+        cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608
+        cur.execute("TRUNCATE stage_persons")
+        return count
+
+    def copy_persons(self, table: str, households, members, ids) -> int:
+        """COPY the members of ``households`` into ``table``; return how many."""
         count = 0
         cols = ", ".join(("household_id", *PERSON_COLS))
-        with cur.copy(f"COPY stage_persons ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+        with self.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(list(_PG_PERSON_TYPES))
             date = dt.date.fromisoformat
             for h in households:
@@ -442,8 +462,6 @@ class PostgresChunkWriter(ChunkWriter):
                         )
                     )
                     count += 1
-        cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608
-        cur.execute("TRUNCATE stage_persons")
         return count
 
 

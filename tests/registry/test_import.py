@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from lokal import wilayah
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.extensions import db
 from portal.registry.identity import open_identity
@@ -59,7 +59,11 @@ def test_round_trip_decrypts_to_csv_values(app_ctx, tmp_path, keyring):
         assert str(h.data_as_of) == "2025-03-01"
 
 
-def test_planted_bad_rows_are_reported_with_line_and_reason(app_ctx, tmp_path):
+@pytest.mark.parametrize("batch", [None, 1], ids=["one-block", "block-per-household"])
+def test_planted_bad_rows_are_reported_with_line_and_reason(app_ctx, tmp_path, batch):
+    """With one household per block the repeated kk_number and NIK are found
+    across blocks: on an empty PostgreSQL registry only when the first load
+    rebuilds its unique constraints (portal.registry.bulk)."""
     d = VILLAGE[:8]
     good = household("3201011503100001", 1)
     bad_nik = person(
@@ -115,7 +119,7 @@ def test_planted_bad_rows_are_reported_with_line_and_reason(app_ctx, tmp_path):
         household("3201011503100001", 1)[0],  # 16: kk of line 2 again, not consecutive
     ]
     path = write_csv(tmp_path / "s.csv", rows)
-    report = import_snapshot(path, tmp_path / "rej.csv")
+    report = import_snapshot(path, tmp_path / "rej.csv", batch=batch)
     rejected = rejects_of(tmp_path / "rej.csv")
     assert sorted(rejected) == [5, 6, 7, 10, 11, 12, 13, 14, 15, 16]
     assert rejected[5].startswith("nik: invalid NIK (format)")
@@ -131,6 +135,7 @@ def test_planted_bad_rows_are_reported_with_line_and_reason(app_ctx, tmp_path):
     assert report.rows_rejected == 10
     assert count(Household) == 2  # lines 2-4 and 8-9
     assert count(Person) == 5
+    assert (report.households_new, report.persons_written) == (2, 5)
     assert oct(os.stat(tmp_path / "rej.csv").st_mode & 0o777) == "0o600"
 
 
@@ -184,6 +189,8 @@ def test_interrupted_import_keeps_finished_chunks_and_rerun_completes(
 ):
     from portal.registry import writers
 
+    # A registry that is not empty: imported block by block on both backends.
+    import_snapshot(write_csv(tmp_path / "seed.csv", household("3201011503100099", 9)), None)
     rows = [r for i in range(1, 7) for r in household(f"32010115031000{i:02d}", i)]
     path = write_csv(tmp_path / "s.csv", rows)
     real_write = writers.ChunkWriter.write
@@ -199,16 +206,65 @@ def test_interrupted_import_keeps_finished_chunks_and_rerun_completes(
     monkeypatch.setattr(writers.ChunkWriter, "write", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         import_snapshot(path, None, batch=2)
-    assert count(Household) == 4  # two whole chunks; the third rolled back
-    assert count(Person) == 12
+    assert count(Household) == 1 + 4  # the seed, two whole chunks; the third rolled back
+    assert count(Person) == 3 + 12
     monkeypatch.setattr(writers.ChunkWriter, "write", real_write)
     report = import_snapshot(path, None, batch=2)
     assert (report.households_new, report.households_unchanged, report.households_removed) == (
         2,
         4,
-        0,
+        1,  # the seed household is not in this file
     )
+    assert count(Household) == 7 and count(Person) == 21
+
+
+def registry_indexes() -> list[tuple[str, str]]:
+    """(name, definition) of every index of the registry tables (PostgreSQL)."""
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('households', 'persons', 'import_seen') ORDER BY indexname"
+            )
+        )
+    ]
+
+
+def test_interrupted_first_load_leaves_an_empty_registry_with_its_indexes(
+    app_ctx, tmp_path, monkeypatch
+):
+    """The first load of an empty registry: on PostgreSQL one transaction
+    with its indexes dropped and rebuilt, so a crash leaves nothing and every
+    index back; on SQLite block by block as always."""
+    from portal.registry import writers
+
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    before = registry_indexes() if postgres else []
+    rows = [r for i in range(1, 7) for r in household(f"32010115031000{i:02d}", i)]
+    path = write_csv(tmp_path / "s.csv", rows)
+    real_write = writers.ChunkWriter.write
+    calls = {"n": 0}
+
+    def crash_on_third(self, chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_write(self, chunk)
+
+    monkeypatch.setattr(writers.ChunkWriter, "write", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        import_snapshot(path, None, batch=2)
+    assert count(Household) == (0 if postgres else 4)
+    if postgres:
+        assert registry_indexes() == before
+        assert len(before) >= 5  # 2 primary keys, 2 unique blind indexes, household_id, …
+    monkeypatch.setattr(writers.ChunkWriter, "write", real_write)
+    report = import_snapshot(path, None, batch=2)
     assert count(Household) == 6 and count(Person) == 18
+    assert report.households_new == (6 if postgres else 2)
+    if postgres:
+        assert registry_indexes() == before
 
 
 def test_worker_processes_give_the_same_result(app_ctx, tmp_path, keyring):
