@@ -65,8 +65,11 @@ class SheddingWorker(ThreadWorker):
         self.last_log = time.monotonic()
 
     def run(self) -> None:
-        # After load_wsgi: the app is there to render the page with.
+        # After load_wsgi, before the first connection is accepted.
         self.shed_response = shed_page.render(self.wsgi, self.retry_after)
+        started = time.monotonic()
+        warm_up(self.wsgi)
+        self.log.info("warmed up in %.1f s", time.monotonic() - started)
         self.log.info(
             "load shedding past %d pending requests (%d threads + queue of %d)",
             self.max_pending,
@@ -171,6 +174,17 @@ class SheddingWorker(ThreadWorker):
             )
             self.shed_since_log = 0
             self.last_log = now
+
+
+def warm_up(app) -> None:
+    """Build what each process keeps in memory before serving: the village
+    search index takes seconds, and every thread asking for it meanwhile
+    waits, so a worker that built it on its first search (at start, or
+    after ``max_requests``) would shed all its traffic for that long."""
+    from portal.regions.search import village_index
+
+    with app.app_context():
+        village_index()
 
 
 def _drain(sock: socket.socket) -> bool:

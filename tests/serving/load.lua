@@ -1,15 +1,19 @@
 -- wrk script for tests/serving/test_overload.py and bench/shed_bench.py.
---   wrk ... -s tests/serving/load.lua URL -- PACE_MS PATH [PATH ...]
--- Each connection sends GETs to the PATHs in turn, waiting PACE_MS after each
--- answer (0: at once), so C connections offer about C * 1000 / PACE_MS
--- requests/s while answers are quick. Counts answers by status and the 429s
--- and 503s without Retry-After; with one connection per thread (-t = -c) it
--- also times each 200 (wrk's own latency figures mix in the quick 503s).
--- done() prints one line: "PORTAL_RESULT {json}".
+--   wrk -tN -cN ... -s tests/serving/load.lua URL -- PACE_MS PATH [PATH ...]
+-- Run it with one connection per thread (-t = -c). Each connection sends GETs
+-- to the PATHs in turn, one every PACE_MS on a fixed schedule (0: each as soon
+-- as the last is answered), so N connections offer N * 1000 / PACE_MS
+-- requests/s whatever the answers. (wrk's own delay() is not used: wrk skips
+-- it after a reconnect, and every 503 closes its connection, so shed clients
+-- would come straight back.) The wait blocks the thread, hence one
+-- connection per thread. Counts answers by status, the 429s and 503s without
+-- Retry-After, and times each 200 (wrk's latency figures mix in the quick
+-- 503s). done() prints one line: "PORTAL_RESULT {json}".
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } portal_timespec;
 int clock_gettime(int clock_id, portal_timespec *tp);
+int usleep(unsigned int usec);
 ]]
 local ts = ffi.new("portal_timespec")
 local CLOCK_MONOTONIC = 1
@@ -36,13 +40,19 @@ function init(args)
   served_us = {}
   sent = 0
   sent_at = 0
-end
-
-function delay()
-  return pace
+  -- threads start spread over one period, not all at once
+  next_at = now_us() + math.random() * pace * 1000
 end
 
 function request()
+  if pace > 0 then
+    local wait = next_at - now_us()
+    if wait > 0 then
+      ffi.C.usleep(wait)
+    end
+    -- behind by more than a second (a slow answer): start the schedule afresh
+    next_at = math.max(next_at + pace * 1000, now_us() - 1e6)
+  end
   sent = sent + 1
   sent_at = now_us()
   return wrk.format("GET", paths[(sent - 1) % #paths + 1])
