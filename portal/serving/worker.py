@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import threading
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -55,8 +56,9 @@ class SheddingWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.queue_length = _setting("PORTAL_SHED_QUEUE", self.cfg.threads)
         self.retry_after = max(1, _setting("PORTAL_SHED_RETRY_AFTER", DEFAULT_RETRY_AFTER))
-        #: Connections in the thread pool (running or waiting). Main thread only.
+        #: Connections in the thread pool (running or waiting).
         self.pending_work = 0
+        self.pending_lock = threading.Lock()
         self.max_pending = self.cfg.threads + self.queue_length
         #: Shed sockets lingering, by when each is closed (oldest first).
         self.shed_conns: dict[socket.socket, float] = {}
@@ -78,15 +80,21 @@ class SheddingWorker(ThreadWorker):
         )
         super().run()
 
-    # Every hand-over to the pool goes through enqueue_req, every return
-    # through finish_request, both on the main thread.
+    # Every hand-over to the pool goes through enqueue_req (main thread), and
+    # the count drops in the pool's thread as soon as handle() is done: not
+    # later in the main loop's finish_request, which a busy main thread
+    # reaches late, leaving threads idle while the count still says full.
     def enqueue_req(self, conn) -> None:
-        self.pending_work += 1
+        with self.pending_lock:
+            self.pending_work += 1
         super().enqueue_req(conn)
 
-    def finish_request(self, conn, fs) -> None:
-        self.pending_work -= 1
-        super().finish_request(conn, fs)
+    def handle(self, conn):
+        try:
+            return super().handle(conn)
+        finally:
+            with self.pending_lock:
+                self.pending_work -= 1
 
     def is_full(self) -> bool:
         return self.pending_work >= self.max_pending
@@ -122,11 +130,13 @@ class SheddingWorker(ThreadWorker):
 
     def shed(self, sock: socket.socket) -> None:
         """Answer 503 now and half-close; the socket lingers without a thread."""
-        metrics.count_shed("queue_full")
-        self._count_for_log()
         try:
             sock.setblocking(False)
-            _drain(sock)
+            if _drain(sock):  # a kept-alive client hanging up: no request to refuse
+                self._close_shed(sock)
+                return
+            metrics.count_shed("queue_full")
+            self._count_for_log()
             sent = sock.send(self.shed_response)
             sock.shutdown(socket.SHUT_WR)
         except OSError:

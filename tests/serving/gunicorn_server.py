@@ -25,7 +25,16 @@ START_WAIT = 90
 
 
 class Gunicorn:
-    def __init__(self, log: Path, *, workers: int, threads: int, **env: str) -> None:
+    def __init__(
+        self,
+        log: Path,
+        *,
+        workers: int,
+        threads: int,
+        args: tuple[str, ...] = (),
+        prefix: tuple[str, ...] = (),
+        **env: str,
+    ) -> None:
         self.log = log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -33,6 +42,7 @@ class Gunicorn:
         # memory:// limits, per process: the tests here do not share a Redis
         self.env.pop("REDIS_URL", None)
         self.args = [
+            *prefix,
             sys.executable,
             "-m",
             "gunicorn",
@@ -44,6 +54,7 @@ class Gunicorn:
             str(workers),
             "--threads",
             str(threads),
+            *args,
             "app:app",
         ]
         self.proc: subprocess.Popen | None = None
