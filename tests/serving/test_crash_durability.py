@@ -15,15 +15,13 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.storage import storage
 from portal.tickets.models import Evidence, Ticket
-from tests.serving.gunicorn_server import Gunicorn, HttpClient
+from tests.serving.gunicorn_server import HttpClient
 from tests.web import journeys
 
 
-@pytest.fixture(scope="module")
-def server(app, tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("re4") / "gunicorn.log", workers=1, threads=2)
-    yield server
-    server.stop()
+@pytest.fixture
+def server(small_server):
+    return small_server
 
 
 def test_a_submission_acknowledged_then_sigkill_survives_the_restart(app, server, db_clean):

@@ -25,7 +25,7 @@ from tests.serving.gunicorn_server import Gunicorn
 from tests.serving.overload import Resident, wrk
 
 WORKERS, THREADS = 2, 4
-CONNECTIONS, SECONDS = 64, 8
+CONNECTIONS, SECONDS = 64, 6
 #: Flat memory: the median of the run's last third within this of its first
 #: third's (medians: an upload's image work makes short spikes).
 RSS_SLACK = 1.10

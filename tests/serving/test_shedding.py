@@ -2,11 +2,12 @@
 request queue is full answers 503 with Retry-After at once, from the main
 loop, instead of queueing the request; what it had queued is still served.
 
-One worker with 2 threads and a queue of 1: three clients that send half a
-request each (a slow phone) take both threads and the queue's place, and
-hold them until they finish. While they hold them, any further request must
-be answered 503 straight away: a stock gthread worker would queue it until a
-thread freed, and the read below would time out."""
+One worker with 2 threads and a queue of 1 (tests/serving/conftest.py):
+three clients that send half a request each (a slow phone) take both
+threads and the queue's place, and hold them until they finish. While they
+hold them, any further request must be answered 503 straight away: a stock
+gthread worker would queue it until a thread freed, and the read below
+would time out."""
 
 from __future__ import annotations
 
@@ -16,26 +17,17 @@ import socket
 import pytest
 import requests
 
+from tests.serving.conftest import QUEUE, RETRY_AFTER, THREADS
 from tests.serving.gunicorn_server import Gunicorn, read_to_end, status_of
 
-THREADS, QUEUE, RETRY_AFTER = 2, 1, 7
 #: Seconds to wait for an answer: a bound, not a timing under test.
 ANSWER_WAIT = 20
 HALF_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: portal.test\r\n"
 
 
-@pytest.fixture(scope="module")
-def server(app, tmp_path_factory):
-    log = tmp_path_factory.mktemp("shedding") / "gunicorn.log"
-    server = Gunicorn(
-        log,
-        workers=1,
-        threads=THREADS,
-        PORTAL_SHED_QUEUE=str(QUEUE),
-        PORTAL_SHED_RETRY_AFTER=str(RETRY_AFTER),
-    )
-    yield server
-    server.stop()
+@pytest.fixture
+def server(small_server):
+    return small_server
 
 
 class Holders:
