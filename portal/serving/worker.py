@@ -25,13 +25,15 @@ it or ``SHED_LINGER`` seconds pass.
 
 from __future__ import annotations
 
+import errno
 import os
 import selectors
 import socket
 import threading
 import time
+from functools import partial
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from portal import metrics
 from portal.serving import shed_page
@@ -100,15 +102,24 @@ class SheddingWorker(ThreadWorker):
         return self.pending_work >= self.max_pending
 
     def accept(self, listener) -> None:
-        if not self.is_full():
-            super().accept(listener)
-            return
+        """A new connection waits in the poller, not in a thread, until its
+        request starts to arrive (stock gthread gives it a thread that waits
+        up to 5 s): a client that connects ahead of time, or a slow one,
+        holds neither a thread nor a place in the queue. When its bytes come,
+        ``on_pending_socket_readable`` serves it or sheds it."""
         try:
-            client_sock, _ = listener.accept()
-        except OSError:
-            return  # EAGAIN: another worker took it; anything else: gone already
+            client_sock, client_addr = listener.accept()
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                return  # another worker took it, or the client gave up
+            raise
         self.nr_conns += 1
-        self.shed(client_sock)
+        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())
+        conn.timeout = time.monotonic() + self.cfg.keepalive
+        self.pending_conns.append(conn)
+        self.poller.register(
+            client_sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
+        )
 
     def on_client_socket_readable(self, conn, client) -> None:
         """A kept-alive connection sent its next request."""
@@ -120,7 +131,7 @@ class SheddingWorker(ThreadWorker):
         self.shed(conn.sock)
 
     def on_pending_socket_readable(self, conn, client) -> None:
-        """A slow connection's first bytes arrived at last."""
+        """A new connection's first bytes arrived."""
         if not self.is_full():
             super().on_pending_socket_readable(conn, client)
             return
