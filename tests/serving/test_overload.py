@@ -12,7 +12,6 @@ schedule, that together offer twice that (tests/serving/load.lua)."""
 
 from __future__ import annotations
 
-import statistics
 import threading
 
 import pytest
@@ -26,8 +25,10 @@ from tests.serving.overload import Resident, wrk
 
 WORKERS, THREADS = 2, 4
 CONNECTIONS, SECONDS = 64, 6
-#: Flat memory: the median of the run's last third within this of its first
-#: third's (medians: an upload's image work makes short spikes).
+#: Flat memory: the floor of the run's last third (its lowest sample) within
+#: this of its first third's. Floors, not peaks: each upload's image work
+#: makes a spike of tens of MB that is given back at once; growth that stays
+#: (a leak, a queue without bound) raises the floor.
 RSS_SLACK = 1.10
 
 
@@ -81,4 +82,4 @@ def test_twice_capacity_gives_only_200_429_503_and_keeps_every_ticket(app, serve
         assert db.session.scalar(stored) == len(keys)
 
     third = len(rss) // 3
-    assert statistics.median(rss[-third:]) <= statistics.median(rss[:third]) * RSS_SLACK, rss
+    assert min(rss[-third:]) <= min(rss[:third]) * RSS_SLACK, rss
