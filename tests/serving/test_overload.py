@@ -7,7 +7,8 @@ the journey's redirects), and every request the server acknowledged is a
 ticket afterwards; the server's memory stays flat.
 
 Capacity is what a closed loop of as many connections as threads gets
-through (nothing shed); "twice" is 64 connections, each sending on a fixed
+through (an odd request may be shed when the connections bunch up on one
+worker); "twice" is 64 connections, each sending on a fixed
 schedule, that together offer twice that (tests/serving/load.lua)."""
 
 from __future__ import annotations
