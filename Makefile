@@ -1,5 +1,6 @@
 # DTSEN Participation Portal.
 #   make run    serve a demo on http://127.0.0.1:5000 (PORT=… HOST=… to change)
+#   make serve  serve with production settings (gunicorn.conf.py, deploy/README.md)
 #   make test   run the whole test suite
 #   make help   list every target
 
@@ -31,14 +32,15 @@ FREEZE_VENV := $(VENV)/.freeze
 # pinned in package-lock.json; npm writes this file at the end of an install.
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: help setup venv run worker test api-check lint format freeze clean system-packages test-packages
+.PHONY: help setup venv run serve worker test api-check lint format freeze clean system-packages test-packages
 
 # Debian packages outside the venv, installed by scripts/system-packages.sh when
 # missing (as root with apt-get; otherwise it prints the command to run):
 # HarfBuzz subsetting for the receipt PDFs; pg_dump/pg_restore for `flask backup`
-# on PostgreSQL (same major version as the server); Chromium for the browser tests.
+# on PostgreSQL (same major version as the server); Chromium for the browser tests;
+# wrk for the overload test (tests/serving/test_overload.py, bench/shed_bench.py).
 SYSTEM_PACKAGES := libharfbuzz-subset0 postgresql-client
-TEST_PACKAGES := chromium
+TEST_PACKAGES := chromium wrk
 
 help: ## list the targets
 	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | \
@@ -77,6 +79,14 @@ endif
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		exec $(GUNICORN) app:app
+
+# Production unless PORTAL_ENV is given (environment or command line): keys,
+# PORTAL_PUBLIC_BASE_URL and DATABASE_URL then come from the environment, and
+# the database is migrated beforehand, once per release (deploy/README.md).
+SERVE_ENV := $(if $(filter environment command line,$(origin PORTAL_ENV)),$(PORTAL_ENV),production)
+
+serve: setup ## gunicorn with gunicorn.conf.py: threaded workers with load shedding (deploy/README.md)
+	PORTAL_ENV=$(SERVE_ENV) exec $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 worker: setup ## the worker (flask worker): notifications and every periodic job; SMTP_URL / SMS_GATEWAY_URL say where
 	$(FLASK) db upgrade

@@ -64,7 +64,8 @@ def test_without_root_it_stops_with_the_command_to_run(tmp_path):
 
 
 def test_the_makefile_installs_what_the_tests_need():
-    """HarfBuzz subsetting for every make target, Chromium at least for `make test`."""
+    """HarfBuzz subsetting for every make target, Chromium and wrk (the
+    overload test) at least for `make test`."""
     dry_run = subprocess.run(
         ["make", "-n", "-W", "requirements.txt", "test"],
         cwd=ROOT,
@@ -73,7 +74,8 @@ def test_the_makefile_installs_what_the_tests_need():
         timeout=30,
     ).stdout
     installs = [line.split()[1:] for line in dry_run.splitlines() if "system-packages.sh" in line]
-    assert sorted(p for line in installs for p in line) == ["chromium", "libharfbuzz-subset0"]
+    packages = sorted(p for line in installs for p in line)
+    assert packages == ["chromium", "libharfbuzz-subset0", "wrk"]
 
 
 def test_make_test_installs_axe_core_from_the_lock_file():

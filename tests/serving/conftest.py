@@ -1,0 +1,23 @@
+"""One small gunicorn server for the shedding and crash tests (started once:
+starting one costs seconds): one worker, 2 threads, a queue of 1."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.serving.gunicorn_server import Gunicorn
+
+THREADS, QUEUE, RETRY_AFTER = 2, 1, 7
+
+
+@pytest.fixture(scope="package")
+def small_server(app, tmp_path_factory):
+    server = Gunicorn(
+        tmp_path_factory.mktemp("small-server") / "gunicorn.log",
+        workers=1,
+        threads=THREADS,
+        PORTAL_SHED_QUEUE=str(QUEUE),
+        PORTAL_SHED_RETRY_AFTER=str(RETRY_AFTER),
+    )
+    yield server
+    server.stop()
