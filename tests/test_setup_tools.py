@@ -75,7 +75,7 @@ def test_the_makefile_installs_what_the_tests_need():
     ).stdout
     installs = [line.split()[1:] for line in dry_run.splitlines() if "system-packages.sh" in line]
     packages = sorted(p for line in installs for p in line)
-    assert packages == ["chromium", "libharfbuzz-subset0", "wrk"]
+    assert packages == ["chromium", "libharfbuzz-subset0", "postgresql-client", "wrk"]
 
 
 def test_make_test_installs_axe_core_from_the_lock_file():
