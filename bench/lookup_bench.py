@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/portal_lookup"
+#: BENCH_PG_URL: another database (an engineer's own, on a shared machine).
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/portal_lookup")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 UNLIMITED = {
     "PORTAL_LOOKUP_LIMIT_PER_IP": "1000000000 per hour",
@@ -56,12 +57,12 @@ def backend_env(backend: str) -> dict[str, str]:
     return env
 
 
-def ensure_registry(backend: str, csv_path: Path) -> None:
+def ensure_registry(backend: str, csv_path: Path, households: int) -> None:
     """Import the snapshot once (idempotent: a re-run skips unchanged households)."""
     env = {**os.environ, **backend_env(backend)}
     if backend == "postgresql":
         subprocess.run(
-            ["psql", "-q", PG_ADMIN, "-c", "CREATE DATABASE portal_lookup"],
+            ["psql", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {PG_URL.rsplit('/', 1)[1]}"],
             capture_output=True,
             check=False,
         )
@@ -82,7 +83,7 @@ def ensure_registry(backend: str, csv_path: Path) -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    if int(count) < 1_000_000:
+    if int(count) < households:
         subprocess.run(
             [*flask, "dtsen", "import", str(csv_path), "--quiet"], env=env, check=True, cwd=ROOT
         )
@@ -317,14 +318,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--skip-in-process", action="store_true")
     args = ap.parse_args()
     csv_path = OUT / f"snapshot-{args.households}-7.csv"
     if not csv_path.exists():
         sys.exit(f"{csv_path} missing: run bench/import_bench.py --households {args.households}")
-    ensure_registry(args.backend, csv_path)
+    ensure_registry(args.backend, csv_path, args.households)
     people = sample_people(csv_path, 2000)
     app = make_app(args.backend)
-    runs = [in_process(app, people) for _ in range(args.runs)]
+    runs = [] if args.skip_in_process else [in_process(app, people) for _ in range(args.runs)]
     for res in runs:
         print(
             f"[{args.backend}] (a) in process: bare route {res['bare_us']:.0f} us | lookup (match) "
@@ -333,14 +335,15 @@ def main() -> None:
             flush=True,
         )
     med = statistics.median
-    print(
-        f"[{args.backend}] (a) median of {len(runs)}: "
-        f"bare {med(r['bare_us'] for r in runs):.0f} us "
-        f"| lookup {med(r['lookup_us'] for r in runs):.0f} us "
-        f"| ratio {med(r['ratio'] for r in runs):.2f}x "
-        f"(runs {min(r['ratio'] for r in runs):.2f}-{max(r['ratio'] for r in runs):.2f}x)",
-        flush=True,
-    )
+    if runs:
+        print(
+            f"[{args.backend}] (a) median of {len(runs)}: "
+            f"bare {med(r['bare_us'] for r in runs):.0f} us "
+            f"| lookup {med(r['lookup_us'] for r in runs):.0f} us "
+            f"| ratio {med(r['ratio'] for r in runs):.2f}x "
+            f"(runs {min(r['ratio'] for r in runs):.2f}-{max(r['ratio'] for r in runs):.2f}x)",
+            flush=True,
+        )
     if not args.skip_http:
         over_http(args.backend, people, args.runs, args.seconds)
 

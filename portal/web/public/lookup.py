@@ -111,9 +111,12 @@ def remember_outcome(household_id: int | None) -> None:
                 proofs.forget(earlier)
     else:
         token = proofs.new_token()
-        with transaction():
-            proofs.forget(earlier)
-            proofs.prove(token, household_id, now=_now())
+        if earlier:
+            with transaction():  # durable: an ended proof must stay ended
+                proofs.forget(earlier)
+        # A resident's first lookup writes this one row and no fsync (SQLite's
+        # write lock would queue every lookup behind the disk).
+        proofs.prove_unflushed(token, household_id, now=_now())
     if session.get(key, "") != token:
         session[key] = token  # re-signing the cookie costs
     # A draft bound to another household (the last resident at a village
