@@ -67,12 +67,13 @@ def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, *
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
-@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True)
+@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True, in_view=True)
 def lookup():
     form = LookupForm()
     ip = ratelimit.address_key()  # the limits' key; the captcha gets the real address
     captcha_on = captcha.captcha_enabled(current_app)
     if not form.validate_on_submit():
+        ratelimit.check_address()  # a POST: counted alone (a valid one, with the NIK's)
         if request.method == "POST":
             _log("invalid")
         # only a hint for the form: the POST decides by spending (take_free_lookup)
