@@ -88,10 +88,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     ap.add_argument("-n", type=int, default=3000)
+    ap.add_argument("--households", type=int, default=1_000_000)
     args = ap.parse_args()
     app = make_app(args.backend)
     instrument(app)
-    people = sample_people(OUT / "snapshot-1000000-7.csv", 2000)
+    people = sample_people(OUT / f"snapshot-{args.households}-7.csv", 2000)
     client = app.test_client()
     page = client.get("/lookup").data
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()

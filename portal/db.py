@@ -1,5 +1,6 @@
 """Database plumbing: SQLite pragmas, the one transaction boundary, and the
-autocommit reader the lookup's single query uses."""
+autocommit reader the lookup's queries (and its proof's one unflushed
+write) use."""
 
 from __future__ import annotations
 
@@ -99,27 +100,58 @@ def read_rows(sql: str, params: tuple) -> list[tuple]:
     more on a fresh connection. ``sql`` uses the driver's placeholder (``?``
     for SQLite, ``%s`` otherwise).
     """
-    engine = _read_engine()
     for attempt in (1, 2):
-        fairy = engine.raw_connection()  # the pooled DB-API connection itself
         try:
-            cursor = fairy.driver_connection.cursor()
-            try:
-                return cursor.execute(sql, params).fetchall()
-            finally:
-                cursor.close()
-        except engine.dialect.loaded_dbapi.Error as exc:
-            if not engine.dialect.is_disconnect(exc, fairy.dbapi_connection, None):
-                raise
-            # Never hand a dead connection back (there is no reset on return
-            # to find it out); the others are as dead: start a new pool.
-            fairy.invalidate(exc)
-            engine.dispose(close=False)
+            return _on_reader(sql, params, fetch=True)
+        except _Reconnected as exc:
             if attempt == 2:
-                raise
-        finally:
-            fairy.close()  # back to the pool, or discarded when invalidated
+                raise exc.__cause__ from None
     raise AssertionError("unreachable")
+
+
+def write_unflushed(sql: str, params: tuple) -> None:
+    """Run one statement that writes a row a crash of the machine may lose,
+    committed on its own, on the reader's pool (``read_rows``).
+
+    For the lookup's proof (``portal.registry.proofs.prove_unflushed``): the
+    commit does not wait for the disk (PostgreSQL ``synchronous_commit=off``,
+    SQLite ``synchronous=NORMAL`` in WAL mode): on SQLite every durable commit
+    is an fsync under the one write lock, which every lookup of every worker
+    would queue for. Atomicity and consistency are untouched; a power loss
+    or an operating-system crash may forget the last fraction of a second of
+    such rows (a process crash of the app forgets nothing). Never for
+    tickets, deletions or anything a resident was told is saved. Not
+    repeated when the connection turns out dead (it may have run)."""
+    try:
+        _on_reader(sql, params, fetch=False)
+    except _Reconnected as exc:
+        raise exc.__cause__ from None
+
+
+class _Reconnected(Exception):
+    """The reader's connection was dead; the pool has been emptied."""
+
+
+def _on_reader(sql: str, params: tuple, *, fetch: bool) -> list[tuple]:
+    engine = _read_engine()
+    fairy = engine.raw_connection()  # the pooled DB-API connection itself
+    try:
+        cursor = fairy.driver_connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if fetch else []
+        finally:
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        if not engine.dialect.is_disconnect(exc, fairy.dbapi_connection, None):
+            raise
+        # Never hand a dead connection back (there is no reset on return
+        # to find it out); the others are as dead: start a new pool.
+        fairy.invalidate(exc)
+        engine.dispose(close=False)
+        raise _Reconnected() from exc
+    finally:
+        fairy.close()  # back to the pool, or discarded when invalidated
 
 
 def placeholder() -> str:
@@ -134,14 +166,25 @@ def _read_engine() -> Engine:
 def _make_read_engine() -> Engine:
     opts = dict(current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     opts.pop("pool_pre_ping", None)
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        # write_unflushed's commits; reads commit nothing. Set when the
+        # session starts: no round trip.
+        args = dict(opts.get("connect_args") or {})
+        args["options"] = f"{args.get('options', '')} -c synchronous_commit=off".strip()
+        opts["connect_args"] = args
     # Autocommit: no transaction is ever open, so nothing to roll back when a
     # connection goes back to the pool.
-    return create_engine(
-        current_app.config["SQLALCHEMY_DATABASE_URI"],
-        isolation_level="AUTOCOMMIT",
-        pool_reset_on_return=None,
-        **opts,
-    )
+    engine = create_engine(uri, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **opts)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_unflushed)
+    return engine
+
+
+def _sqlite_unflushed(dbapi_connection, _record) -> None:
+    """After ``_sqlite_pragmas``: this pool's commits (``write_unflushed``) are
+    not fsynced; WAL keeps them atomic and the file consistent."""
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def stored_utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -9,10 +9,13 @@
 * Per NIK: keyed by a truncated HMAC of the NIK (``nik_key``), never the NIK.
 * Captcha quota: how many lookups an address may make before a captcha.
 
-A request's limits go to the storage together (``portal.ratelimit_steps``):
-a lookup checks the address (and reads its captcha quota, for the form) before
-the form is read, then spends the NIK's budget, its ceiling and the quota all
-or none in one atomic step (``take_free_lookup``): two Redis round trips.
+A request's limits go to the storage together (``portal.ratelimit_steps``).
+A lookup (``posts_per_address(..., in_view=True)``) counts its address in the
+same round trip as the NIK's budget, its ceiling and the captcha quota, which
+it spends all or none (``take_free_lookup``): one Redis round trip. Its hook
+checks the CSRF token itself (the view is exempt from ``CSRFProtect``'s own
+hook), so a token-less POST is still counted, and refused once the address's
+budget is spent; so is a POST whose form is invalid (``check_address``).
 
 Storage is Redis when ``REDIS_URL`` is set (shared by every process), memory
 otherwise. A storage failure raises ``limits.errors.StorageError``, which the
@@ -29,11 +32,13 @@ import time
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFError
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import ratelimit_steps
+from portal.extensions import csrf
 from portal.ratelimit_steps import HIT, HIT_OR_STOP, PEEK, Step
 
 
@@ -79,18 +84,25 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     limiter.init_app(app)
     app.before_request(_check_address_limit)
+    app.after_request(_count_unchecked_address)
 
 
-def posts_per_address(config_key: str, *, captcha_quota: bool = False):
+def posts_per_address(config_key: str, *, captcha_quota: bool = False, in_view: bool = False):
     """Limit POSTs to the view per client address; the limit text (``"300
     per hour"``) is read from ``app.config[config_key]`` on every request.
 
     ``captcha_quota``: the view asks ``captcha_required``; the answer is
-    fetched in the same storage round trip as the address's hit."""
+    fetched in the same storage round trip as the address's hit.
+    ``in_view``: the view counts the address itself, together with its own
+    limits (``take_free_lookup``) or alone (``check_address``); this hook
+    checks the CSRF token first and counts a POST that fails it."""
 
     def mark(view):
         view.per_address_limit = config_key
         view.captcha_quota = captcha_quota
+        view.address_in_view = in_view
+        if in_view:
+            csrf.exempt(view)  # checked in _check_address_limit, once
         return view
 
     return mark
@@ -103,14 +115,43 @@ def _check_address_limit() -> None:
     config_key = getattr(view, "per_address_limit", None)
     if not config_key:
         return
-    ip = address_key()
-    steps = [_step(HIT_OR_STOP, current_app.config[config_key], f"ip:{request.endpoint}", ip)]
+    limit = current_app.config[config_key]
+    g.address_step = _step(HIT_OR_STOP, limit, f"ip:{request.endpoint}", address_key())
+    if not view.address_in_view:
+        check_address()
+        return
+    config = current_app.config
+    if config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]:
+        try:
+            csrf.protect()
+        except CSRFError:
+            check_address()  # a 429 once the address's budget is spent
+            raise
+
+
+def check_address() -> None:
+    """Count this request's address limit now, alone (429 once spent), with a
+    peek at its captcha quota when the view asks for it."""
+    step = g.pop("address_step", None)
+    if step is None:
+        return
+    steps = [step]
+    view = current_app.view_functions.get(request.endpoint)
     quota = _captcha_quota() if view.captcha_quota else None
     if quota is not None:
-        steps.append(Step(PEEK, quota, _ids("captcha-free", ip)))
+        steps.append(Step(PEEK, quota, _ids("captcha-free", step.identifiers[-1])))
     answers = _run_or_429(steps)
     if quota is not None:
-        g.captcha_quota_left = (ip, answers[1])
+        g.captcha_quota_left = (step.identifiers[-1], answers[1])
+
+
+def _count_unchecked_address(response):
+    """A view marked ``in_view`` that ended without counting its address
+    (an error, an abort): counted now, without changing the response."""
+    step = g.pop("address_step", None)
+    if step is not None:
+        ratelimit_steps.run(limiter.limiter, [step])
+    return response
 
 
 def nik_key(nik_index: bytes) -> str:
@@ -228,9 +269,15 @@ def take_free_lookup(ip: str, nik_key_: str, *, captcha_on: bool) -> str | None:
     if captcha_on:
         quota = _captcha_quota()
         if quota is None:
+            check_address()
             return "address"  # every lookup needs one
         steps += [ceiling, Step(HIT, quota, _ids("captcha-free", ip))]
-    answers = ratelimit_steps.take_all(limiter.limiter, steps)
+    address = g.pop("address_step", None)  # the view's own address limit, counted first
+    first = [address] if address is not None else []
+    answers = ratelimit_steps.take_all(limiter.limiter, steps, first=first)
+    if first and not answers[0]:
+        raise TooManyRequests(retry_after=_seconds_until_free(address))
+    answers = answers[len(first) :]
     if all(answers):
         return None
     if not captcha_on:

@@ -1,7 +1,7 @@
 """Several sliding-window limits in one storage round trip.
 
-A lookup checks four limits: the address's budget and its captcha quota
-before the form is read, then the NIK's budget and the quota again after it.
+A lookup checks four limits: the address's budget, then the NIK's budget, its
+ceiling and the address's captcha quota, spent all or none (``take_all``).
 Through ``limits``' own calls each is a separate Redis round trip (an
 ``EVALSHA`` and the client's Python around it, about 0.1 ms of server CPU and
 a network wait each). ``run`` sends a whole list of steps as one Lua script
@@ -38,6 +38,9 @@ HIT_OR_STOP = 1
 HIT = 2
 #: Only ask whether one more hit would be allowed (``limits``' ``test``).
 PEEK = 3
+#: Count a hit only if every ``TAKE`` step of the list allows one: all or none
+#: (``take_all``), after the other steps before them.
+TAKE = 4
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,10 @@ _COUNT_ONE = """
         redis.call('set', cur, 1, 'PX', expiry * 2)
       end
 """
+# TAKE steps are checked in the loop and counted after it, all or none.
 _SCRIPT = (
     """
-local results = {}
+local results, take_ok = {}, true
 for i = 1, #KEYS / 2 do
   local op = tonumber(ARGV[3 * i - 2])"""
     + _WINDOW
@@ -85,91 +89,77 @@ for i = 1, #KEYS / 2 do
     ok = prev_count * prev_ttl / expiry + cur_count < limit
   else
     ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
-    if ok then"""
+    if ok and op ~= 4 then"""
     + _COUNT_ONE
     + """
     end
   end
   results[i] = ok and 1 or 0
+  if op == 4 then
+    take_ok = take_ok and ok
+  end
   if op == 1 and not ok then
     return results
+  end
+end
+if take_ok then
+  for i = 1, #KEYS / 2 do
+    if tonumber(ARGV[3 * i - 2]) == 4 then
+      local cur, expiry = KEYS[2 * i], tonumber(ARGV[3 * i]) * 1000"""
+    + _COUNT_ONE
+    + """
+    end
   end
 end
 return results
 """
 )
 
+#: On an in-process storage a check and a count are two calls: one lock
+#: makes a list of steps atomic (the storage lives in this process).
+_LOCK = threading.Lock()
+
 
 def run(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
     """Run ``steps`` in order; one answer per step run (a refused
-    ``HIT_OR_STOP`` is the last answer)."""
+    ``HIT_OR_STOP`` is the last answer, and no ``TAKE`` step is counted)."""
     storage = strategy.storage
     # Not on a Redis cluster: one script's keys must share a hash slot there.
     one_server = type(storage) in (RedisStorage, RedisSentinelStorage)
     if one_server and isinstance(strategy, SlidingWindowCounterRateLimiter):
         return _run_redis(storage, steps)
-    answers = []
-    for step in steps:
-        if step.op == PEEK:
-            ok = strategy.test(step.item, *step.identifiers)
-        else:
-            ok = strategy.hit(step.item, *step.identifiers)
-        answers.append(ok)
-        if step.op == HIT_OR_STOP and not ok:
-            break
+    answers, takes = [], []
+    with _LOCK:
+        for step in steps:
+            if step.op in (PEEK, TAKE):
+                ok = strategy.test(step.item, *step.identifiers)
+            else:
+                ok = strategy.hit(step.item, *step.identifiers)
+            answers.append(ok)
+            if step.op == HIT_OR_STOP and not ok:
+                return answers
+            if step.op == TAKE:
+                takes.append((step, ok))
+        if takes and all(ok for _, ok in takes):
+            for step, _ in takes:
+                strategy.hit(step.item, *step.identifiers)
     return answers
 
 
-# take_all: the same window shift and count as _SCRIPT's HIT, but every key is
-# counted only when every limit allows one more; one 0/1 per step.
-_TAKE_SCRIPT = (
-    """
-local results, all_ok = {}, true
-for i = 1, #KEYS / 2 do"""
-    + _WINDOW
-    + """
-  local ok = 1 <= limit and math.floor(prev_count * prev_ttl / expiry) + cur_count + 1 <= limit
-  results[i] = ok and 1 or 0
-  all_ok = all_ok and ok
-end
-if all_ok then
-  for i = 1, #KEYS / 2 do
-    local cur, expiry = KEYS[2 * i], tonumber(ARGV[3 * i]) * 1000"""
-    + _COUNT_ONE
-    + """
-  end
-end
-return results
-"""
-)
-
-#: take_all on an in-process storage: a test and then a hit are two steps.
-_TAKE_LOCK = threading.Lock()
-
-
-def take_all(strategy: RateLimiter, steps: list[Step]) -> list[bool]:
+def take_all(strategy: RateLimiter, steps: list[Step], *, first: list[Step] = ()) -> list[bool]:
     """Count one hit in every step's limit if all of them allow it, else in
     none: one atomic check-and-spend (the ``op`` of each step is ignored).
-    One answer per step: whether its limit allowed one more.
+    ``first``: steps run before them in the same round trip (the request's
+    address limit); a refused ``HIT_OR_STOP`` among them stops there. One
+    answer per step run: whether its limit allowed one more.
 
-    Atomic on a single Redis (one script) and in memory (one lock: the
-    storage lives in this process). A Redis cluster takes the steps one by
-    one, so parallel requests there may each pass the test before either
-    spends."""
-    storage = strategy.storage
-    one_server = type(storage) in (RedisStorage, RedisSentinelStorage)
-    if one_server and isinstance(strategy, SlidingWindowCounterRateLimiter):
-        return _run_redis(storage, steps, script_source=_TAKE_SCRIPT)
-    with _TAKE_LOCK:
-        answers = [strategy.test(s.item, *s.identifiers) for s in steps]
-        if all(answers):
-            answers = [strategy.hit(s.item, *s.identifiers) for s in steps]
-    return answers
+    Atomic on a single Redis (one script) and in memory (one lock). A Redis
+    cluster takes the steps one by one, so parallel requests there may each
+    pass the test before either spends."""
+    return run(strategy, [*first, *(Step(TAKE, s.item, s.identifiers) for s in steps)])
 
 
-def _run_redis(
-    storage: RedisStorage, steps: list[Step], script_source: str = _SCRIPT
-) -> list[bool]:
+def _run_redis(storage: RedisStorage, steps: list[Step]) -> list[bool]:
     keys, args = [], []
     for step in steps:
         key = step.item.key_for(*step.identifiers)
@@ -177,9 +167,9 @@ def _run_redis(
         keys.append(storage.prefixed_key(storage._current_window_key(key)))
         args.extend((step.op, step.item.amount, step.item.get_expiry()))
     scripts = storage.__dict__.setdefault("portal_scripts", {})
-    script = scripts.get(script_source)
+    script = scripts.get(_SCRIPT)
     if script is None:
-        script = scripts[script_source] = storage.get_connection().register_script(script_source)
+        script = scripts[_SCRIPT] = storage.get_connection().register_script(_SCRIPT)
     try:
         return [bool(r) for r in script(keys, args)]
     except storage.base_exceptions as exc:

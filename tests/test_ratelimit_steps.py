@@ -13,7 +13,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from portal.ratelimit_steps import HIT, HIT_OR_STOP, PEEK, Step, run
+from portal.ratelimit_steps import HIT, HIT_OR_STOP, PEEK, Step, run, take_all
 from tests.conftest import REDIS_URL
 from tests.live_server import free_port
 
@@ -58,6 +58,22 @@ def test_a_refused_hit_or_stop_ends_the_list(strategy):
     steps = [_step(HIT_OR_STOP, "1 per minute"), _step(HIT, who="quota")]
     assert run(strategy, steps) == [False]
     assert strategy.get_window_stats(parse("3 per minute"), "test", "quota").remaining == 3
+
+
+def test_take_steps_after_the_address_count_all_or_none(strategy):
+    """``take_all(..., first=[address])``: the address first (a refusal stops
+    there, nothing taken); then every taken limit counts, or none does."""
+    address = _step(HIT_OR_STOP, "3 per minute", who="address")
+    takes = [_step(HIT, "1 per minute", who="nik"), _step(HIT, "5 per minute", who="quota")]
+    assert take_all(strategy, takes, first=[address]) == [True, True, True]
+    assert take_all(strategy, takes, first=[address]) == [True, False, True]  # the NIK's spent
+    assert take_all(strategy, takes[1:], first=[address]) == [True, True]
+    assert take_all(strategy, takes, first=[address]) == [False]  # the address is spent
+    remaining = strategy.get_window_stats
+    assert remaining(parse("3 per minute"), "test", "address").remaining == 0
+    assert remaining(parse("1 per minute"), "test", "nik").remaining == 0
+    # counted by the first and the third call only (the second took none)
+    assert remaining(parse("5 per minute"), "test", "quota").remaining == 3
 
 
 def test_a_refused_plain_hit_counts_nothing_and_goes_on(strategy):

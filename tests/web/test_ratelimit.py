@@ -68,12 +68,11 @@ def redis_limits(monkeypatch, needs_redis):
     storage.reset()
 
 
-def test_a_lookup_takes_two_redis_round_trips_for_its_five_limits(
+def test_a_lookup_takes_one_redis_round_trip_for_its_four_limits(
     app, client, redis_limits, siteverify, monkeypatch
 ):
-    """The address and its captcha quota (read) before the form is read; then
-    the NIK's budget, its ceiling and the quota, spent all or none in one
-    step: two commands."""
+    """The address, then the NIK's budget, its ceiling and the captcha quota,
+    spent all or none, in one script: one command (issue 14)."""
     monkeypatch.setitem(app.config, "HCAPTCHA_FREE_LOOKUPS", 2)
     monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "4 per hour")
     ip = "198.51.100.7"
@@ -86,7 +85,7 @@ def test_a_lookup_takes_two_redis_round_trips_for_its_five_limits(
         page = client.post("/lookup", data=form, environ_base={"REMOTE_ADDR": ip})
         assert page.status_code == 303  # still within the free quota: the result
         assert page.headers["Location"] == "/lookup/result"
-        assert len(redis_limits) == 2, redis_limits
+        assert redis_limits == ["EVALSHA"], redis_limits
     # both free lookups are spent: the next POST shows the captcha, and the
     # address has one hit of four left
     form["nik"] = nik("32.01.01", 15, 3, 90, 3)
@@ -97,6 +96,30 @@ def test_a_lookup_takes_two_redis_round_trips_for_its_five_limits(
     assert stats.remaining == 1
     assert post_lookup(client, nik("32.01.01", 15, 3, 90, 4), "Budi", ip=ip).status_code == 400
     assert post_lookup(client, nik("32.01.01", 15, 3, 90, 5), "Budi", ip=ip).status_code == 429
+
+
+@pytest.mark.parametrize("form", ["no CSRF token", "invalid NIK", "valid"])
+def test_every_lookup_post_counts_against_the_address_once(
+    app, client, redis_limits, monkeypatch, form
+):
+    """The lookup counts its address in the view (with the NIK's limits);
+    a POST that never gets that far (no CSRF token, an invalid form) is
+    counted too, once, and refused once the budget is spent."""
+    monkeypatch.setitem(app.config, "LOOKUP_LIMIT_PER_IP", "3 per hour")
+    data = {"csrf_token": csrf_token(client), "name": "Budi"}
+    if form == "no CSRF token":
+        del data["csrf_token"]
+    codes = []
+    for serial in range(1, 6):
+        data["nik"] = "12" if form == "invalid NIK" else nik("32.01.01", 15, 3, 90, serial)
+        codes.append(client.post("/lookup", data=data).status_code)
+    allowed = 303 if form == "valid" else 400
+    assert codes == [allowed] * 3 + [429] * 2
+    prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    stats = limiter.limiter.get_window_stats(
+        parse("3 per hour"), prefix, "ip:lookup.lookup", "127.0.0.1"
+    )
+    assert stats.remaining == 0
 
 
 def test_forged_forwarded_for_does_not_reset_the_budget(servers):

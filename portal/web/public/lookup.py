@@ -68,12 +68,13 @@ def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, *
 
 
 @bp.route("/lookup", methods=["GET", "POST"])
-@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True)
+@ratelimit.posts_per_address("LOOKUP_LIMIT_PER_IP", captcha_quota=True, in_view=True)
 def lookup():
     form = LookupForm()
     ip = ratelimit.address_key()  # the limits' key; the captcha gets the real address
     captcha_on = captcha.captcha_enabled(current_app)
     if not form.validate_on_submit():
+        ratelimit.check_address()  # a POST: counted alone (a valid one, with the NIK's)
         if request.method == "POST":
             _log("invalid")
         # only a hint for the form: the POST decides by spending (take_free_lookup)
@@ -112,9 +113,12 @@ def remember_outcome(household_id: int | None) -> None:
                 proofs.forget(earlier)
     else:
         token = proofs.new_token()
-        with transaction():
-            proofs.forget(earlier)
-            proofs.prove(token, household_id, now=_now())
+        if earlier:
+            with transaction():  # durable: an ended proof must stay ended
+                proofs.forget(earlier)
+        # A resident's first lookup writes this one row and no fsync (SQLite's
+        # write lock would queue every lookup behind the disk).
+        proofs.prove_unflushed(token, household_id, now=_now())
     if session.get(key, "") != token:
         session[key] = token  # re-signing the cookie costs
     # A draft bound to another household (the last resident at a village
