@@ -95,8 +95,20 @@ REQUEST_ID_ALPHABET = "bcdfghjkmnpqrstvwxz"
 REQUEST_ID_LENGTH = 18
 
 
+#: Random bytes below this map evenly onto the alphabet (13 × 19 = 247).
+_UNBIASED = 256 - 256 % len(REQUEST_ID_ALPHABET)
+
+
 def new_request_id() -> str:
-    return "".join(secrets.choice(REQUEST_ID_ALPHABET) for _ in range(REQUEST_ID_LENGTH))
+    """One ``token_bytes`` call per id instead of 18 ``secrets.choice`` calls
+    (it runs on every request): bytes ≥ 247 are dropped so that every letter
+    is equally likely, and drawn again in the rare case too few are left."""
+    letters: list[str] = []
+    while len(letters) < REQUEST_ID_LENGTH:
+        for byte in secrets.token_bytes(REQUEST_ID_LENGTH + 6):
+            if byte < _UNBIASED:
+                letters.append(REQUEST_ID_ALPHABET[byte % len(REQUEST_ID_ALPHABET)])
+    return "".join(letters[:REQUEST_ID_LENGTH])
 
 
 #: The per-request line's logger (``portal.request``).
