@@ -70,6 +70,52 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2_for_the_suite():
+    """Argon2id at its smallest cost (8 KiB, one pass, one lane) for every
+    hash the suite makes in this process; yields the production hasher.
+
+    At the production cost (64 MiB, 3 passes, 4 lanes: SECURITY.md AU1) one
+    hash takes 0.25 s on an idle core and over a second on CI's two busy ones,
+    and every submission hashes a PIN: measured on a third of the suite, Argon2
+    was 54% of the tests' time (docs/testing.md, "CI time"). Verification reads
+    the cost from the hash, so nothing else changes. The production cost is
+    checked by tests/test_argon2_cost.py (``real_argon2``), and servers the
+    tests start in a process of their own (tests/live_server.py) hash at it."""
+    from argon2 import PasswordHasher
+
+    from portal import crypto
+
+    real = crypto._argon2
+    crypto._argon2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _clear_dummy_hashes()
+    yield real
+    crypto._argon2 = real
+    _clear_dummy_hashes()
+
+
+def _clear_dummy_hashes() -> None:
+    """The dummy hashes an unknown email or reference is checked against are
+    made once per process: make them again at the cost now in force."""
+    from portal.staff import login
+    from portal.tickets import references
+
+    login._dummy_hash.cache_clear()
+    references._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def real_argon2(cheap_argon2_for_the_suite, monkeypatch):
+    """The production Argon2 cost for one test (hashes are slow again)."""
+    from portal import crypto
+
+    monkeypatch.setattr(crypto, "_argon2", cheap_argon2_for_the_suite)
+    _clear_dummy_hashes()
+    yield cheap_argon2_for_the_suite
+    monkeypatch.undo()
+    _clear_dummy_hashes()
+
+
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("instance")

@@ -23,8 +23,11 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per xdist worker for the whole session (each test opens
+    contexts of its own, so no cookie or storage crosses tests): launching it
+    per module cost a second or more per browser test file on CI's busy cores."""
     if not shutil.which(CHROMIUM):
         missing("Chromium", f"at {CHROMIUM} (make test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
@@ -33,6 +36,16 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def close_left_contexts(request):
+    """A browser test that fails half-way leaves its contexts open: close
+    them, so the next test on this worker's Chromium starts from none."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
 
 
 def choose_village_step_by_step(page) -> None:
