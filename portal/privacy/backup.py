@@ -85,7 +85,7 @@ def snapshot_facts(conn: Connection) -> dict:
     on ``conn`` (in the snapshot the database copy was taken in)."""
     tables = sorted(t.name for t in db.metadata.sorted_tables)
     # Table names from the models, never from input.
-    counts = {t: conn.scalar(text(f'SELECT count(*) FROM "{t}"')) for t in tables}  # noqa: S608
+    counts = {t: conn.scalar(text(f'SELECT count(*) FROM "{t}"')) for t in tables}  # noqa: S608 # nosec B608
     revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
     names = set()
     for stored, thumb in conn.execute(text("SELECT stored_name, thumb_name FROM evidence")):

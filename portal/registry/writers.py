@@ -283,7 +283,7 @@ class SqliteChunkWriter(ChunkWriter):
         for i in range(0, len(keys), IN_CHUNK):
             part = keys[i : i + IN_CHUNK]
             marks = ",".join("?" * len(part))
-            self.cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)  # noqa: S608
+            self.cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)  # noqa: S608 # nosec B608
 
     def mark_stale(self, household_ids):
         self.cursor.executemany(
@@ -299,7 +299,7 @@ class SqliteChunkWriter(ChunkWriter):
         cols = ", ".join(HOUSEHOLD_COLS)
         marks = ", ".join("?" * len(HOUSEHOLD_COLS))
         self.cursor.executemany(
-            f"INSERT INTO households ({cols}) VALUES ({marks})",  # noqa: S608 - fixed names
+            f"INSERT INTO households ({cols}) VALUES ({marks})",  # noqa: S608 - fixed names  # nosec B608
             [self.household_row(h, now) for h in households],
         )
         return {
@@ -314,7 +314,7 @@ class SqliteChunkWriter(ChunkWriter):
         now = self._now()
         sets = ", ".join(f"{c} = ?" for c in HOUSEHOLD_COLS[1:])
         self.cursor.executemany(
-            f"UPDATE households SET {sets} WHERE id = ?",  # noqa: S608 - fixed names
+            f"UPDATE households SET {sets} WHERE id = ?",  # noqa: S608 - fixed names  # nosec B608
             [(*self.household_row(h, now)[1:], hid) for hid, h in changed],
         )
 
@@ -322,7 +322,7 @@ class SqliteChunkWriter(ChunkWriter):
         rows = [_person_row(ids[h.kk_index], p) for h in households for p in members[h.kk_index]]
         cols = ", ".join(("household_id", *PERSON_COLS))
         marks = ", ".join("?" * (len(PERSON_COLS) + 1))
-        self.cursor.executemany(f"INSERT INTO persons ({cols}) VALUES ({marks})", rows)  # noqa: S608
+        self.cursor.executemany(f"INSERT INTO persons ({cols}) VALUES ({marks})", rows)  # noqa: S608 # nosec B608
         return len(rows)
 
 
@@ -366,7 +366,7 @@ class PostgresChunkWriter(ChunkWriter):
     def delete_in(self, table, column, keys):
         if keys:
             self.cursor.execute(
-                f"DELETE FROM {table} WHERE {column} = ANY(%b)",  # noqa: S608 - fixed names
+                f"DELETE FROM {table} WHERE {column} = ANY(%b)",  # noqa: S608 - fixed names  # nosec B608
                 (keys,),
                 binary=True,
             )
@@ -414,7 +414,7 @@ class PostgresChunkWriter(ChunkWriter):
         self._stage_households(households)
         cols = ", ".join(HOUSEHOLD_COLS)
         rows = self.cursor.execute(
-            f"INSERT INTO households ({cols}) SELECT {cols} FROM stage_households "  # noqa: S608
+            f"INSERT INTO households ({cols}) SELECT {cols} FROM stage_households "  # noqa: S608 # nosec B608
             "RETURNING kk_index, id"
         ).fetchall()
         self.cursor.execute("TRUNCATE stage_households")
@@ -424,7 +424,7 @@ class PostgresChunkWriter(ChunkWriter):
         self._stage_households([h for _, h in changed], [hid for hid, _ in changed])
         sets = ", ".join(f"{c} = s.{c}" for c in HOUSEHOLD_COLS[1:])
         self.cursor.execute(
-            f"UPDATE households h SET {sets} FROM stage_households s WHERE h.id = s.id"  # noqa: S608
+            f"UPDATE households h SET {sets} FROM stage_households s WHERE h.id = s.id"  # noqa: S608 # nosec B608
         )
         self.cursor.execute("TRUNCATE stage_households")
 
@@ -437,7 +437,7 @@ class PostgresChunkWriter(ChunkWriter):
         )
         count = self.copy_persons("stage_persons", households, members, ids)
         cols = ", ".join(("household_id", *PERSON_COLS))
-        cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608
+        cur.execute(f"INSERT INTO persons ({cols}) SELECT {cols} FROM stage_persons")  # noqa: S608 # nosec B608
         cur.execute("TRUNCATE stage_persons")
         return count
 
