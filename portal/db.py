@@ -59,8 +59,11 @@ def private_sqlite_files(uri: str) -> None:
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     # Best effort: a missing folder or a file of another user is SQLite's to report.
+    # Only a missing file is opened (O_EXCL): closing a descriptor of a database
+    # this process already has open would drop every POSIX lock SQLite holds on
+    # it (a second app in one process, as in the tests).
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
         with contextlib.suppress(OSError):
             os.chmod(name, 0o600)

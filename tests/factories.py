@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 from pathlib import Path
 
 from lokal import wilayah
@@ -72,3 +73,14 @@ def write_csv(path: Path, rows: list, header=CSV_COLUMNS) -> Path:
         for r in rows:
             w.writerow([r[c] for c in CSV_COLUMNS] if isinstance(r, dict) else r)
     return path
+
+
+def raw_sqlite_bytes(db_path: Path) -> bytes:
+    """The SQLite database file and its WAL as bytes, read by another process.
+
+    Opening and closing a descriptor of the file in this process would drop
+    every POSIX lock SQLite holds on it here; a server sharing the file (the
+    gunicorn of tests/serving) could then reset the WAL under this process's
+    connections, and later tests fail with "disk I/O error"."""
+    files = [str(p) for p in (db_path, Path(f"{db_path}-wal")) if p.exists()]
+    return subprocess.run(["cat", *files], capture_output=True, check=True).stdout

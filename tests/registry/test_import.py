@@ -15,7 +15,7 @@ from portal.registry.identity import open_identity
 from portal.registry.importer import ImportFailed, import_snapshot
 from portal.registry.models import Household, ImportRun, Person
 from portal.registry.validation import P_ADDRESS, P_KK
-from tests.factories import VILLAGE, household, nik, person, write_csv
+from tests.factories import VILLAGE, household, nik, person, raw_sqlite_bytes, write_csv
 
 pytestmark = pytest.mark.usefixtures("db_clean")
 
@@ -287,7 +287,7 @@ def test_no_plaintext_nik_kk_name_or_address_in_the_database_file(app_ctx, tmp_p
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
     db_path = Path(db.engine.url.database)
-    raw = b"".join(p.read_bytes() for p in (db_path, Path(f"{db_path}-wal")) if p.exists())
+    raw = raw_sqlite_bytes(db_path)
     assert len(raw) > 100_000
     for r in rows:
         for value in (r["nik"], r["kk_number"], r["full_name"], r["address"]):

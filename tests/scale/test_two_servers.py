@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.jobs.models import JobRun
 from portal.jobs.schedule import JOBS
 from portal.tickets.models import OutboxMessage, Ticket
+from tests.live_server import SIXTEEN_DIGITS
 from tests.office import queue_fixtures as fx
 from tests.scale.cluster import (
     START_WAIT,
@@ -150,6 +151,15 @@ def test_two_servers_and_two_workers_on_one_database_and_one_redis(app, cluster,
     with app.app_context():
         check_references_are_unique_under_concurrent_submissions(cluster)
     check_both_workers_stop_cleanly_on_sigterm(cluster)
+    check_no_log_line_holds_a_nik(cluster)
+
+
+def check_no_log_line_holds_a_nik(cluster):
+    """LG2 over the four processes' own logs (caplog sees only this process)."""
+    for process in [*cluster.workers, *(server for server, _ in cluster.servers)]:
+        text = process.log() + process.out.read_text(errors="replace")
+        assert text.strip(), f"{process.name} logged nothing: the check would be vacuous"
+        assert not SIXTEEN_DIGITS.search(text), f"16-digit run in {process.name}'s log"
 
 
 def check_each_periodic_job_runs_once(cluster):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.live_server import SIXTEEN_DIGITS
 from tests.serving.gunicorn_server import Gunicorn
 
 THREADS, QUEUE, RETRY_AFTER = 2, 1, 7
@@ -21,3 +22,8 @@ def small_server(app, tmp_path_factory):
     )
     yield server
     server.stop()
+    # LG2 over the server's own log (caplog sees only this process); the
+    # crash test's proposal carries a NIK, so a logged one would show here.
+    text = server.log.read_text(errors="replace")
+    assert '"route"' in text  # the request lines were written: not vacuous
+    assert not SIXTEEN_DIGITS.search(text), "16-digit run in the gunicorn log"

@@ -15,6 +15,7 @@ from portal.db import keyring
 from portal.extensions import db
 from portal.tickets.models import Evidence
 from portal.tickets.service import evidence_gps, seal_gps
+from tests.factories import raw_sqlite_bytes
 from tests.tickets.evidence_files import LAT, LON, phone_jpeg
 from tests.web.journeys import answer_up_to_check, get, post, send, upload
 
@@ -64,7 +65,7 @@ def test_no_plaintext_coordinates_anywhere_in_the_database(app, sent_with_locati
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
         if db.engine.dialect.name == "sqlite":
             path = Path(db.engine.url.database)
-            raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+            raw = raw_sqlite_bytes(path)
             for number in (LAT, LON):
                 assert struct.pack(">d", number) not in raw
                 assert struct.pack("<d", number) not in raw
