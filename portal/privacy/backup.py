@@ -104,16 +104,23 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
-def _backup_sqlite(dest: Path) -> dict:
-    source = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
-    target = dest / SQLITE_FILE
-    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+def copy_sqlite(source: str | Path, target: str | Path) -> None:
+    """Copy a SQLite database page by page through SQLite's online backup
+    API: consistent while others write, and without opening the file
+    outside SQLite (which would drop its locks in this process)."""
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:
         src.backup(dst)
     finally:
         src.close()
         dst.close()
+
+
+def _backup_sqlite(dest: Path) -> dict:
+    source = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
+    target = dest / SQLITE_FILE
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    copy_sqlite(source, target)
     # Facts from the copy itself: exactly what was saved.
     engine = create_engine(f"sqlite:///{target}")
     try:

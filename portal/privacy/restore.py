@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from portal.privacy.backup import (
     FORMAT,
     MANIFEST,
     BackupError,
+    copy_sqlite,
     key_fingerprints,
     libpq_args,
     sha256_file,
@@ -102,12 +102,7 @@ def _restore_sqlite(path: Path) -> None:
     read_engine = current_app.extensions.pop("portal_read_engine", None)
     if read_engine is not None:
         read_engine.dispose()
-    src, dst = sqlite3.connect(path), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    copy_sqlite(path, target)
 
 
 def _restore_postgres(path: Path) -> None:
