@@ -49,7 +49,7 @@ def hook_name(hook) -> str:
 
 
 def instrument(app) -> None:
-    from portal import ratelimit
+    from portal import ratelimit_lookup
     from portal.web.public import lookup
 
     app.wsgi_app = timer("the app (wsgi_app)", app.wsgi_app)
@@ -69,8 +69,8 @@ def instrument(app) -> None:
         ("_log", "JSON log line"),
     ):
         setattr(lookup, name, timer(f"  view: {label}", getattr(lookup, name)))
-    ratelimit.take_free_lookup = timer(
-        "  view: NIK limits and captcha quota", ratelimit.take_free_lookup
+    ratelimit_lookup.take_free_lookup = timer(
+        "  view: NIK limits and captcha quota", ratelimit_lookup.take_free_lookup
     )
 
 

@@ -12,7 +12,7 @@
 A request's limits go to the storage together (``portal.ratelimit_steps``).
 A lookup (``posts_per_address(..., in_view=True)``) counts its address in the
 same round trip as the NIK's budget, its ceiling and the captcha quota, which
-it spends all or none (``take_free_lookup``): one Redis round trip. Its hook
+it spends all or none (``portal.ratelimit_lookup``): one Redis round trip. Its hook
 checks the CSRF token itself (the view is exempt from ``CSRFProtect``'s own
 hook), so a token-less POST is still counted, and refused once the address's
 budget is spent; so is a POST whose form is invalid (``check_address``).
@@ -116,7 +116,7 @@ def _check_address_limit() -> None:
     if not config_key:
         return
     limit = current_app.config[config_key]
-    g.address_step = _step(HIT_OR_STOP, limit, f"ip:{request.endpoint}", address_key())
+    g.address_step = limit_step(HIT_OR_STOP, limit, f"ip:{request.endpoint}", address_key())
     if not view.address_in_view:
         check_address()
         return
@@ -137,9 +137,9 @@ def check_address() -> None:
         return
     steps = [step]
     view = current_app.view_functions.get(request.endpoint)
-    quota = _captcha_quota() if view.captcha_quota else None
+    quota = captcha_quota() if view.captcha_quota else None
     if quota is not None:
-        steps.append(Step(PEEK, quota, _ids("captcha-free", step.identifiers[-1])))
+        steps.append(Step(PEEK, quota, storage_ids("captcha-free", step.identifiers[-1])))
     answers = _run_or_429(steps)
     if quota is not None:
         g.captcha_quota_left = (step.identifiers[-1], answers[1])
@@ -161,7 +161,7 @@ def nik_key(nik_index: bytes) -> str:
     return base64.urlsafe_b64encode(nik_index[:16]).rstrip(b"=").decode("ascii")
 
 
-def _ids(scope: str, key: str) -> tuple[str, str, str]:
+def storage_ids(scope: str, key: str) -> tuple[str, str, str]:
     """Storage identifiers; the prefix keeps deployments sharing a Redis apart."""
     return current_app.config["RATELIMIT_KEY_PREFIX"], scope, key
 
@@ -171,20 +171,20 @@ def _ids(scope: str, key: str) -> tuple[str, str, str]:
 _limit = functools.lru_cache(maxsize=64)(parse)
 
 
-def _step(op: int, limit_text: str, scope: str, key: str) -> Step:
-    return Step(op, _limit(limit_text), _ids(scope, key))
+def limit_step(op: int, limit_text: str, scope: str, key: str) -> Step:
+    return Step(op, _limit(limit_text), storage_ids(scope, key))
 
 
 def allowed(limit_text: str, scope: str, key: str) -> bool:
     """Count one hit if the limit allows it; ``False`` once it is spent (no 429:
     the caller decides what a spent limit means)."""
-    return limiter.limiter.hit(_limit(limit_text), *_ids(scope, key))
+    return limiter.limiter.hit(_limit(limit_text), *storage_ids(scope, key))
 
 
 def wait_seconds(limit_text: str, scope: str, key: str) -> int:
     """Seconds until the limit allows a hit again, 0 when it allows one now.
     Counts nothing (a peek)."""
-    item, ids = _limit(limit_text), _ids(scope, key)
+    item, ids = _limit(limit_text), storage_ids(scope, key)
     if limiter.limiter.test(item, *ids):
         return 0
     reset = limiter.limiter.get_window_stats(item, *ids).reset_time
@@ -207,14 +207,14 @@ def hit_or_429(limit_text: str, scope: str, key: str, *, spend_free_lookup: str 
 
     ``spend_free_lookup``: an address whose captcha quota (``captcha_required``)
     this request spends, counted in the same round trip when this hit is allowed."""
-    steps = [_step(HIT_OR_STOP, limit_text, scope, key)]
-    quota = _captcha_quota() if spend_free_lookup else None
+    steps = [limit_step(HIT_OR_STOP, limit_text, scope, key)]
+    quota = captcha_quota() if spend_free_lookup else None
     if quota is not None:
-        steps.append(Step(HIT, quota, _ids("captcha-free", spend_free_lookup)))
+        steps.append(Step(HIT, quota, storage_ids("captcha-free", spend_free_lookup)))
     _run_or_429(steps)
 
 
-def _captcha_quota():
+def captcha_quota():
     """The free lookups an address has before a captcha; ``None`` when
     every lookup needs one."""
     free = current_app.config["HCAPTCHA_FREE_LOOKUPS"]
@@ -229,77 +229,13 @@ def captcha_required(ip: str) -> bool:
     Answered from the address hook's peek when it ran for the same address in
     this request (``posts_per_address(..., captcha_quota=True)``, a POST);
     otherwise (a GET of the form) one more storage round trip."""
-    quota = _captcha_quota()
+    quota = captcha_quota()
     if quota is None:
         return True
     known = g.pop("captcha_quota_left", None)
     if known is not None and known[0] == ip:
         return not known[1]
-    return not limiter.limiter.test(quota, *_ids("captcha-free", ip))
-
-
-class LookupLimited(TooManyRequests):
-    """A lookup limit is spent; ``scope`` says which (the page says it in words)."""
-
-    def __init__(self, scope: str, retry_after: int):
-        super().__init__(retry_after=retry_after)
-        self.scope = scope
-
-
-def _seconds_until_free(step: Step) -> int:
-    reset = limiter.limiter.get_window_stats(step.item, *step.identifiers).reset_time
-    return max(1, math.ceil(reset - time.time()))
-
-
-def take_free_lookup(ip: str, nik_key_: str, *, captcha_on: bool) -> str | None:
-    """Spend one lookup without a captcha, in one atomic step (SECURITY.md LK6):
-    the address's captcha quota (when the captcha is on), the NIK's budget
-    (``LOOKUP_LIMIT_PER_NIK``) and its ceiling (``LOOKUP_CEILING_PER_NIK``),
-    all or none. ``None`` when spent; otherwise why the captcha is needed,
-    ``"address"`` or ``"nik"``.
-
-    Parallel requests cannot all pass a check made before any of them
-    spends: exactly the quota passes. Raises ``LookupLimited`` when the
-    ceiling is reached, or when the NIK's budget is and there is no captcha
-    to ask for."""
-    config = current_app.config
-    budget = _step(HIT, config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
-    ceiling = _step(HIT, config["LOOKUP_CEILING_PER_NIK"], "lookup-nik-max", nik_key_)
-    steps = [budget]
-    if captcha_on:
-        quota = _captcha_quota()
-        if quota is None:
-            check_address()
-            return "address"  # every lookup needs one
-        steps += [ceiling, Step(HIT, quota, _ids("captcha-free", ip))]
-    address = g.pop("address_step", None)  # the view's own address limit, counted first
-    first = [address] if address is not None else []
-    answers = ratelimit_steps.take_all(limiter.limiter, steps, first=first)
-    if first and not answers[0]:
-        raise TooManyRequests(retry_after=_seconds_until_free(address))
-    answers = answers[len(first) :]
-    if all(answers):
-        return None
-    if not captcha_on:
-        raise LookupLimited("nik", _seconds_until_free(budget))
-    if not answers[1]:
-        raise LookupLimited("nik-ceiling", _seconds_until_free(ceiling))
-    return "nik" if not answers[0] else "address"
-
-
-def take_captcha_lookup(nik_key_: str) -> None:
-    """Spend one lookup made with a solved captcha: only the NIK's ceiling
-    counts it (``LookupLimited`` once it is reached)."""
-    ceiling = _step(HIT, current_app.config["LOOKUP_CEILING_PER_NIK"], "lookup-nik-max", nik_key_)
-    if not ratelimit_steps.take_all(limiter.limiter, [ceiling])[0]:
-        raise LookupLimited("nik-ceiling", _seconds_until_free(ceiling))
-
-
-def nik_budget_wait(nik_key_: str) -> int:
-    """Seconds until the NIK's budget allows a lookup without a captcha again."""
-    return _seconds_until_free(
-        _step(HIT, current_app.config["LOOKUP_LIMIT_PER_NIK"], "lookup-nik", nik_key_)
-    )
+    return not limiter.limiter.test(quota, *storage_ids("captcha-free", ip))
 
 
 # Submissions (issue 9 §2): sends and uploads per address, and a captcha
@@ -311,7 +247,7 @@ def hit_or_wait(limit_text: str, scope: str, key: str, *, cost: int = 1) -> int:
     otherwise the seconds to wait (and nothing is counted). The caller
     shows its own page (a limit met mid-journey must not lose the answers)."""
     item = _limit(limit_text)
-    ids = _ids(scope, key)
+    ids = storage_ids(scope, key)
     if limiter.limiter.hit(item, *ids, cost=cost):
         return 0
     reset = limiter.limiter.get_window_stats(item, *ids).reset_time
@@ -330,11 +266,11 @@ def spend_free_send(ip: str) -> bool:
     they are used up. Checking and spending is one atomic hit, so requests
     in flight together cannot all pass on the same last free send."""
     quota = _free_sends()
-    return quota is not None and limiter.limiter.hit(quota, *_ids("captcha-free-send", ip))
+    return quota is not None and limiter.limiter.hit(quota, *storage_ids("captcha-free-send", ip))
 
 
 def free_send_left(ip: str) -> bool:
     """Whether the address may still send without a captcha (a peek, for
     showing the widget on the page before the resident presses Send)."""
     quota = _free_sends()
-    return quota is not None and limiter.limiter.test(quota, *_ids("captcha-free-send", ip))
+    return quota is not None and limiter.limiter.test(quota, *storage_ids("captcha-free-send", ip))

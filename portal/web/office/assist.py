@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from forms.assist import AssistStartForm
-from portal import ratelimit
+from portal import ratelimit, ratelimit_lookup
 from portal.audit.log import record
 from portal.db import keyring, transaction
 from portal.extensions import db
@@ -103,8 +103,8 @@ def assist():
     ring = keyring()
     key = ratelimit.nik_key(ring.nik_index(form.nik.data))
     try:
-        ratelimit.take_free_lookup("", key, captcha_on=False)  # the NIK's budget only
-    except ratelimit.LookupLimited as exc:
+        ratelimit_lookup.take_free_lookup("", key, captcha_on=False)  # the NIK's budget only
+    except ratelimit_lookup.LookupLimited as exc:
         return limit_page("office/assist/limited.html", exc.retry_after, scope="nik")
     household_id = find_household(ring, form.nik.data, form.name.data)
     village = journey.household_village(household_id)

@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from forms.lookup import LookupForm
-from portal import captcha, metrics, ratelimit
+from portal import captcha, metrics, ratelimit, ratelimit_lookup
 from portal.db import keyring, transaction
 from portal.i18n import wait_words
 from portal.i18n_fold import render_page
@@ -83,16 +83,20 @@ def lookup():
 
     ring = keyring()
     key = ratelimit.nik_key(ring.nik_index(form.nik.data))
-    needs_captcha = ratelimit.take_free_lookup(ip, key, captcha_on=captcha_on)
+    needs_captcha = ratelimit_lookup.take_free_lookup(ip, key, captcha_on=captcha_on)
     if needs_captcha:
         result = captcha.verify(request.form.get("h-captcha-response"), ratelimit.client_ip())
         if not result.ok:
             _log("captcha_failed")
             if request.form.get("h-captcha-response"):
                 form.form_errors.append(_("Complete the security check, then try again"))
-            wait = wait_words(ratelimit.nik_budget_wait(key)) if needs_captcha == "nik" else None
+            wait = (
+                wait_words(ratelimit_lookup.nik_budget_wait(key))
+                if needs_captcha == "nik"
+                else None
+            )
             return _form_page(form, 400, needs_captcha, wait=wait)
-        ratelimit.take_captcha_lookup(key)
+        ratelimit_lookup.take_captcha_lookup(key)
 
     household_id = find_household(ring, form.nik.data, form.name.data)
     _log("no_match" if household_id is None else "match", key)
