@@ -74,8 +74,7 @@ ifneq ($(PORTAL_ENV),production)
 	$(FLASK) dtsen demo
 	$(FLASK) tickets demo
 endif
-	$(FLASK) tickets performance-refresh
-	$(FLASK) stats refresh
+	$(FLASK) stats refresh --with-performance
 	@echo "Serving on http://$(HOST):$(PORT) (PORTAL_ENV=$(PORTAL_ENV)); Ctrl-C stops."
 	PORTAL_ENV=$(PORTAL_ENV) PORTAL_PUBLIC_BASE_URL=$${PORTAL_PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 		exec $(GUNICORN) app:app

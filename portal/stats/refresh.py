@@ -152,16 +152,18 @@ def _figures(scope, info, tally, submitted, now, start, end) -> dict:
     }
 
 
-def refresh(now: dt.datetime) -> int:
-    """Replace every ``stats_*`` row with the figures at ``now``; flushes
-    (the caller commits). Returns the number of scopes."""
+def refresh(now: dt.datetime, tallies: dict[str, performance.Tally] | None = None) -> int:
+    """Replace every ``stats_*`` row with the figures at ``now``
+    (``tallies``: ``performance.compute(now)`` when the caller has it
+    already); flushes (the caller commits). Returns the number of scopes."""
     now = sla.as_utc(now)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     today = sla.local_date(now)
     start, end = performance.period(today)
     counts_in, info = performance._scopes()
-    tallies = performance.compute(now)
+    if tallies is None:
+        tallies = performance.compute(now)
     counts = _counts(performance._wib_midnight_utc(start), counts_in)
     trend_months = months(today)
     first_day = dt.date.fromisoformat(trend_months[0] + "-01")

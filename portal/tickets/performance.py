@@ -283,13 +283,15 @@ def compute(now: dt.datetime) -> dict[str, Tally]:
     return tallies
 
 
-def refresh(now: dt.datetime) -> int:
+def refresh(now: dt.datetime, tallies: dict[str, Tally] | None = None) -> int:
     """Replace every row of ``performance_figures`` with the figures at
-    ``now``; flushes (the caller commits). Returns the number of rows."""
+    ``now`` (``tallies``: ``compute(now)`` when the caller has it already);
+    flushes (the caller commits). Returns the number of rows."""
     now = sla.as_utc(now)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    tallies = compute(now)
+    if tallies is None:
+        tallies = compute(now)
     _, info = _scopes()
     start, end = period(sla.local_date(now))
     rows = [
