@@ -18,7 +18,9 @@ a crash can be recognised. A 5xx refusal of the recipient is permanent
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
+import threading
 import urllib.parse
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -48,8 +50,13 @@ class SmtpChannel:
         #: PEM file of the CAs to trust instead of the system store (None: the system's).
         self.ca_file = ca_file
         self._smtp: smtplib.SMTP | None = None
-        #: The connection being opened (greeting, STARTTLS, login), for ``abort``.
-        self._opening: smtplib.SMTP | None = None
+        #: The TCP socket of the current connection, known from the moment it
+        #: is connected (before the greeting, TLS and login), for ``abort``.
+        self._socket: socket.socket | None = None
+        #: Set by ``abort`` until ``close``: a socket connected afterwards is
+        #: cut at once (an abort that came while it was still connecting).
+        self._aborted = False
+        self._lock = threading.Lock()
 
     def send(self, to: str, content: Composed, event_id: str) -> None:
         message = self.build(to, content, event_id)
@@ -88,11 +95,10 @@ class SmtpChannel:
             return self._smtp
         context = ssl.create_default_context(cafile=self.ca_file)
         if self.tls:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(timeout=self.timeout, context=context)
+            smtp: smtplib.SMTP = _SmtpSsl(self._connected, timeout=self.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(timeout=self.timeout)
+            smtp = _Smtp(self._connected, timeout=self.timeout)
         smtp._host = self.host  # what SMTP(host) sets: the name TLS checks
-        self._opening = smtp
         try:
             code, reply = smtp.connect(self.host, self.port)
             if code != 220:
@@ -109,20 +115,64 @@ class SmtpChannel:
         except BaseException:
             smtp.close()
             raise
-        finally:
-            self._opening = None
         self._smtp = smtp
         return smtp
 
+    def _connected(self, sock: socket.socket) -> None:
+        """A new connection's TCP socket, before a byte is read from it."""
+        with self._lock:
+            self._socket = sock
+            if self._aborted:  # the deadline passed while it was connecting
+                shut_down(sock)
+
     def abort(self) -> None:
-        """Cut the session in flight (called from the worker's deadline thread)."""
-        for smtp in (self._opening, self._smtp):
-            shut_down(getattr(smtp, "sock", None))
+        """Cut the session in flight (called from the worker's deadline thread),
+        whatever it is waiting for: the greeting, TLS, the login or a reply.
+        An abort while the connection is still being made cuts it as soon as
+        it is made; under load, that moment came after a 0.2 s deadline, and
+        the send then waited for its whole timeout."""
+        with self._lock:
+            self._aborted = True
+            sockets = (self._socket, getattr(self._smtp, "sock", None))
+        for sock in sockets:
+            shut_down(sock)
 
     def close(self) -> None:
+        with self._lock:
+            self._aborted = False
+            self._socket = None
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
                 smtp.close()
+
+
+class _Smtp(smtplib.SMTP):
+    """``smtplib.SMTP`` that hands its TCP socket over as soon as it is
+    connected (``SmtpChannel._connected``), so ``abort`` can cut the wait for
+    the greeting."""
+
+    def __init__(self, connected, **kwargs) -> None:
+        self._on_connected = connected
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        self._on_connected(sock)
+        return sock
+
+
+class _SmtpSsl(smtplib.SMTP_SSL):
+    """The same for ``smtps://``: the plain socket is handed over before the
+    TLS handshake, which a silent server would also leave hanging."""
+
+    def __init__(self, connected, **kwargs) -> None:
+        self._on_connected = connected
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        sock = smtplib.SMTP._get_socket(self, host, port, timeout)
+        self._on_connected(sock)
+        return self.context.wrap_socket(sock, server_hostname=self._host)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import ssl
+import threading
 import urllib.parse
 
 from portal.notify import DeliveryError
@@ -33,7 +35,12 @@ class SmsGateway:
         self.token = token
         self.timeout = timeout
         self._conn: http.client.HTTPConnection | None = None
+        #: Set by ``abort`` until ``close``; a socket connected afterwards is
+        #: cut at once (the abort came while it was still connecting).
         self._aborted = False
+        #: The current connection's TCP socket, from the moment it is connected.
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
 
     def send(self, to: str, text: str, event_id: str) -> None:
         body = json.dumps({"to": to, "text": text, "idempotency_key": event_id}).encode()
@@ -78,16 +85,32 @@ class SmsGateway:
                 )
             else:
                 self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            # Hand the TCP socket over as soon as it is connected (before TLS).
+            self._conn._create_connection = self._connect
         return self._conn
 
+    def _connect(self, *args, **kwargs) -> socket.socket:
+        sock = socket.create_connection(*args, **kwargs)
+        with self._lock:
+            self._socket = sock
+            if self._aborted:  # the deadline passed while it was connecting
+                shut_down(sock)
+        return sock
+
     def abort(self) -> None:
-        """Cut the call in flight (called from the worker's deadline thread)."""
-        self._aborted = True
-        conn = self._conn
-        shut_down(getattr(conn, "sock", None))
+        """Cut the call in flight (called from the worker's deadline thread).
+        An abort while the connection is still being made cuts it as soon as
+        it is made, rather than leaving the call to wait for its timeout."""
+        with self._lock:
+            self._aborted = True
+            sockets = (self._socket, getattr(self._conn, "sock", None))
+        for sock in sockets:
+            shut_down(sock)
 
     def close(self) -> None:
-        self._aborted = False
+        with self._lock:
+            self._aborted = False
+            self._socket = None
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()

@@ -244,3 +244,46 @@ def test_abort_cuts_off_an_smtp_server_that_never_greets(silent_server):
     content = Composed(lang="id", subject="s", text="t", html="<p>t</p>", sms="t")
     error = cut_off(channel, lambda: channel.send("warga@example.org", content, "key"))
     assert isinstance(error, DeliveryError), error
+
+
+def test_an_abort_while_connecting_cuts_the_connection_once_it_is_made(silent_server):
+    """The deadline may pass before the TCP connection is made (a busy
+    machine, a slow network): the abort is remembered and the connection cut
+    as soon as it exists, instead of waiting an hour for the greeting. This
+    failed once under load, when ``abort`` found no socket yet."""
+    channel = SmtpChannel(f"smtp://127.0.0.1:{silent_server}", "a@b.example", 3600)
+    content = Composed(lang="id", subject="s", text="t", html="<p>t</p>", sms="t")
+    channel.abort()  # before send() has connected: the race, made certain
+    outcome: list[BaseException] = []
+
+    def run():
+        try:
+            channel.send("warga@example.org", content, "key")
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)  # a liveness bound, not a timing: unfixed, it waits an hour
+    assert outcome and isinstance(outcome[0], DeliveryError), outcome or "still blocked"
+    # The failed send closed the channel, which forgets the abort: the next
+    # connection is not cut (a greeting server would be spoken to normally).
+    assert channel._aborted is False
+
+
+def test_an_abort_while_connecting_cuts_a_gateway_call_once_connected(silent_server):
+    """The same race for the SMS gateway."""
+    gateway = sms_module.SmsGateway(f"http://127.0.0.1:{silent_server}/send", None, 3600)
+    gateway.abort()
+    outcome: list[BaseException] = []
+
+    def run():
+        try:
+            gateway.send("+6281234567890", "x", "key")
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)  # a liveness bound, not a timing: unfixed, it waits an hour
+    assert outcome and isinstance(outcome[0], DeliveryError), outcome or "still blocked"
