@@ -214,3 +214,21 @@ def test_both_languages_render_the_explanation(app, client, tmp_path, db_clean):
         "desil 6 is too high",
     ):
         assert text in english and text not in indonesian
+
+
+def test_every_registry_code_has_the_field_officers_words(app):
+    """Each code the importer accepts (``schema.CONDITION_VALUES``) has a
+    label, and the same words the officer's visit form uses, so the two never
+    name one condition differently."""
+    from flask_babel import force_locale
+
+    from portal.registry.schema import CONDITION_VALUES
+    from portal.web.office import visit_labels
+    from portal.web.public.desil_why import CONDITION_LABELS, VALUE_LABELS
+
+    assert {c: tuple(VALUE_LABELS[c]) for c in CONDITION_VALUES} == CONDITION_VALUES
+    with app.test_request_context(), force_locale("en"):
+        for column, label in CONDITION_LABELS.items():
+            assert str(visit_labels.VARIABLE_LABELS[column]) == label
+        for column, labels in VALUE_LABELS.items():
+            assert {k: str(v) for k, v in visit_labels.VALUE_LABELS[column].items()} == labels
