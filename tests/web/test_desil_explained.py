@@ -201,6 +201,7 @@ def test_both_languages_render_the_explanation(app, client, tmp_path, db_clean):
         "Mengapa hasilnya begini? Apa yang bisa saya lakukan?",
         "Badan Pusat Statistik (BPS) memeringkat",
         "tidak diumumkan di portal ini",
+        "Desil hanya berubah jika data ini berubah",
         "Genteng",
         "Perbaiki data rumah tangga",
     ):
@@ -209,6 +210,7 @@ def test_both_languages_render_the_explanation(app, client, tmp_path, db_clean):
         "Why this result? What can I do?",
         "What the ranking looks at",
         "is not published on this portal",
+        "A desil changes only when this data changes",
         "Roof tiles",
         "Correct the household's data",
         "desil 6 is too high",
