@@ -49,6 +49,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Desil ceiling per programme (DESIGN.md §1, Kepmensos 79/HUK/2025 as reported).
     PROGRAM_RULES = {"PKH": 4, "SEMBAKO": 5, "PBI_JK": 5}
+    # When the next DTSEN update is expected, shown on the lookup result
+    # ("why is my desil this?"): 2027-03-01, 2027-03 (a month) or words;
+    # unset: "not announced yet".
+    DTSEN_NEXT_UPDATE = os.environ.get("PORTAL_DTSEN_NEXT_UPDATE") or None
     # The reason codes a decision may give (portal/tickets/decisions.py has
     # their labels; a code without one is shown as the code).
     DECISION_REASONS = {

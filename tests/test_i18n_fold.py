@@ -11,6 +11,7 @@ from flask import render_template
 from forms.lookup import LookupForm
 from portal.i18n_fold import _environment, render_page
 from portal.registry.lookup import HouseholdStatus, Member
+from portal.web.public.desil_why import explain
 from portal.web.public.labels import RELATIONSHIP_LABELS, program_lines
 
 STATUS = HouseholdStatus(
@@ -36,6 +37,7 @@ def _pages(app):
             "status": STATUS,
             "programs": program_lines(STATUS, app.config["PROGRAM_RULES"]),
             "relationship_labels": RELATIONSHIP_LABELS,
+            "why": explain(STATUS, None),
             "minutes": 30,
         },
         "public/home.html": {},

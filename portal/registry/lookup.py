@@ -14,8 +14,15 @@ Two steps, on either side of the redirect that shows the result
   (``portal.registry.proofs``), in one query with every member.
 
 Only what the result page shows leaves this module: status, desil,
-programmes, as-of date, masked member names and relationships — never the
-KK number, the address or a full name.
+programmes, as-of date, masked member names and relationships, and the
+house conditions (floor area, materials, water, lighting, cooking fuel,
+toilet, ownership) — never the KK number, the address or a full name.
+
+The house conditions are a decision of issue 15 ("why is my desil this?"),
+newer than SECURITY.md LK1's list: a resident can only spot a wrong record
+that the ranking used if they see it. They describe the house, not a person,
+and identify no one without the address, which stays out; LK1's test (no
+unmasked name, no KK, no address in the response) holds unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from portal.db import placeholder, read_rows, stored_utc
 from portal.registry import proofs
 from portal.registry.fullname import normalise_name
 from portal.registry.identity import open_identity, seal_identity
+from portal.registry.models import CONDITION_COLUMNS
 
 __all__ = ["HouseholdStatus", "Member", "find_household", "normalise_name", "proven_status"]
 
@@ -52,6 +60,10 @@ class HouseholdStatus:
     data_as_of: dt.date
     village_code: str
     members: tuple[Member, ...]
+    #: ``(column, recorded value)`` in ``CONDITION_COLUMNS`` order; a value is
+    #: the registry's code (``schema.CONDITION_VALUES``), an int for the
+    #: floor area, or ``None`` when the snapshot left it empty.
+    conditions: tuple[tuple[str, str | int | None], ...] = ()
 
 
 def mask_name(name: str) -> str:
@@ -86,7 +98,9 @@ _FIND_SQL = "SELECT identity_enc, household_id FROM persons WHERE nik_index = {p
 #: The result page's one query: the proof, its household and every member.
 _STATUS_SQL = (
     "SELECT pr.expires_at, h.id, h.removed_at, h.desil, h.programs, h.data_as_of, "
-    "h.village_code, m.identity_enc, m.relationship "
+    "h.village_code, m.identity_enc, m.relationship, "
+    + ", ".join(f"h.{c}" for c in CONDITION_COLUMNS)
+    + " "
     "FROM lookup_proofs pr JOIN households h ON h.id = pr.household_id "
     "JOIN persons m ON m.household_id = h.id "
     "WHERE pr.id = {param} ORDER BY m.id"
@@ -136,4 +150,5 @@ def proven_status(keyring: Keyring, token: str | None, now: dt.datetime) -> Hous
         members=tuple(
             Member(mask_name(open_identity(keyring, r[7]).full_name), r[8]) for r in rows
         ),
+        conditions=tuple(zip(CONDITION_COLUMNS, first[9:], strict=True)),
     )

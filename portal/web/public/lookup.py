@@ -29,6 +29,7 @@ from portal.registry import proofs
 from portal.registry.lookup import find_household, proven_status
 from portal.web.pages import private_page
 from portal.web.public import channel
+from portal.web.public.desil_why import explain
 from portal.web.public.labels import RELATIONSHIP_LABELS, program_lines
 
 bp = Blueprint("lookup", __name__)
@@ -150,6 +151,7 @@ def result():
         status=status,
         programs=program_lines(status, current_app.config["PROGRAM_RULES"]),
         relationship_labels=RELATIONSHIP_LABELS,
+        why=explain(status, current_app.config.get("DTSEN_NEXT_UPDATE")),
         minutes=minutes,
     )
 
