@@ -108,6 +108,14 @@ test-bucket: setup ## the evidence tests with evidence in an S3 bucket (SeaweedF
 api-check: setup ## schemathesis against /api/openapi.json on a temporary demo instance
 	.ci/api-check.sh
 
+# The main pages at phone and desktop size in both languages, from a throwaway
+# demo instance, into docs/screenshots/ (tools/screenshots.py; README's
+# "Screenshots"). SHOTS="home stats" takes only those pages again.
+SHOTS ?=
+.PHONY: screenshots
+screenshots: setup test-packages ## PNGs of the main pages (phone, desktop; id, en) into docs/screenshots/
+	$(BIN)/python tools/screenshots.py $(SHOTS)
+
 # Install again only when the lock file is newer than the last install; no
 # package scripts run (axe-core has none, and none should).
 $(NODE_MODULES): package.json package-lock.json
