@@ -141,20 +141,21 @@ def _photographed(img: Image.Image, rng: random.Random, fill) -> Image.Image:
 # --- made bad on purpose ------------------------------------------------------------
 
 
-def darkened(img: Image.Image, rng: random.Random) -> Image.Image:
-    """A room without light: everything at 15–30 % of its brightness."""
-    return ImageEnhance.Brightness(img).enhance(rng.uniform(0.15, 0.3))
+def darkened(img: Image.Image, rng: random.Random, amount: float | None = None) -> Image.Image:
+    """A room without light: everything at 15–30 % (or ``amount``) of its brightness."""
+    return ImageEnhance.Brightness(img).enhance(amount or rng.uniform(0.15, 0.3))
 
 
-def brightened(img: Image.Image, rng: random.Random) -> Image.Image:
-    """Overexposed or in glare: mixed 65–85 % with white, the ink turns pale."""
-    return Image.blend(img, Image.new(img.mode, img.size, "white"), rng.uniform(0.65, 0.85))
+def brightened(img: Image.Image, rng: random.Random, amount: float | None = None) -> Image.Image:
+    """Overexposed or in glare: mixed 65–85 % (or ``amount``) with white, the ink turns pale."""
+    white = Image.new(img.mode, img.size, "white")
+    return Image.blend(img, white, amount or rng.uniform(0.65, 0.85))
 
 
-def blurred(img: Image.Image, rng: random.Random) -> Image.Image:
-    """Out of focus: a Gaussian blur of 2–4 px of the checked (512-px) copy."""
+def blurred(img: Image.Image, rng: random.Random, amount: float | None = None) -> Image.Image:
+    """Out of focus: a Gaussian blur of 2–4 px (or ``amount``) of the checked (512-px) copy."""
     per_work_px = max(img.size) / 512
-    return img.filter(ImageFilter.GaussianBlur(per_work_px * rng.uniform(2, 4)))
+    return img.filter(ImageFilter.GaussianBlur(per_work_px * (amount or rng.uniform(2, 4))))
 
 
 def rotated(img: Image.Image, rng: random.Random) -> Image.Image:

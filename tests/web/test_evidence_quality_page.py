@@ -17,6 +17,15 @@ from portal.tickets.models import Evidence
 from tests.storage import switch
 from tests.tickets import quality_photos as photos
 from tests.web.journeys import answer_up_to_check, get, post, send, upload
+from tests.web.track_reply_helpers import (  # noqa: F401 - fixtures
+    at,
+    evidence_count,
+    grant,
+    page_key,
+    post_page,
+    waiting_fixture,
+    wib,
+)
 
 PAGE = "/submit/proposal/evidence"
 
@@ -129,3 +138,45 @@ def test_the_warning_is_in_indonesian_by_default(client, uploads):
     page = get(client, PAGE).text
     assert len(_warnings(page)) == 1
     assert '<html lang="id"' in page
+
+
+# --- the resident's reply (the same check on the text-and-files page) ----------------
+
+
+def test_a_reply_with_a_dark_photo_asks_before_sending_and_sends_it_once_kept(
+    app, client, waiting, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EVIDENCE_QUALITY_CHECK", True)
+    at(monkeypatch, wib(2026, 3, 26))
+    grant(app, client, waiting)
+    client.get("/?lang=en")
+    path = f"/track/{waiting}/reply"
+    key = page_key(client.get(path))
+    text = "KK baru, fotonya gelap."
+    # "Send" with a dark photo chosen: nothing sent, the text and file kept.
+    first = post_page(client, path, "send", key=key, text=text, file=(_dark_kk(), "kk.jpg", "kk"))
+    assert first.status_code == 400
+    assert "Choose whether to keep the photo" in first.text
+    assert "This photo may be hard to read: it is too dark." in first.text
+    assert text in first.text and 'value="keep-0"' in first.text
+    assert evidence_count(app, waiting) == 0
+    # "Keep it anyway", then send: the request has the file.
+    kept = post_page(client, path, "keep-0", key=key, text=text)
+    assert kept.status_code == 303
+    page = client.get(path)
+    assert "Kept, although it may be hard to read" in page.text and text in page.text
+    assert post_page(client, path, "send", key=key, text=text).status_code == 303
+    assert evidence_count(app, waiting) == 1
+
+
+def test_a_reply_photo_removed_is_not_sent(app, client, waiting, monkeypatch):
+    monkeypatch.setitem(app.config, "EVIDENCE_QUALITY_CHECK", True)
+    at(monkeypatch, wib(2026, 3, 26))
+    grant(app, client, waiting)
+    path = f"/track/{waiting}/reply"
+    key = page_key(client.get(path))
+    post_page(client, path, "upload", key=key, text="x", file=(_dark_kk(), "kk.jpg", "kk"))
+    assert 'value="keep-0"' in client.get(path).text
+    post_page(client, path, "remove-0", key=key, text="Tanpa foto.")
+    assert post_page(client, path, "send", key=key, text="Tanpa foto.").status_code == 303
+    assert evidence_count(app, waiting) == 0
