@@ -54,7 +54,8 @@ Configuration (``app.config`` or a mapping passed as ``settings``):
 ``EVIDENCE_QUALITY``       the photo quality check's thresholds, a dict of
                            ``quality.Thresholds`` fields (dark_mean,
                            dark_high, bright_mean, bright_low, blur_ratio,
-                           sideways_ratio, min_ink, small_side, work_side)
+                           blur_ratio_scene, sideways_ratio, min_ink,
+                           small_side, work_side)
 =========================  ====================================================
 
 Quality (issue 15 §1): every stored photo is checked by

@@ -20,7 +20,10 @@ code                  when
 ``blurred``           the variance of a 3×3 Laplacian, divided by the
                       variance of the picture itself (so a dim or low-contrast
                       photo is not called blurred for that alone), under
-                      ``blur_ratio``
+                      ``blur_ratio`` for a document, ``blur_ratio_scene`` for
+                      a house photo: small print needs sharp edges, a house
+                      only needs to be recognisable (and its wide even walls
+                      and sky give it a lower ratio when sharp)
 ``sideways``          document types only: a mask of ink (pixels darker than
                       their neighbourhood) is summed per row and per column;
                       text lines make the row sums vary and the column sums
@@ -66,7 +69,8 @@ class Thresholds:
     dark_high: float = 110
     bright_mean: float = 190
     bright_low: float = 140
-    blur_ratio: float = 0.17
+    blur_ratio: float = 0.4
+    blur_ratio_scene: float = 0.07
     sideways_ratio: float = 1.5
     min_ink: float = 0.01
     small_side: int = 600
@@ -120,7 +124,7 @@ def verdict(m: Measures, *, document: bool, limits: Thresholds) -> tuple[str, ..
     found = {
         "dark": m.mean < limits.dark_mean and m.high < limits.dark_high,
         "bright": m.mean > limits.bright_mean and m.low > limits.bright_low,
-        "blurred": m.blur < limits.blur_ratio,
+        "blurred": m.blur < (limits.blur_ratio if document else limits.blur_ratio_scene),
         "sideways": document
         and m.ink >= limits.min_ink
         and m.columns > limits.sideways_ratio * m.rows,

@@ -47,6 +47,7 @@ from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import evidence
 from portal.tickets.evidence import StoredFile
+from portal.web.public import evidence_quality
 from portal.web.public.evidence_page import (
     PREVIEW_FORMAT,
     QUOTA_ERRORS,
@@ -56,7 +57,6 @@ from portal.web.public.evidence_page import (
     receive_upload,
     size_text,
 )
-from portal.web.public import evidence_quality
 from portal.web.public.ticket_labels import DOC_TYPE_LABELS, EVIDENCE_ERRORS
 from portal.web.text_drafts import TextDraft, claim, forget, load, save
 
