@@ -105,6 +105,7 @@ def test_keep_it_anyway_keeps_it_and_the_sent_request_has_it(app, client_en, upl
         rows = db.session.scalars(select(Evidence)).all()
         names = switch.stored_names(app)
         assert [(r.doc_type, r.stored_name in names) for r in rows] == [("kk", True)]
+        assert rows[0].quality_kept == "dark"  # for the office's page
 
 
 def test_remove_it_and_choose_another_removes_it(app, client_en, uploads):
