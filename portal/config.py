@@ -308,7 +308,7 @@ class TestingConfig(Config):
     METRICS_DB_CACHE_SECONDS = 0
     # The tests' small flat photos would all be flagged: the quality check's
     # own tests turn it on (tests/tickets/test_quality*.py, the browser test).
-    EVIDENCE_QUALITY_CHECK = os.environ.get("PORTAL_EVIDENCE_QUALITY_CHECK", "0") == "1"
+    EVIDENCE_QUALITY_CHECK = os.environ.get("PORTAL_EVIDENCE_QUALITY_CHECK") == "1"
 
 
 class ProductionConfig(Config):
