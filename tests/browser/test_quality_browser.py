@@ -89,3 +89,34 @@ def test_a_dark_photo_is_warned_about_and_the_choice_works_without_javascript(
     page.click("button[value=continue]")
     page.wait_for_url("**/submit/proposal/contact")
     context.close()
+
+
+def test_with_javascript_the_phone_warns_before_uploading(browser, servers, tmp_path):
+    """``static/js/photo-check.js``: the same warning as soon as a photo is
+    chosen, before any byte is sent; a good photo clears it."""
+    server = servers(
+        PORTAL_UPLOAD_ROOT=str(tmp_path / "uploads"), PORTAL_EVIDENCE_QUALITY_CHECK="1"
+    )
+    context = browser.new_context(java_script_enabled=True, locale="id-ID", viewport=PHONE)
+    page = context.new_page()
+    _to_evidence_step(page, server.url)
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+
+    page.select_option("#doc_type", "kk")
+    page.set_input_files("#file", _bad_photo(tmp_path, "gelap.jpg", photos.darkened))
+    status = page.locator("#photo-check-status")
+    status.wait_for(state="visible")
+    assert status.get_attribute("data-codes") == "dark"
+    assert_axe_clean(page, name="the phone's pre-check warning")
+
+    good = tmp_path / "baik.jpg"
+    good.write_bytes(photos.jpeg(photos.document(random.Random("good"), (720, 1000))))
+    page.set_input_files("#file", str(good))
+    page.wait_for_function("document.getElementById('photo-check-status').hidden")
+    assert status.get_attribute("data-codes") == ""
+    page.set_input_files("#file", _bad_photo(tmp_path, "buram.jpg", photos.blurred))
+    status.wait_for(state="visible")
+    assert status.get_attribute("data-codes") == "blurred"
+    assert sent == []  # nothing was uploaded to decide
+    context.close()

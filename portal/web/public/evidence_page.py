@@ -218,6 +218,7 @@ def _page(j: Journey, form: EvidenceForm, files: list[dict], http_status: int | 
         size_text=size_text,
         previewable=PREVIEW_FORMAT,
         undecided=evidence_quality.undecided(files),
+        photo_check=evidence_quality.photo_check(current_app.config),
         **evidence_quality.HELPERS,
     )
 

@@ -15,9 +15,13 @@ is server-side forms: it works with JavaScript off.
 
 from __future__ import annotations
 
+import dataclasses
+
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from portal.tickets.quality import SCENES, Thresholds
 
 #: Why, in plain words, after "This photo may be hard to read: ".
 REASONS = {
@@ -55,6 +59,16 @@ def reasons_text(codes) -> str:
     """ "it is too dark and it is blurred", in the page's language."""
     words = [str(REASONS[c]) for c in codes if c in REASONS]
     return format_list(words, locale=get_locale() or "en") if words else ""
+
+
+def photo_check(config) -> dict | None:
+    """What the phone's pre-check (``static/js/photo-check.js``) needs: the
+    server's thresholds and the stored size limit; None when the check is off."""
+    if not config.get("EVIDENCE_QUALITY_CHECK"):
+        return None
+    limits = dataclasses.asdict(Thresholds.from_config(config))
+    limits["image_max_side"] = config["IMAGE_MAX_SIDE"]
+    return {"limits": limits, "scenes": ",".join(sorted(SCENES))}
 
 
 #: For the templates.
