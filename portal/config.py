@@ -180,6 +180,23 @@ class Config:
     MAX_DECODED_PIXELS = 16_000_000
     IMAGE_WORK_SLOTS = 2
     MAX_FORM_PARTS = 50
+    # Evidence quality check (portal/tickets/quality.py, docs/evidence-quality.md):
+    # a photo flagged is kept but the resident is asked to look again. Keys and
+    # meanings in quality.Thresholds; tuned with bench/quality_tuning.py.
+    # PORTAL_EVIDENCE_QUALITY_CHECK=0 turns the check off (no photo flagged).
+    EVIDENCE_QUALITY_CHECK = os.environ.get("PORTAL_EVIDENCE_QUALITY_CHECK", "1") == "1"
+    EVIDENCE_QUALITY = {
+        "dark_mean": 60,
+        "dark_high": 110,
+        "bright_mean": 190,
+        "bright_low": 140,
+        "blur_ratio": 0.4,
+        "blur_ratio_scene": 0.07,
+        "sideways_ratio": 1.5,
+        "min_ink": 0.01,
+        "small_side": 600,
+        "work_side": 512,
+    }
 
     # hCaptcha (portal/captcha.py): disabled when no keys are configured.
     HCAPTCHA_SITEKEY = os.environ.get("HCAPTCHA_SITEKEY") or None
@@ -293,6 +310,9 @@ class TestingConfig(Config):
     PUBLIC_BASE_URL = "http://localhost"
     STATS_CACHE_SECONDS = 0  # tests refresh and read again at once
     METRICS_DB_CACHE_SECONDS = 0
+    # The tests' small flat photos would all be flagged: the quality check's
+    # own tests turn it on (tests/tickets/test_quality*.py, the browser test).
+    EVIDENCE_QUALITY_CHECK = os.environ.get("PORTAL_EVIDENCE_QUALITY_CHECK") == "1"
 
 
 class ProductionConfig(Config):

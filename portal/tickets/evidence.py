@@ -50,7 +50,19 @@ Configuration (``app.config`` or a mapping passed as ``settings``):
 ``MAX_DECODED_PIXELS``     pixels decoded at full size (UP8), 16 000 000
 ``IMAGE_WORK_SLOTS``       images decoded at once per process (UP8), 2
 ``UPLOAD_MAX_BYTES_PER_DRAFT``  bytes one draft's files may hold (UP9), 24 MiB
+``EVIDENCE_QUALITY_CHECK`` the photo quality check on (default; off in tests)
+``EVIDENCE_QUALITY``       the photo quality check's thresholds, a dict of
+                           ``quality.Thresholds`` fields (dark_mean,
+                           dark_high, bright_mean, bright_low, blur_ratio,
+                           blur_ratio_scene, sideways_ratio, min_ink,
+                           small_side, work_side)
 =========================  ====================================================
+
+Quality (issue 15 §1): every stored photo is checked by
+``portal.tickets.quality`` (too dark, too bright, blurred; documents also
+sideways or too small). The check never refuses a file: its codes travel
+with the file (``ProcessedFile.quality``, ``StoredFile.quality``) so the
+page can ask the resident to retake it or keep it anyway.
 
 Image cleaning lives in ``portal.tickets.image_clean`` and PDF inspection in
 ``portal.tickets.pdf_scan``: PDFs are stored as uploaded, so they are refused
@@ -74,8 +86,15 @@ from flask import current_app
 
 from portal.storage import EvidenceStorage, StoredObjectMissing, storage
 from portal.storage.local import LocalStorage
-from portal.tickets.image_clean import ImageLimits, ImageRefused, clean_image, thumbnail_webp
+from portal.tickets.image_clean import (
+    ImageLimits,
+    ImageRefused,
+    clean_image,
+    thumbnail_webp,
+    work_slot,
+)
 from portal.tickets.pdf_scan import PdfRefused, inspect_pdf
+from portal.tickets.quality import Thresholds, check_bytes, is_document
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +182,8 @@ class EvidenceSettings:
     max_decoded_pixels: int = 16_000_000
     image_work_slots: int = 2
     max_bytes_per_draft: int = 24 * MiB
+    #: None: the check is off (``EVIDENCE_QUALITY_CHECK`` false).
+    quality: Thresholds | None = field(default_factory=Thresholds)
     #: The backend; None means a ``LocalStorage`` of ``upload_root``.
     storage: EvidenceStorage | None = field(default=None, compare=False, repr=False)
 
@@ -180,7 +201,10 @@ class EvidenceSettings:
                 raise ValueError("UPLOAD_ROOT is not configured")
             root = Path(instance_path) / "evidence"
         values = {attr: int(config[key]) for attr, key in _CONFIG_KEYS.items() if config.get(key)}
-        return cls(upload_root=Path(root), storage=storage, **values)
+        quality = (
+            Thresholds.from_config(config) if config.get("EVIDENCE_QUALITY_CHECK", True) else None
+        )
+        return cls(upload_root=Path(root), storage=storage, quality=quality, **values)
 
 
 _CONFIG_KEYS = {
@@ -225,6 +249,8 @@ class ProcessedFile:
     doc_type: str
     gps_lat: float | None = None
     gps_lon: float | None = None
+    #: ``quality.CODES`` this photo was flagged for; empty for a PDF.
+    quality: tuple[str, ...] = ()
 
     @property
     def extension(self) -> str:
@@ -246,6 +272,11 @@ class StoredFile:
     #: on the evidence page only; kept in the encrypted draft, never in the
     #: ticket or on disk.
     display_name: str = ""
+    #: ``quality.CODES`` the photo was flagged for, and whether the resident
+    #: chose to keep it anyway; a flagged photo not yet kept is still a file
+    #: of the draft (never dropped without the resident's choice).
+    quality: tuple[str, ...] = ()
+    quality_kept: bool = False
 
     @property
     def gps(self) -> tuple[float, float] | None:
@@ -354,8 +385,28 @@ def process_upload(
         raise EvidenceError("too_large", max_bytes=cfg.max_file_bytes)
     lat, lon = gps if gps else (None, None)
     return ProcessedFile(
-        data=clean, media_type=media_type, doc_type=doc_type, gps_lat=lat, gps_lon=lon
+        data=clean,
+        media_type=media_type,
+        doc_type=doc_type,
+        gps_lat=lat,
+        gps_lon=lon,
+        quality=_quality(clean, media_type, doc_type, cfg),
     )
+
+
+def _quality(data: bytes, media_type: str, doc_type: str, cfg: EvidenceSettings) -> tuple[str, ...]:
+    """The quality codes of a cleaned (upright) image. A check that fails
+    costs the resident a warning, never their file: it is logged and passes."""
+    if cfg.quality is None:
+        return ()
+    try:
+        with work_slot(cfg.image_work_slots):
+            return check_bytes(
+                data, _PILLOW_FORMAT[media_type], document=is_document(doc_type), limits=cfg.quality
+            )
+    except Exception:
+        log.warning("evidence quality check failed", exc_info=True)
+        return ()
 
 
 def _check_extension(filename: str, media_type: str) -> None:
@@ -393,6 +444,7 @@ def store(processed: ProcessedFile, settings: SettingsLike = None) -> StoredFile
         doc_type=processed.doc_type,
         gps_lat=processed.gps_lat,
         gps_lon=processed.gps_lon,
+        quality=processed.quality,
     )
 
 

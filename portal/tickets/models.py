@@ -261,6 +261,9 @@ class Evidence(db.Model):
     gps_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: A small WebP of an image, made when the file is stored (None for a PDF).
     thumb_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The quality codes ("dark,blurred", ``portal.tickets.quality``) of a
+    #: photo the resident kept although the check said it may be hard to read.
+    quality_kept: Mapped[str | None] = mapped_column(String(64))
     #: Set for a photo taken on a field visit rather than sent by the resident.
     field_visit_id: Mapped[int | None] = mapped_column(ForeignKey("field_visits.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -323,8 +323,16 @@ def _evidence_row(
         size_bytes=f.size,
         gps_enc=seal_gps(keyring, f.stored_name, f.gps) if f.gps else None,
         thumb_name=thumbs[f.stored_name],
+        quality_kept=_kept_despite_warning(f),
         created_at=now,
     )
+
+
+def _kept_despite_warning(f: StoredFile) -> str | None:
+    """The codes of a flagged photo, comma-joined; None for any other file
+    (files from elsewhere than the resident's upload carry no codes)."""
+    codes = getattr(f, "quality", ())
+    return ",".join(codes) if codes and getattr(f, "quality_kept", False) else None
 
 
 def _gps_purpose(stored_name: str) -> bytes:

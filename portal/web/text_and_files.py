@@ -18,6 +18,9 @@ What it keeps (issue 11 §2):
 * "send" carries the page's idempotency key: a second send with the same
   key (a double click, a reload) shows the first send's page, never a
   second move; the draft is claimed (deleted) first in the send's transaction;
+* a photo the quality check flags (``evidence_quality``) is kept in the
+  draft with its warning and a "keep it anyway" button beside "remove";
+  "send" while one is undecided sends nothing and asks for the choice;
 * a send that loses a race (another tab or browser changed the ticket first,
   or the key is already on another event) sends nothing and keeps
   everything: the draft is saved and the page shows why (409).
@@ -44,6 +47,7 @@ from portal.db import transaction
 from portal.extensions import db
 from portal.tickets import evidence
 from portal.tickets.evidence import StoredFile
+from portal.web.public import evidence_quality
 from portal.web.public.evidence_page import (
     PREVIEW_FORMAT,
     QUOTA_ERRORS,
@@ -126,6 +130,8 @@ def handle(page: Page):
         return page.render(form, draft, remaining(page, draft), status)
     if action.startswith("remove-"):
         _remove(draft, action.removeprefix("remove-"))
+    if action.startswith("keep-") and action.removeprefix("keep-").isdigit():
+        evidence_quality.keep(draft.files, int(action.removeprefix("keep-")))
     if action == "send":
         return _send(page, form, draft)
     save(page, draft)
@@ -191,6 +197,11 @@ def _remove(draft: TextDraft, index: str) -> None:
 
 
 def _send(page: Page, form: TextAndFilesForm, draft: TextDraft):
+    if evidence_quality.undecided(draft.files):
+        form.form_errors.append(_("Nothing was sent yet. See the message below."))
+        form.form_errors.append(str(evidence_quality.UNDECIDED))
+        save(page, draft)
+        return page.render(form, draft, remaining(page, draft), 400)
     if not draft.text and (page.text_required or not draft.files):
         form.text.errors.append(
             _("Write why you think the decision is wrong")
@@ -251,4 +262,5 @@ PAGE_HELPERS = {
     "doc_labels": DOC_TYPE_LABELS,
     "size_text": size_text,
     "previewable": PREVIEW_FORMAT,
+    **evidence_quality.HELPERS,
 }

@@ -49,6 +49,7 @@ from portal.web.office.tickets import (
 )
 from portal.web.office.views import EVIDENCE_CSP
 from portal.web.office.visit_labels import VARIABLE_LABELS, value_label
+from portal.web.public import evidence_quality
 from portal.web.public.labels import PROGRAM_NAMES, RELATIONSHIP_LABELS
 from portal.web.public.ticket_labels import (
     CONSENT_METHOD_LABELS,
@@ -120,6 +121,7 @@ def _page(ticket: Ticket, form: NoteForm, status: int = 200):
         subkind_label=SUBKIND_LABELS.get(ticket.kind, {}).get(ticket.subkind, ticket.subkind),
         reasons=[reasons.get(code, code) for code in ticket.reason_codes.split(";") if code],
         doc_type_labels=OFFICE_DOC_TYPE_LABELS,
+        quality_reasons=evidence_quality.reasons_text,
         consent_method_labels=CONSENT_METHOD_LABELS,
         program_names=PROGRAM_NAMES,
         relationship_labels=RELATIONSHIP_LABELS,

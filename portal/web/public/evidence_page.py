@@ -13,6 +13,9 @@ SECURITY.md UP1, UP8, UP9):
   stores per day (``UPLOAD_MB_PER_IP_PER_DAY``), the bytes of one draft
   (``UPLOAD_MAX_BYTES_PER_DRAFT``): past them the file is refused with the
   wait in words, nothing is stored, and the resident may continue without it.
+
+A photo the quality check flags is stored and marked; the page asks to keep
+it or remove it before "Continue" moves on (``evidence_quality``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from portal import ratelimit
 from portal.i18n import wait_words
 from portal.tickets import evidence
 from portal.tickets.image_clean import thumbnail_jpeg
-from portal.web.public import channel, journey
+from portal.web.public import channel, evidence_quality, journey
 from portal.web.public.channel import route
 from portal.web.public.journey import Journey, question_url
 from portal.web.public.limits import limit_page
@@ -84,8 +87,15 @@ def ask(j: Journey):
             evidence.delete_stored(files.pop(index)["stored_name"])
             journey.save(j)
         return redirect(question_url(j.kind, "evidence"))
+    if action == "keep":
+        if evidence_quality.keep(files, request.form.get("index", type=int)):
+            journey.save(j)
+        return redirect(question_url(j.kind, "evidence"))
     chosen = form.file.data is not None and bool(getattr(form.file.data, "filename", ""))
     if action == "continue" and not chosen:
+        if evidence_quality.undecided(files):
+            form.form_errors.append(str(evidence_quality.UNDECIDED))
+            return _page(j, form, files)
         return answered(j, "evidence")
     if action not in ("upload", "continue") or not form.validate_on_submit():
         if action == "continue":  # a file chosen, but no type: say it was not added
@@ -102,7 +112,8 @@ def ask(j: Journey):
         return _refused(j, form, files, exc.message, action, wait=exc.wait)
     # Keep the type chosen: the next file is often of the same kind.
     j.answers["last_doc_type"] = form.doc_type.data
-    if action == "continue":
+    # A flagged photo is shown with its warning first, even after "Continue".
+    if action == "continue" and not evidence_quality.undecided(files):
         return answered(j, "evidence")
     journey.save(j)
     return redirect(question_url(j.kind, "evidence"))
@@ -206,6 +217,9 @@ def _page(j: Journey, form: EvidenceForm, files: list[dict], http_status: int | 
         doc_labels=DOC_TYPE_LABELS,
         size_text=size_text,
         previewable=PREVIEW_FORMAT,
+        undecided=evidence_quality.undecided(files),
+        photo_check=evidence_quality.photo_check(current_app.config),
+        **evidence_quality.HELPERS,
     )
 
 
