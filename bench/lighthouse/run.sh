@@ -10,6 +10,8 @@
 # Reports go to bench/out/lighthouse/ (gitignored). Exits non-zero when a
 # page's accessibility is under 100 or best practices under 95.
 #   RUNS=3 make lighthouse     the median of three walks (about 4 minutes)
+#   bench/lighthouse/run.sh BASE_URL   a server already serving the demo
+#                              households (e.g. the one .ci/smoke-make-run.sh starts)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 unset DATABASE_URL REDIS_URL PORTAL_SECRET_KEY PORTAL_INDEX_KEY PORTAL_DATA_KEYS
@@ -24,6 +26,11 @@ started=$SECONDS
 # Its own node_modules, apart from the test suite's axe-core (package.json at the top).
 if [[ ! bench/lighthouse/node_modules/.package-lock.json -nt bench/lighthouse/package-lock.json ]]; then
     (cd bench/lighthouse && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
+if [[ $# -gt 0 ]]; then
+    node bench/lighthouse/flow.mjs "${1%/}" "$OUT" "$NIK" "$NAME"
+    exit
 fi
 
 tmp=$(mktemp -d)
