@@ -126,7 +126,7 @@ mutation: $(INSTALLED) ## plant faults in the security-critical modules; per-mod
 # Reports in bench/out/lighthouse/; fails when accessibility < 100 or best
 # practices < 95 (docs/performance.md). RUNS=3 for the median of three walks.
 .PHONY: lighthouse
-lighthouse: $(INSTALLED) $(CATALOGS) ## Lighthouse scores of six public pages on a phone (bench/lighthouse/)
+lighthouse: setup test-packages ## Lighthouse scores of six public pages on a phone (bench/lighthouse/)
 	bench/lighthouse/run.sh
 
 lint: $(INSTALLED) ## ruff lint and format check
