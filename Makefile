@@ -128,6 +128,14 @@ MODULE ?=
 mutation: $(INSTALLED) ## plant faults in the security-critical modules; per-module killed/survived
 	nice -n 15 $(BIN)/python tools/mutation.py $(MODULE)
 
+# Lighthouse (mobile, simulated slow 4G) on six public pages of a temporary demo
+# instance; its npm packages live in bench/lighthouse/, apart from node_modules/.
+# Reports in bench/out/lighthouse/; fails when accessibility < 100 or best
+# practices < 95 (docs/performance.md). RUNS=3 for the median of three walks.
+.PHONY: lighthouse
+lighthouse: setup test-packages ## Lighthouse scores of six public pages on a phone (bench/lighthouse/)
+	bench/lighthouse/run.sh
+
 lint: $(INSTALLED) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
