@@ -16,7 +16,11 @@ def private_page(
 ) -> Response:
     """Render ``template`` with ``Cache-Control: no-store``: pages with
     personal data, a PIN or a tracking link. ``render`` may be another
-    renderer (the lookup uses ``i18n_fold.render_page``)."""
+    renderer (the lookup uses ``i18n_fold.render_page``).
+
+    Not for search engines either (``X-Robots-Tag``): a tracking link
+    (``/t/<token>``) pasted somewhere public must not end up in an index."""
     response = make_response(render(template, **context), http_status)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -73,6 +73,7 @@ def test_tracking_link_shows_status_and_public_events_only(app, client, sent, ke
     assert "Kami mulai memeriksa" in page.text
     assert "Catatan internal rahasia" not in page.text
     assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Robots-Tag"] == "noindex, nofollow"  # a link pasted in public
     assert f"{path}/receipt.pdf" in page.text
 
 
