@@ -87,7 +87,8 @@
       }));
     });
     return Promise.all(files).then(function (done) {
-      return { url: form.action || location.href, fields: fields, files: done };
+      // getAttribute: a button named "action" hides form.action.
+      return { url: new URL(form.getAttribute("action") || "", location.href).href, fields: fields, files: done };
     });
   }
 
@@ -165,13 +166,24 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!box() || navigator.onLine || (form.method || "").toLowerCase() !== "post") return;
+    if (!box() || navigator.onLine || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
     event.preventDefault();
     if (!readKey()) { say("nokey"); return; }
-    if (form.dataset.offlineSaved) { say("saved"); return; }
-    form.dataset.offlineSaved = "1";
-    save(form, event.submitter).then(function () { say("saved"); }, function () {
-      delete form.dataset.offlineSaved;
+    // Pressed twice: saved once (each button of a form once: upload, then continue).
+    var button = event.submitter ? event.submitter.name + "=" + event.submitter.value : "";
+    var saved = (form.dataset.offlineSaved || "").split("\n");
+    if (saved.indexOf(button) >= 0) { say("saved"); return; }
+    form.dataset.offlineSaved = saved.concat([button]).join("\n");
+    save(form, event.submitter).then(function () {
+      // The files are in the draft now: as after an upload online, the
+      // inputs are empty again (Continue after Upload sends the file once).
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (i) { i.value = ""; });
+      return all();
+    }).then(function (records) {
+      box().dataset.pending = records.length;
+      say("saved");
+    }, function () {
+      form.dataset.offlineSaved = saved.join("\n");
       say("nokey");
     });
   });
@@ -186,7 +198,7 @@
 
   // Logging out ends the key: forget this tab's copy too.
   document.addEventListener("submit", function (event) {
-    if (/\/office\/logout$/.test(event.target.action || "")) sessionStorage.removeItem(KEY_ITEM);
+    if (/\/office\/logout$/.test(event.target.getAttribute("action") || "")) sessionStorage.removeItem(KEY_ITEM);
   }, true);
 
   window.addEventListener("online", replay);
