@@ -8,6 +8,8 @@
 (function () {
   "use strict";
   var KEY_ITEM = "portal-offline-key";
+  var CSRF_ITEM = "portal-offline-csrf";
+  var SHELLS = "portal-shells";
   var DB = "portal-offline";
   var STORE = "outbox";
   if (!window.indexedDB || !window.crypto || !crypto.subtle || !window.fetch) return;
@@ -26,6 +28,9 @@
     } else if (!keyInfo) {
       try { keyInfo = JSON.parse(sessionStorage.getItem(KEY_ITEM) || "null"); } catch (e) { keyInfo = null; }
     }
+    // A shell's forms have no CSRF token: the session's, from a live page.
+    var token = document.querySelector("input[name=csrf_token]");
+    if (token && token.value) sessionStorage.setItem(CSRF_ITEM, token.value);
     return keyInfo;
   }
   var cryptoKeys = {};
@@ -81,6 +86,7 @@
     var data = new FormData(form, submitter || undefined);
     var fields = [], files = [];
     data.forEach(function (value, name) {
+      if (name === "csrf_token" && !value) value = sessionStorage.getItem(CSRF_ITEM) || "";
       if (typeof value === "string") fields.push([name, value]);
       else if (value.size || value.name) files.push(value.arrayBuffer().then(function (buf) {
         return [name, value.name, value.type, b64(buf)];
@@ -92,9 +98,10 @@
     });
   }
 
-  function save(form, submitter) {
+  function save(form, submitter, next) {
     var info = readKey();
     return Promise.all([serialise(form, submitter), aesKey(info)]).then(function (got) {
+      got[0].next = next;
       var iv = crypto.getRandomValues(new Uint8Array(12));
       var plain = new TextEncoder().encode(JSON.stringify(got[0]));
       return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, got[1], plain).then(function (sealed) {
@@ -111,21 +118,22 @@
       var body = new FormData();
       draft.fields.forEach(function (f) { body.append(f[0], f[1]); });
       draft.files.forEach(function (f) { body.append(f[0], new File([unb64(f[3])], f[1], { type: f[2] }), f[1]); });
-      return { url: draft.url, body: body };
+      return { url: draft.url, body: body, next: draft.next };
     });
   }
 
   /* The server's answer replaces the page (its flash message, or the form
      with its errors): the script keeps running, its listeners are on document. */
-  function show(response) {
+  function show(response, url) {
     return response.text().then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       document.title = doc.title;
       document.body.replaceWith(document.adoptNode(doc.body));
-      history.replaceState(null, "", response.url);
+      history.replaceState(null, "", url || response.url);
       readKey();
       var main = document.getElementById("main");
       if (main) main.focus();
+      prepare();
     });
   }
 
@@ -143,13 +151,16 @@
         if (i >= readable.length) return null;
         var record = readable[i];
         return unseal(record, info).then(function (req) {
-          return fetch(req.url, { method: "POST", body: req.body, credentials: "same-origin" });
+          return fetch(req.url, { method: "POST", body: req.body, credentials: "same-origin" })
+            .then(function (response) { response.expected = req.next; return response; });
         }).then(function (response) {
           // Sent: whatever the server says, the draft is now on the server or on screen.
           return remove(record.id).then(function () {
             last = response;
             // A question answered leads on (a redirect); anything else is shown, and we stop.
-            return response.redirected && response.ok ? step(i + 1) : null;
+            // Answered offline from a shell: the server must lead where the shell did.
+            var onward = response.redirected && response.ok && (!response.expected || response.url === response.expected);
+            return onward ? step(i + 1) : null;
           });
         });
       };
@@ -174,13 +185,20 @@
     var saved = (form.dataset.offlineSaved || "").split("\n");
     if (saved.indexOf(button) >= 0) { say("saved"); return; }
     form.dataset.offlineSaved = saved.concat([button]).join("\n");
-    save(form, event.submitter).then(function () {
+    // Going on offline: the next question's shell, unless a file was only uploaded.
+    var b = box(), onward = b.dataset.next && !(event.submitter && event.submitter.value === "upload");
+    var next = onward ? new URL(b.dataset.next, location.href).href : null;
+    save(form, event.submitter, next).then(function () {
       // The files are in the draft now: as after an upload online, the
       // inputs are empty again (Continue after Upload sends the file once).
       Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (i) { i.value = ""; });
       return all();
     }).then(function (records) {
       box().dataset.pending = records.length;
+      return next ? caches.match(next) : null;
+    }).then(function (shell) {
+      return shell ? show(shell, next) : null;
+    }).then(function () {
       say("saved");
     }, function () {
       form.dataset.offlineSaved = saved.join("\n");
@@ -201,9 +219,26 @@
     if (/\/office\/logout$/.test(event.target.getAttribute("action") || "")) sessionStorage.removeItem(KEY_ITEM);
   }, true);
 
+  /* While online: the worker (static files), and the shells of the
+     questions still to come, so the journey can go on offline. */
+  function prepare() {
+    var b = box();
+    if (!b || !navigator.onLine) return;
+    if (navigator.serviceWorker && b.dataset.sw) navigator.serviceWorker.register(b.dataset.sw).catch(function () {});
+    if (!b.dataset.shells || !window.caches) return;
+    caches.open(SHELLS).then(function (cache) {
+      JSON.parse(b.dataset.shells).forEach(function (pair) {
+        fetch(pair[1], { credentials: "same-origin" }).then(function (r) {
+          if (r.ok) return cache.put(new URL(pair[0], location.href).href, r);
+        }).catch(function () {});
+      });
+    });
+  }
+
   window.addEventListener("online", replay);
   window.addEventListener("offline", function () { if (box()) say("offline"); });
   readKey();
+  prepare();
   if (navigator.onLine) replay();
   else say("offline");
 })();

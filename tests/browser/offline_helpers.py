@@ -7,7 +7,8 @@ import base64
 #: Every record of the outbox, its stored bytes (iv + sealed data) in base64.
 READ_OUTBOX = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("portal-offline", 1);
-  open.onupgradeneeded = () => open.result.createObjectStore("outbox", {keyPath: "id", autoIncrement: true});
+  open.onupgradeneeded = () =>
+    open.result.createObjectStore("outbox", {keyPath: "id", autoIncrement: true});
   open.onsuccess = () => {
     const req = open.result.transaction("outbox").objectStore("outbox").getAll();
     req.onsuccess = () => {
@@ -45,3 +46,28 @@ def wait_saved(page) -> None:
         " return b && !b.hidden && document.getElementById('offline-text').textContent"
         " === b.dataset.saved; }"
     )
+
+
+#: Every cached response of every cache: {cache: {url: body}}.
+READ_CACHES = """async () => {
+  const out = {};
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    out[name] = {};
+    for (const request of await cache.keys()) {
+      out[name][request.url] = await (await cache.match(request)).text();
+    }
+  }
+  return out;
+}"""
+
+
+def cached(page) -> dict[str, dict[str, str]]:
+    """What the browser's caches hold (the worker's and the shells')."""
+    return page.evaluate(READ_CACHES)
+
+
+def wait_for_path(page, path: str) -> None:
+    """The page's URL is now ``path`` (a shell shown or a replay's answer:
+    the address changes without a page load)."""
+    page.wait_for_function("(p) => location.pathname === p", arg=path)

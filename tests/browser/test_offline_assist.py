@@ -7,13 +7,21 @@ ticket, with every answer and the photo."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.tickets.models import Evidence, Ticket
-from tests.browser.offline_helpers import outbox_records, press_submit, wait_saved
-from tests.browser.test_office_browser import log_in, new_page, submit_in
+from tests.browser.offline_helpers import (
+    cached,
+    outbox_records,
+    press_submit,
+    wait_for_path,
+    wait_saved,
+)
+from tests.browser.test_office_browser import axe, log_in, new_page, submit_in
 from tests.browser.test_offline_visit import DUPLICATE_RECORD
 from tests.browser.test_phone_layout import jpeg_file
 from tests.staff.conftest import make_staff
@@ -23,11 +31,11 @@ pytestmark = pytest.mark.usefixtures("db_clean")
 
 QUESTION = "main form:not([action])"
 SUBJECT = "Siti Aminah"
+CONTACT = "0813 1111 2222"
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]')
 
 
-def test_an_assisted_journey_goes_on_through_a_dropped_connection(
-    app, browser, servers, tmp_path
-):
+def test_an_assisted_journey_goes_on_through_a_dropped_connection(app, browser, servers, tmp_path):
     operator = make_staff(app, "operator", village=BOGOR_A)
     server = servers(PORTAL_UPLOAD_ROOT=str(tmp_path / "uploads"))
     context, page = new_page(browser, javascript=True)
@@ -45,6 +53,13 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(
     submit_in(page, QUESTION)
     assert page.url.endswith("/office/assist/proposal/evidence")
 
+    # Online, the page has put the shells of the questions to come in the cache.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    for _ in range(100):
+        if len(cached(page).get("portal-shells", {})) == 4:  # reasons … consent
+            break
+        page.wait_for_timeout(100)
+
     # The connection drops: a photo chosen and uploaded, then Continue.
     context.set_offline(True)
     page.select_option("#doc_type", "house_front")
@@ -52,18 +67,44 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(
     press_submit(page, "main form[enctype]", "button[value=upload]")
     wait_saved(page)
     press_submit(page, "main form[enctype]", "button[value=continue]")
-    page.wait_for_function("() => document.getElementById('offline').dataset.pending === '2'")
-    assert len(outbox_records(page)) == 2
-
-    context.set_offline(False)  # sent in order: the journey goes on at the contact page
-    page.wait_for_url("**/office/assist/proposal/contact")
-    assert outbox_records(page) == []
-    page.fill("#contact", "0813 1111 2222")
-    submit_in(page, QUESTION)
+    # The contact page, from its shell: the operator goes on offline.
+    wait_for_path(page, "/office/assist/proposal/contact")
+    assert page.get_attribute("#offline", "data-shell") == "1"
+    wait_saved(page)
+    axe(page, "assist-shell-saved-offline")
+    page.fill("#contact", CONTACT)
+    press_submit(page, QUESTION)
+    wait_for_path(page, "/office/assist/proposal/consent")
     page.fill("#consent_by", SUBJECT)
     page.check("input[value='in_person_verbal']")
     page.check("#consent")
-    submit_in(page, QUESTION)
+    press_submit(page, QUESTION)
+    page.wait_for_function("() => document.getElementById('offline').dataset.pending === '4'")
+    records = outbox_records(page)
+    assert len(records) == 4
+    for record in records:
+        assert CONTACT.encode() not in record and SUBJECT.encode() not in record
+    key = page.evaluate("JSON.parse(sessionStorage.getItem('portal-offline-key')).k")
+    caches = cached(page)
+    assert {url.rsplit("/", 1)[1] for url in caches["portal-shells"]} == {
+        "reasons",
+        "evidence",
+        "contact",
+        "consent",
+    }
+    assert any(n.startswith("portal-static-") for n in caches)
+    for name, entries in caches.items():  # the worker's and the shells' caches
+        for url, body in entries.items():
+            for secret in (SUBJECT, CONTACT, "Mawar", key):
+                assert secret not in body, (name, url, secret)
+            assert not CSRF_TOKEN.search(body), (name, url)
+
+    # Online again: sent in order, the journey goes on at the check page.
+    context.set_offline(False)
+    wait_for_path(page, "/office/assist/proposal/check")
+    assert outbox_records(page) == []
+    main = page.inner_text("main")
+    assert "081311112222" in main and "rumah-depan.jpg" in main  # sent on replay
     assert page.url.endswith("/office/assist/proposal/check")
     assert "rumah-depan.jpg" in page.inner_text("main")  # the photo sent on replay
 
