@@ -78,7 +78,7 @@ def _offline_context() -> dict:
         return {}
     if request.endpoint == SHELL:
         return {"offline_key": None, "offline_shell": True, "offline_shells": shells_after}
-    return {"offline_key": session_key(), "offline_shells": shells_after}
+    return {"offline_key": session_key(), "offline_shell": False, "offline_shells": shells_after}
 
 
 def shells_after(j) -> tuple[str, list[list[str]]]:
