@@ -119,6 +119,19 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(app, browser, 
     page.wait_for_url("**/office/assist/sent")
     assert page.locator(".pin").count() == 1
     assert outbox_records(page) == []
+
+    # A draft saved in a session that has ended (another key): said on
+    # screen, not sent, deleted only when the operator asks.
+    page.evaluate(FOREIGN_RECORD)
+    page.reload()
+    page.wait_for_function(
+        "() => { const b = document.getElementById('offline'); return !b.hidden"
+        " && document.getElementById('offline-text').textContent === b.dataset.lost; }"
+    )
+    assert len(outbox_records(page)) == 1
+    page.click("#offline-forget")
+    page.wait_for_function("() => document.getElementById('offline').hidden")
+    assert outbox_records(page) == []
     context.close()
 
     with app.app_context():
@@ -133,3 +146,16 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(app, browser, 
         assert ticket.reporter_contact_enc is not None
         photos = db.session.scalars(select(Evidence).where(Evidence.ticket_id == ticket.id))
         assert [(p.doc_type, p.media_type) for p in photos] == [("house_front", "image/jpeg")]
+
+
+#: A record sealed under a key this session does not have.
+FOREIGN_RECORD = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("portal-offline", 1);
+  open.onsuccess = () => {
+    const t = open.result.transaction("outbox", "readwrite");
+    t.objectStore("outbox").add(
+      {kid: "0000000000000000", iv: new Uint8Array(12), data: new ArrayBuffer(32), at: 0});
+    t.oncomplete = () => { open.result.close(); resolve(); };
+    t.onerror = () => reject(t.error);
+  };
+})"""
