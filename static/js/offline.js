@@ -139,7 +139,7 @@
 
   var replaying = false;
   function replay() {
-    if (replaying || !navigator.onLine) return Promise.resolve();
+    if (replaying || !navigator.onLine || !reachable) return Promise.resolve();
     replaying = true;
     var info = readKey(), last = null, lost = 0;
     return all().then(function (records) {
@@ -175,20 +175,17 @@
     });
   }
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!box() || navigator.onLine || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
-    event.preventDefault();
+  function keep(form, submitter) {
     if (!readKey()) { say("nokey"); return; }
     // Pressed twice: saved once (each button of a form once: upload, then continue).
-    var button = event.submitter ? event.submitter.name + "=" + event.submitter.value : "";
+    var button = submitter ? submitter.name + "=" + submitter.value : "";
     var saved = (form.dataset.offlineSaved || "").split("\n");
     if (saved.indexOf(button) >= 0) { say("saved"); return; }
     form.dataset.offlineSaved = saved.concat([button]).join("\n");
     // Going on offline: the next question's shell, unless a file was only uploaded.
-    var b = box(), onward = b.dataset.next && !(event.submitter && event.submitter.value === "upload");
+    var b = box(), onward = b.dataset.next && !(submitter && submitter.value === "upload");
     var next = onward ? new URL(b.dataset.next, location.href).href : null;
-    save(form, event.submitter, next).then(function () {
+    save(form, submitter, next).then(function () {
       // The files are in the draft now: as after an upload online, the
       // inputs are empty again (Continue after Upload sends the file once).
       Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (i) { i.value = ""; });
@@ -204,6 +201,30 @@
       form.dataset.offlineSaved = saved.join("\n");
       say("nokey");
     });
+  }
+
+  /* "Online" can lie (a Wi-Fi without internet): a tiny request to the
+     server at load, every 30 s and when the browser says online again. */
+  var reachable = true;
+  function probe() {
+    var b = box();
+    if (!b || !navigator.onLine) return Promise.resolve();
+    return fetch(b.dataset.probe, { cache: "no-store", credentials: "omit" }).then(function () {
+      reachable = true;
+    }, function () {
+      reachable = false;
+      say("offline");
+    });
+  }
+
+  /* A form of an offline page: kept on the device when there is no network;
+     otherwise sent by the browser itself, exactly as without this script. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target, b = box();
+    if (!b || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (navigator.onLine && reachable && !b.dataset.shell) return;
+    event.preventDefault();
+    keep(form, event.submitter);
   });
 
   document.addEventListener("click", function (event) {
@@ -235,10 +256,12 @@
     });
   }
 
-  window.addEventListener("online", replay);
+  function retry() { return probe().then(replay); }
+  window.addEventListener("online", retry);
+  setInterval(retry, 30000); // no "online" event comes after a lying Wi-Fi
   window.addEventListener("offline", function () { if (box()) say("offline"); });
   readKey();
   prepare();
-  if (navigator.onLine) replay();
+  if (navigator.onLine) retry();
   else say("offline");
 })();
