@@ -197,6 +197,7 @@
       return shell ? show(shell, next) : null;
     }).then(function () {
       say("saved");
+      if (navigator.onLine) retry(); // the network came back while on a shell
     }, function () {
       form.dataset.offlineSaved = saved.join("\n");
       say("nokey");

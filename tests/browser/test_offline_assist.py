@@ -139,6 +139,7 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(app, browser, 
         " && document.getElementById('offline-text').textContent === b.dataset.lost; }"
     )
     assert len(outbox_records(page)) == 1
+    axe(page, "assist-unreadable-drafts")
     page.click("#offline-forget")
     page.wait_for_function("() => document.getElementById('offline').hidden")
     assert outbox_records(page) == []
