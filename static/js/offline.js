@@ -213,8 +213,8 @@
     return fetch(b.dataset.probe, { cache: "no-store", credentials: "omit" }).then(function () {
       reachable = true;
     }, function () {
+      if (reachable) say("offline"); // once: not over "Saved on this device"
       reachable = false;
-      say("offline");
     });
   }
 

@@ -75,6 +75,9 @@ def test_an_assisted_journey_goes_on_through_a_dropped_connection(app, browser, 
     assert page.get_attribute("#offline", "data-shell") == "1"
     wait_saved(page)
     axe(page, "assist-shell-saved-offline")
+    page.reload()  # offline: the service worker answers with the shell
+    assert page.get_attribute("#offline", "data-shell") == "1"
+    assert page.locator("#contact").count() == 1
     page.fill("#contact", CONTACT)
     press_submit(page, QUESTION)
     wait_for_path(page, "/office/assist/proposal/consent")
