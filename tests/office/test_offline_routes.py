@@ -80,6 +80,7 @@ def test_the_worker_lists_the_hashed_static_files(desk):
     response = desk.client.get("/office/sw.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-store"
     body = response.text
     assert re.search(r'"/static/css/portal\.[0-9a-f]{12}\.css"', body)
     assert re.search(r'"/static/js/offline\.[0-9a-f]{12}\.js"', body)

@@ -131,6 +131,6 @@ def offline_worker():
     version = hashlib.sha256("".join(urls).encode()).hexdigest()[:12]
     body = WORKER.read_text().replace('"__PRECACHED__"', json.dumps(urls))
     body = body.replace("__VERSION__", version)
-    response = Response(body, mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    # no-store like every office page (auth._no_store): the browser checks
+    # for a new worker on every registration.
+    return Response(body, mimetype="text/javascript")
