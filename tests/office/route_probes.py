@@ -21,6 +21,7 @@ from tests.office import route_permission_fixtures as fx
 from tests.office import route_probes_field as field
 from tests.office.admin_probes import PROBES as ADMIN_PROBES
 from tests.office.assist_probes import ASSIST_PROBES
+from tests.office.offline_probes import OFFLINE_PROBES
 from tests.office.partner_probes import PROBES as PARTNER_PROBES
 
 _serial = itertools.count(1)
@@ -319,4 +320,5 @@ PROBES = {
     ("GET", "/office/performance"): _performance,
     ("GET", "/office/performance.csv"): _performance_csv,
     **ASSIST_PROBES,
+    **OFFLINE_PROBES,
 }

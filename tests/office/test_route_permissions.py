@@ -267,6 +267,13 @@ OTHER_ROUTES = {
             "/evidence/<int:index>/preview"): {
         "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
     },
+    # Offline drafts (issue 15 §2): the worker and the question shells.
+    ("GET", "/office/sw.js"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": A,
+    },
+    ("GET", "/office/assist/shell/<any(proposal, objection, correction):kind>/<subkind>/<name>"): {
+        "handler": F, "supervisor": F, "operator": A, "admin": F, "field_officer": F,
+    },
 }  # fmt: skip
 
 #: Which villages' tickets claim-next may hand each worker: their own office's.

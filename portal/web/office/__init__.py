@@ -26,6 +26,7 @@ from portal.web.office import (  # noqa: E402, F401 - register the routes
     login,
     moves,
     nav,
+    offline,
     partners,
     performance,
     queue,
