@@ -97,7 +97,7 @@ _FIND_SQL = "SELECT identity_enc, household_id FROM persons WHERE nik_index = {p
 
 #: The result page's one query: the proof, its household and every member.
 _STATUS_SQL = (
-    "SELECT pr.expires_at, h.id, h.removed_at, h.desil, h.programs, h.data_as_of, "
+    "SELECT pr.expires_at, h.id, h.removed_at, h.desil, h.programs, h.data_as_of, "  # nosec B608 - fixed names
     "h.village_code, m.identity_enc, m.relationship, "
     + ", ".join(f"h.{c}" for c in CONDITION_COLUMNS)
     + " "
