@@ -36,7 +36,9 @@ def test_the_key_is_the_login_sessions_and_only_on_the_offline_pages(app, desk):
     second = key_on(again.client, "/office/assist/proposal")
     assert second is not None and second[0] != first[0] and second[1] != first[1]
 
-    desk.post("/office/logout")
+    out = desk.post("/office/logout")
+    # The browser drops its copy of the key, the drafts sealed with it and the worker.
+    assert out.headers["Clear-Site-Data"] == '"storage"'
     response = desk.client.get("/office/assist/proposal")
     assert response.status_code == 302  # to the login page: no key for anyone
     assert key_on(desk.client, "/office/assist/proposal") is None

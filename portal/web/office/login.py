@@ -220,4 +220,9 @@ def logout():
         end_session(session.get(SESSION_STAFF), now())
     session.clear()
     flash(_("You are logged out."))
-    return redirect(url_for("office.login"), code=303)
+    response = redirect(url_for("office.login"), code=303)
+    # The browser forgets this session's offline key (a tab keeps it in
+    # sessionStorage), the drafts sealed with it (no other key opens them)
+    # and the service worker (docs/offline.md).
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
