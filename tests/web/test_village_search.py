@@ -67,7 +67,10 @@ def test_the_picker_page_loads_the_script_and_its_texts(client, db_clean):
     )
     page = client.get("/submit/proposal/village")
     # Content-hashed name (portal/assets.py).
-    script = r'<script src="/static/js/village-search\.[0-9a-f]{12}\.js" defer blocking="render"></script>'
+    script = (
+        r'<script src="/static/js/village-search\.[0-9a-f]{12}\.js" defer blocking="render">'
+        r"</script>"
+    )
     assert re.search(script, page.text)
     assert 'data-label="Cari desa/kelurahan berdasarkan nama"' in page.text
 
