@@ -100,6 +100,11 @@ def lookup_found(page, demo: Demo) -> None:
     press(page)
 
 
+def open_why(page, demo: Demo) -> None:
+    """The lookup result's "Why this result?" opened (issue 15 §3)."""
+    page.click("#why summary")
+
+
 def question_with_errors(page, demo: Demo) -> None:
     """Continue with nothing chosen: the error summary."""
     press(page)
@@ -130,8 +135,23 @@ def to_evidence(page, demo: Demo) -> None:
     raise RuntimeError(f"the evidence page did not come; at {page.url}")
 
 
+def dark_photo_warning(page, demo: Demo) -> None:
+    """The same house photographed in the dark: the quality check's warning
+    (issue 15 §1)."""
+    dark = demo.photo.with_name("dark-house.jpg")
+    with Image.open(demo.photo) as photo:
+        photo.point(lambda v: v * 0.12).save(dark, "JPEG", quality=88)
+    page.set_input_files("input[type=file]", str(dark))
+    page.select_option("#doc_type", "house_front")
+    press(page, "button[value=upload]")
+    page.locator(".evidence-quality").wait_for()
+
+
 def to_check_answers(page, demo: Demo) -> None:
     """A photo of the house, a phone number, the consent: check answers."""
+    warned = page.locator(".evidence-quality button[value=remove]")
+    if warned.count():  # the dark photo of the row before: retake it
+        press(page, ".evidence-quality button[value=remove]")
     page.set_input_files("input[type=file]", str(demo.photo))
     page.select_option("#doc_type", "house_front")
     press(page, "button[value=upload]")
@@ -183,10 +203,12 @@ PAGES = (
     Shot("home", "resident", "/"),
     Shot("lookup", "resident", "/lookup"),
     Shot("lookup-result", "resident", lookup_found),
+    Shot("lookup-why", "resident", open_why),
     Shot("choose-request", "resident", "/submit"),
     Shot("question", "resident", "/submit/proposal"),
     Shot("question-error", "resident", question_with_errors),
     Shot("evidence", "resident", to_evidence),
+    Shot("evidence-warning", "resident", dark_photo_warning),
     Shot("check-answers", "resident", to_check_answers),
     Shot("confirmation", "resident", send),
     Shot("tracking", "resident", tracking_link),
