@@ -67,13 +67,16 @@ start_server() {
 }
 
 check_pages() {
-    local base="http://127.0.0.1:$port" home
+    local base="http://127.0.0.1:$port" home stats
     home=$(curl -fsS "$base/") || fail "GET / did not return 200"
     grep -q 'lang="id"' <<<"$home" || fail 'GET / is not marked lang="id"'
     # Common Indonesian words: the page is translated, not just labelled.
     grep -Eqw 'dan|yang|Anda' <<<"$home" || fail "GET / has no Indonesian text"
     curl -fsS -o /dev/null "$base/readyz" || fail "GET /readyz did not return 200"
-    curl -fsS "$base/stats" | grep -q 'stat-figures' || fail "GET /stats does not show the figures"
+    # Read whole before grep: `curl | grep -q` fails under pipefail when grep
+    # stops at the first match while curl is still writing (curl's error 23).
+    stats=$(curl -fsS "$base/stats") || fail "GET /stats did not return 200"
+    grep -q 'stat-figures' <<<"$stats" || fail "GET /stats does not show the figures"
     echo "/, /healthz and /readyz answer; the home page is in Indonesian"
 }
 
