@@ -33,7 +33,14 @@ def main() -> None:
     from tests.factories import household, write_csv
     from tests.web.page_weight import HTML_LIMIT, KIB, TOTAL_LIMIT, walk
 
-    app = create_app({"ENV_NAME": "testing", "UPLOAD_ROOT": str(tmp / "evidence")})
+    # The photo check on, as in production: the evidence page then loads photo-check.js.
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "UPLOAD_ROOT": str(tmp / "evidence"),
+            "EVIDENCE_QUALITY_CHECK": True,
+        }
+    )
     rows = household("3201011503100001", 1)
     with app.app_context():
         upgrade()

@@ -17,7 +17,9 @@ STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 @pytest.fixture
-def pages(app, client, registry):
+def pages(app, client, registry, monkeypatch):
+    # The photo check on, as in production: the evidence page then loads its script.
+    monkeypatch.setitem(app.config, "EVIDENCE_QUALITY_CHECK", True)
     head = registry["first"][0]
     return list(walk(app, client, head["nik"], head["full_name"]))
 
@@ -55,6 +57,8 @@ def test_the_walk_reaches_every_state(pages):
     assert all(any(f.endswith(".css") for f in p.files) for p in pages)
     village = next(p for p in pages if p.name == "question: village")
     assert any("village-search" in f for f in village.files)
+    evidence = next(p for p in pages if p.name == "question: evidence")
+    assert any("photo-check" in f for f in evidence.files)  # counted, check on
 
 
 def test_the_weight_counts_the_stylesheet_as_gzip_at_level_9(app, client):
