@@ -12,6 +12,7 @@ def private_page(
     http_status: int = 200,
     *,
     render: Callable[..., str] = render_template,
+    indexable: bool = False,
     **context,
 ) -> Response:
     """Render ``template`` with ``Cache-Control: no-store``: pages with
@@ -19,8 +20,11 @@ def private_page(
     renderer (the lookup uses ``i18n_fold.render_page``).
 
     Not for search engines either (``X-Robots-Tag``): a tracking link
-    (``/t/<token>``) pasted somewhere public must not end up in an index."""
+    (``/t/<token>``) pasted somewhere public must not end up in an index.
+    ``indexable``: an empty form residents should find by searching (the
+    status check), no-store only for its CSRF token."""
     response = make_response(render(template, **context), http_status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    if not indexable:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -290,11 +290,14 @@ def test_nik_never_in_a_url_and_result_pages_are_not_cached(client, registry):
         assert posted.headers["Location"] == "/lookup/result"
         page = client.get(posted.headers["Location"])
         assert page.headers["Cache-Control"] == "no-store"
+        assert page.headers["X-Robots-Tag"] == "noindex, nofollow"
         assert "Cookie" in page.headers["Vary"]
         urls = re.findall(rb'(?:href|src|action)="([^"]*)"', page.data)
         assert urls and not any(SIXTEEN.search(u) for u in urls)
-    form = client.get("/lookup").data
-    assert b'method="post"' in form
+    form = client.get("/lookup")
+    assert b'method="post"' in form.data
+    # The empty form is what residents search for: indexable, unlike any answer.
+    assert "X-Robots-Tag" not in form.headers
 
 
 def test_every_lookup_is_logged_as_json_with_the_nik_hmac(client, registry, caplog):

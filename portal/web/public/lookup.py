@@ -52,6 +52,12 @@ def _page(template: str, http_status: int = 200, **context):
     return private_page(template, http_status, render=render_page, **context)
 
 
+def _form_page_indexable() -> bool:
+    """The empty status check form is what residents search for ("cek
+    DTSEN"); every answer to a POST stays out of search engines."""
+    return request.method == "GET"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -61,6 +67,7 @@ def _form_page(form: LookupForm, http_status: int, captcha_reason: str | None, *
     return _page(
         "public/lookup.html",
         http_status,
+        indexable=_form_page_indexable(),
         form=form,
         captcha=captcha_reason is not None,
         captcha_reason=captcha_reason,
