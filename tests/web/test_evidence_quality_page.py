@@ -73,6 +73,16 @@ def test_a_dark_photo_is_stored_and_the_choice_is_offered(app, client_en, upload
     assert "Keep it anyway" in warning and "Remove it and choose another" in warning
 
 
+def test_the_warning_is_in_indonesian_first(client, uploads):
+    """The sentence and its tip come from one component (its translations
+    are looked up there too), on the resident's default language."""
+    answer_up_to_check(client, "proposal", "other_household", files=0)
+    upload(client, "proposal", _dark_kk(), doc_type="kk")
+    [warning] = _warnings(get(client, PAGE).text)
+    assert "Foto ini mungkin sulit dibaca: terlalu gelap." in warning
+    assert "Keep it anyway" not in warning
+
+
 def test_a_good_photo_gets_no_warning(client_en, uploads):
     upload(client_en, "proposal", photos.jpeg(_page_doc()), doc_type="kk")
     assert _warnings(get(client_en, PAGE).text) == []
