@@ -246,6 +246,26 @@ def test_abort_cuts_off_an_smtp_server_that_never_greets(silent_server):
     assert isinstance(error, DeliveryError), error
 
 
+def ended_with(send) -> BaseException | None:
+    """Run ``send`` in a thread; the exception it ended with, None if it
+    returned, an AssertionError if it is still blocked after 30 s (a liveness
+    bound, not a timing: without the fix it waits an hour)."""
+    outcome: list[BaseException | None] = []
+
+    def run():
+        try:
+            send()
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+            return
+        outcome.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    return outcome[0] if outcome else AssertionError("still blocked")
+
+
 def test_an_abort_while_connecting_cuts_the_connection_once_it_is_made(silent_server):
     """The deadline may pass before the TCP connection is made (a busy
     machine, a slow network): the abort is remembered and the connection cut
@@ -254,18 +274,8 @@ def test_an_abort_while_connecting_cuts_the_connection_once_it_is_made(silent_se
     channel = SmtpChannel(f"smtp://127.0.0.1:{silent_server}", "a@b.example", 3600)
     content = Composed(lang="id", subject="s", text="t", html="<p>t</p>", sms="t")
     channel.abort()  # before send() has connected: the race, made certain
-    outcome: list[BaseException] = []
-
-    def run():
-        try:
-            channel.send("warga@example.org", content, "key")
-        except BaseException as exc:  # noqa: BLE001
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(30)  # a liveness bound, not a timing: unfixed, it waits an hour
-    assert outcome and isinstance(outcome[0], DeliveryError), outcome or "still blocked"
+    error = ended_with(lambda: channel.send("warga@example.org", content, "key"))
+    assert isinstance(error, DeliveryError), error
     # The failed send closed the channel, which forgets the abort: the next
     # connection is not cut (a greeting server would be spoken to normally).
     assert channel._aborted is False
@@ -275,15 +285,5 @@ def test_an_abort_while_connecting_cuts_a_gateway_call_once_connected(silent_ser
     """The same race for the SMS gateway."""
     gateway = sms_module.SmsGateway(f"http://127.0.0.1:{silent_server}/send", None, 3600)
     gateway.abort()
-    outcome: list[BaseException] = []
-
-    def run():
-        try:
-            gateway.send("+6281234567890", "x", "key")
-        except BaseException as exc:  # noqa: BLE001
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(30)  # a liveness bound, not a timing: unfixed, it waits an hour
-    assert outcome and isinstance(outcome[0], DeliveryError), outcome or "still blocked"
+    error = ended_with(lambda: gateway.send("+6281234567890", "x", "key"))
+    assert isinstance(error, DeliveryError), error
